@@ -15,7 +15,7 @@ from realtime.local.vad import SpeechStarted, SpeechStopped, VadEvent, WebRtcVad
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 FRAME_MS = 20  # the detector's resolution
 # Where speech sits in what_time_tokyo.wav (first and last |sample| > 500), in ms.
-ONSET_MS, OFFSET_MS = 57, 1488
+ONSET_MS, OFFSET_MS = 57, 1419
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +152,17 @@ def test_reset_forgets_speech_but_keeps_the_clock(speech: bytes) -> None:
     started = vad.process(speech)[0]
     assert isinstance(started, SpeechStarted)
     assert started.onset_ms >= 500 + 800 + 2000
+    assert started.audio_start_ms == started.onset_ms - 300
+
+
+def test_padding_stops_at_a_reset(speech: bytes) -> None:
+    vad = WebRtcVad(prefix_padding_ms=300)
+    vad.process(silence(1000) + b"\0")  # a clear may fall between the bytes of a sample
+    vad.reset()
+    started = vad.process(b"\0" + silence(100) + speech)[0]
+    assert isinstance(started, SpeechStarted)
+    assert started.audio_start_ms == 1000
+    assert abs(started.onset_ms - (1100 + ONSET_MS)) <= 2 * FRAME_MS
 
 
 def test_settings_from_server_vad() -> None:

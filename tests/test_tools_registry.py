@@ -382,7 +382,7 @@ def _documents_ghost(city: str) -> str:
 )
 def test_functions_that_cannot_be_described(func: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        ToolRegistry().register(func)  # type: ignore[arg-type]
+        ToolRegistry().register(func)  # type: ignore[arg-type]  # each is a deliberately bad tool
 
 
 def test_bad_name_and_duplicates(registry: ToolRegistry) -> None:

@@ -40,12 +40,10 @@ __all__ = [
 
 DEFAULT_VOICE = "joe"
 # The hosted API's voice names: a client sends one of these, the bundled voice stands in.
-_HOSTED_VOICES = frozenset(
-    "alloy ash ballad coral echo sage shimmer verse marin cedar".split()
-)
+_HOSTED_VOICES = frozenset("alloy ash ballad coral echo sage shimmer verse marin cedar".split())
 # A "." after these is not a sentence end ("Dr. Smith", "e.g. this").
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt ft vs etc e.g i.e approx no fig dept est inc ltd "
+    "mr mrs ms dr prof sr jr st mt ft vs etc e.g i.e approx fig dept inc ltd "
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s a.m p.m".split()
 )
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
@@ -113,7 +111,8 @@ def _is_abbreviation(line: str, match: re.Match[str]) -> bool:
     word = words[-1].lower().lstrip("(\"'“‘") if words else ""
     following = line[match.end() :].lstrip()[:1]
     initial = len(word) == 1 and word.isalpha() and word != "i"  # "J. R. R. Tolkien"
-    return word in _ABBREVIATIONS or initial or following.islower()
+    numbered = word == "no" and following.isdigit()  # "No. 5", but "I said no. Then"
+    return word in _ABBREVIATIONS or initial or numbered or following.islower()
 
 
 def _cut_long(piece: str) -> list[str]:

@@ -17,8 +17,9 @@ and asks ``webrtcvad`` whether each frame is voiced. The ``server_vad`` settings
   voiced. webrtcvad keeps saying "voiced" for 60-140 ms after any sound (its hangover), so a
   click reads as 100-140 ms of voicing; needing at least 160 ms keeps clicks from starting a
   turn. The onset is the first voiced frame of that window; ``audio_start_ms`` is the onset
-  minus ``prefix_padding_ms``, clamped at 0, which is also where the committed item's audio
-  begins (as on the hosted API). The event comes ``min_speech_ms`` or so after the onset.
+  minus ``prefix_padding_ms``, clamped at 0 (or at the last :meth:`~WebRtcVad.reset`), which
+  is also where the committed item's audio begins (as on the hosted API). The event comes
+  ``min_speech_ms`` or so after the onset.
 * Speech stops once ``silence_duration_ms`` passed since the last voiced frame;
   ``audio_end_ms`` is that moment (so it includes the silence, as on the hosted API) and
   ``speech_end_ms`` the end of the last voiced frame (hangover included).
@@ -126,6 +127,7 @@ class WebRtcVad:
         self._last = 0  # last sample of the previous frame, for the interpolation
         self._start_ms: int | None = None
         self._voiced_end_ms = 0
+        self._floor_ms = 0  # audio_start_ms never reaches back past the start or a reset
 
     @classmethod
     def from_turn_detection(cls, settings: Mapping[str, Any]) -> WebRtcVad:
@@ -160,9 +162,12 @@ class WebRtcVad:
         return events
 
     def reset(self) -> None:
-        # The partial frame is dropped with the speech state; its bytes still count as fed.
-        self._pending.clear()
-        self._framed = self._fed
+        # The partial frame is dropped with the speech state (its bytes still count as fed),
+        # all but a split sample's first byte, so later frames stay sample-aligned.
+        keep = len(self._pending) % 2
+        del self._pending[: len(self._pending) - keep]
+        self._framed = self._fed - keep
+        self._floor_ms = -(-self._framed // _BYTES_PER_MS)  # audio before a clear is gone
         self._recent.clear()
         self._start_ms = None
         self._last = 0
@@ -184,7 +189,7 @@ class WebRtcVad:
             if len(self._recent) < (self._recent.maxlen or 1) or sum(self._recent) < self._needed:
                 return None
             onset_ms = end_ms - _FRAME_MS * (len(self._recent) - self._recent.index(True))
-            self._start_ms = max(0, onset_ms - self.prefix_padding_ms)
+            self._start_ms = max(self._floor_ms, onset_ms - self.prefix_padding_ms)
             self._voiced_end_ms = end_ms if voiced else self._last_voiced_end(end_ms)
             return SpeechStarted(self._start_ms, onset_ms)
         if voiced:

@@ -144,6 +144,8 @@ class AirportIndex:
         )
 
     def not_found(self, query: str) -> ToolFailure:
+        if not query.strip():
+            return ToolFailure("Name a city, an airport code or a time zone.", code="empty_place")
         suggestions = self.suggest(query)
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         return ToolFailure(
@@ -166,6 +168,8 @@ class AirportIndex:
         cities = [a for a in self._by_city.get(key, []) if a not in codes]
         seen = set(codes + cities)
         names = [a for text, a in self._text if f" {key}" in text and a not in seen]
+        if len(key) < 3:  # one or two letters start too many words to mean anything
+            names = []
         if not codes and len(raw) == 4 and raw.isalnum() and (raw.isupper() or not (seen or names)):
             codes = _icao_only(raw.upper())  # an airfield without an IATA code
         return codes, cities, names
@@ -185,7 +189,7 @@ def _norm(text: str) -> str:
 def _city_keys(city: str) -> set[str]:
     # "Arnavutköy, Istanbul" and "Dallas-Fort Worth" answer to each of their parts too.
     parts = city.replace("/", ",").replace("-", ",").split(",")
-    return {key for key in (_norm(city), *(_norm(part) for part in parts)) if key}
+    return {_norm(city), *(key for key in map(_norm, parts) if len(key) >= 3)} - {""}
 
 
 _lock = threading.Lock()

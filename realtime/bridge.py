@@ -1,0 +1,566 @@
+"""The background bridge of one browser session: microphone in, Realtime WebSocket, speaker out.
+
+Threads:
+- the media thread (aiortc's loop) calls ``push_frame``/``push_audio``: resample, chunk into
+  40 ms messages, enqueue on a bounded deque (oldest dropped and counted), wake the bridge;
+- the bridge thread runs its own asyncio loop and alone owns the ``Transport`` and the
+  ``Conversation``: a writer sends control events first, then audio; a reader feeds server
+  frames to the conversation and acts on its effects (audio to ``Playback``, barge-in
+  truncation, tool calls run off-loop, errors into notices), then publishes a frozen
+  ``Snapshot`` under a small lock;
+- the Streamlit script thread calls ``send_text``/``commit``/``update_session``/... (they post
+  closures to the bridge loop) and reads ``snapshot()``; it never touches the conversation.
+
+``start``/``stop`` are idempotent and safe from any thread, the bridge thread included. An
+unexpected close reconnects with backoff, re-sends the session and keeps the transcript; a
+refused key fails at once with its message, without retrying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+
+from realtime.audio import Pcm16Chunker, StreamResampler, rms_dbfs
+from realtime.config import (
+    SemanticVad,
+    ServerVad,
+    SessionConfig,
+    connection_headers,
+    connection_url,
+    session_payload,
+)
+from realtime.conversation import (
+    AudioOut,
+    CallsReady,
+    Conversation,
+    Effect,
+    ErrorReported,
+    FunctionCall,
+    Item,
+    SpeechStarted,
+    Turn,
+    Usage,
+)
+from realtime.errors import ConnectionFailed, RealtimeError
+from realtime.events import Event
+from realtime.playback import Playback
+from realtime.tools import ToolCall, ToolRegistry, ToolResult
+from realtime.transport import Transport, open_transport
+
+__all__ = ["Bridge", "LinkState", "Notice", "Snapshot", "ToolRun"]
+
+log = logging.getLogger(__name__)
+
+OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
+EventObserver = Callable[[str, Event, float], None]
+MAX_NOTICES = 50
+
+
+class LinkState(enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Notice:
+    at: float
+    level: str  # info | warning | error
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One tool call as the page shows it."""
+
+    call_id: str
+    name: str
+    arguments: str
+    output: str | None = None
+    ok: bool | None = None  # None while running
+    error: str | None = None
+    duration_ms: float | None = None
+    item_id: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the page needs, frozen: safe to read from any thread."""
+
+    state: LinkState = LinkState.IDLE
+    items: tuple[Item, ...] = ()
+    tool_runs: tuple[ToolRun, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    session: dict[str, Any] = field(default_factory=dict)
+    response_active: bool = False
+    reconnects: int = 0
+    dropped_audio_chunks: int = 0
+    buffered_ms: float = 0.0
+    mic_dbfs: float = -96.0
+    error: str | None = None  # why the bridge failed, when state is FAILED
+
+
+class Bridge:
+    """One Realtime session for one browser session; see the module docstring."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        api_key: str | None = None,
+        tools: ToolRegistry | None = None,
+        playback: Playback | None = None,
+        open_transport: OpenTransport = open_transport,
+        clock: Callable[[], float] = time.monotonic,
+        reconnect_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+        chunk_ms: int = 40,
+        max_queued_ms: int = 2000,
+        tool_timeout: float = 10.0,
+        on_event: EventObserver | None = None,
+    ) -> None:
+        self._config = config
+        self._api_key = api_key  # only ever put in handshake headers
+        self._tools = tools
+        self.playback = playback
+        self._open = open_transport
+        self._clock = clock
+        self._delays = tuple(reconnect_delays)
+        self._tool_timeout = tool_timeout
+        self._on_event = on_event
+        # Media thread -> bridge loop.
+        self._audio_lock = threading.Lock()
+        self._chunker = Pcm16Chunker(chunk_ms)
+        self._audio: collections.deque[bytes] = collections.deque(maxlen=max_queued_ms // chunk_ms)
+        self._resampler: StreamResampler | None = None
+        self._dropped = 0
+        self._mic_dbfs = -96.0
+        # Script thread -> bridge loop: closures run on the loop, returning events to send.
+        self._controls: collections.deque[Callable[[], list[Event]]] = collections.deque()
+        # Lifecycle.
+        self._life_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._stopping = False
+        self._reconnect_now = False
+        # Owned by the bridge loop.
+        self._conv = Conversation()
+        self._transport: Transport | None = None
+        self._tool_runs: dict[str, ToolRun] = {}
+        # Published.
+        self._snap_lock = threading.Lock()
+        self._snapshot = Snapshot()
+        self._state = LinkState.IDLE
+        self._notices: collections.deque[Notice] = collections.deque(maxlen=MAX_NOTICES)
+        self._reconnects = 0
+        self._error: str | None = None
+
+    # ---- lifecycle (any thread) -----------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def config(self) -> SessionConfig:
+        return self._config
+
+    def start(self) -> None:
+        """Connect in the background; a no-op while running."""
+        with self._life_lock:
+            if self.running:
+                return
+            self._stopping = False
+            self._error = None
+            self._resampler = None
+            ready = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(ready,), name="realtime-bridge", daemon=True
+            )
+            self._thread.start()
+        ready.wait(timeout=2.0)
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Close the socket and end the thread within ``timeout``; idempotent, any thread."""
+        with self._life_lock:
+            self._stopping = True
+            thread, loop = self._thread, self._loop
+            if loop is not None and self._stop_event is not None:
+                try:
+                    loop.call_soon_threadsafe(self._stop_event.set)
+                except RuntimeError:
+                    pass  # the loop already closed
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("realtime bridge thread did not stop within %.1f s", timeout)
+        if self.playback is not None:
+            self.playback.clear()
+
+    # ---- input from the media thread ----------------------------------------------------
+    def push_frame(self, frame: av.AudioFrame) -> None:
+        """Sink callback: a browser frame of any rate/layout, resampled to 24 kHz mono."""
+        if self._resampler is None:
+            self._resampler = StreamResampler()
+        self.push_audio(self._resampler.resample(frame))
+
+    def push_audio(self, pcm: bytes) -> None:
+        """PCM16 24 kHz mono from the microphone; never blocks."""
+        if not pcm or self._loop is None:
+            return
+        with self._audio_lock:
+            self._mic_dbfs = rms_dbfs(pcm)
+            for chunk in self._chunker.push(pcm):
+                if len(self._audio) == self._audio.maxlen:
+                    self._dropped += 1
+                self._audio.append(chunk)
+        self._wake_loop()
+
+    # ---- commands from the script thread --------------------------------------------------
+    def send_text(self, text: str) -> None:
+        text = text.strip()
+        if text:
+            self._post(lambda: self._conv.text_turn(text, at=self._clock()))
+
+    def commit(self) -> None:
+        """Push-to-talk release: send what was spoken and ask for the answer."""
+
+        def command() -> list[Event]:
+            events = self._drain_audio()
+            return events + self._conv.commit(at=self._clock())
+
+        self._post(command)
+
+    def clear_audio(self) -> None:
+        def command() -> list[Event]:
+            with self._audio_lock:
+                self._audio.clear()
+                self._chunker.clear()
+            return [self._conv.clear_audio()]
+
+        self._post(command)
+
+    def respond(self) -> None:
+        self._post(lambda: [self._conv.respond(at=self._clock())])
+
+    def cancel(self) -> None:
+        def command() -> list[Event]:
+            if self.playback is not None:
+                self.playback.clear()
+            return [self._conv.cancel()]
+
+        self._post(command)
+
+    def update_session(self, config: SessionConfig) -> None:
+        """Apply new settings: ``session.update`` live, or a clean reconnect when the
+        endpoint (provider, model, URL, API version) changed."""
+        old, self._config = self._config, config
+        if (connection_url(old), old.api_version) != (connection_url(config), config.api_version):
+            self._reconnect_now = True
+            self._post(lambda: [], reconnect=True)
+        elif session_payload(old) != session_payload(config):
+            self._post(lambda: [self._conv.session_update(session_payload(config))])
+
+    # ---- reading (any thread) -------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        with self._snap_lock:
+            return self._snapshot
+
+    # ---- internals: posting to the loop ---------------------------------------------------
+    def _post(self, command: Callable[[], list[Event]], *, reconnect: bool = False) -> None:
+        self._controls.append(command)
+        if reconnect and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._close_for_reconnect)
+            except RuntimeError:
+                pass
+        self._wake_loop()
+
+    def _wake_loop(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:
+                pass  # closed between the check and the call: the bridge is stopping
+
+    def _close_for_reconnect(self) -> None:
+        if self._transport is not None:
+            asyncio.ensure_future(self._transport.close())
+
+    def _drain_audio(self) -> list[Event]:
+        with self._audio_lock:
+            chunks = list(self._audio)
+            self._audio.clear()
+            tail = self._chunker.flush()
+        if tail:
+            chunks.append(tail)
+        return [self._conv.append_audio(chunk) for chunk in chunks]
+
+    # ---- the bridge thread ------------------------------------------------------------
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            asyncio.set_event_loop(loop)
+            self._wake = asyncio.Event()
+            self._stop_event = asyncio.Event()
+            self._loop = loop
+            ready.set()
+            loop.run_until_complete(self._main())
+        except Exception as exc:  # last resort: log once, show it, never die silently
+            log.exception("realtime bridge crashed")
+            self._fail(f"the session stopped on an internal error: {type(exc).__name__}: {exc}")
+        finally:
+            self._loop = None
+            ready.set()
+            loop.close()
+            if self._state is not LinkState.FAILED:
+                self._set_state(LinkState.STOPPED)
+
+    async def _main(self) -> None:
+        assert self._stop_event is not None
+        attempt = 0
+        while not self._stopping:
+            self._set_state(LinkState.RECONNECTING if self._reconnects else LinkState.CONNECTING)
+            try:
+                url = connection_url(self._config)
+                headers = connection_headers(self._config, self._api_key)
+                transport = await self._until_stopped(self._open(url, headers))
+            except RealtimeError as exc:
+                retryable = isinstance(exc, ConnectionFailed) and exc.retryable
+                if not retryable or attempt >= len(self._delays):
+                    self._fail(str(exc))
+                    return
+                self._notice("warning", f"Could not connect ({exc}); retrying.")
+                await self._sleep(self._delays[attempt])
+                attempt += 1
+                continue
+            if transport is None:
+                return  # stopped while connecting
+            attempt = 0
+            self._transport = transport
+            try:
+                await self._session(transport)
+            except ConnectionFailed as exc:
+                if self._stopping:
+                    break
+                if self._reconnect_now:
+                    self._notice("info", "Settings changed: reconnected with the new endpoint.")
+                elif not exc.retryable:
+                    self._fail(str(exc))
+                    return
+                else:
+                    self._notice("warning", f"Connection lost ({exc}); reconnecting.")
+                    await self._sleep(self._delays[0] if self._delays else 0)
+                self._reconnect_now = False
+                self._reconnects += 1
+            finally:
+                self._transport = None
+                await transport.close()
+
+    async def _until_stopped(self, work: Awaitable[Transport]) -> Transport | None:
+        assert self._stop_event is not None
+        task = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(self._stop_event.wait())
+        done, _ = await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        return None
+
+    async def _sleep(self, seconds: float) -> None:
+        assert self._stop_event is not None
+        try:
+            await asyncio.wait_for(self._stop_event.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _session(self, transport: Transport) -> None:
+        assert self._stop_event is not None
+        with self._audio_lock:
+            self._audio.clear()  # speech queued while disconnected is stale
+        await self._send(transport, self._conv.session_update(session_payload(self._config)))
+        self._set_state(LinkState.CONNECTED)
+        tasks = [
+            asyncio.ensure_future(self._reader(transport)),
+            asyncio.ensure_future(self._writer(transport)),
+            asyncio.ensure_future(self._stop_event.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def _send(self, transport: Transport, event: Event) -> None:
+        await transport.send(event)
+        if self._on_event is not None:
+            self._on_event("client", event, self._clock())
+
+    async def _writer(self, transport: Transport) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._controls:  # control events jump ahead of audio
+                command = self._controls.popleft()
+                try:
+                    events = command()
+                except RealtimeError as exc:
+                    self._notice("warning", str(exc))
+                    continue
+                for event in events:
+                    await self._send(transport, event)
+                self._publish()
+            while True:
+                with self._audio_lock:
+                    if not self._audio:
+                        break
+                    chunk = self._audio.popleft()
+                await self._send(transport, self._conv.append_audio(chunk))
+
+    async def _reader(self, transport: Transport) -> None:
+        async for frame in transport.frames():
+            at = self._clock()
+            effects = self._conv.receive_frame(frame, at=at)
+            if self._on_event is not None and isinstance(frame, str):
+                self._on_event("server", _peek(frame), at)
+            for effect in effects:
+                await self._apply(transport, effect)
+            self._publish()
+
+    async def _apply(self, transport: Transport, effect: Effect) -> None:
+        if isinstance(effect, AudioOut):
+            if self.playback is not None:
+                self.playback.push(effect.pcm, effect.item_id)
+        elif isinstance(effect, SpeechStarted):
+            await self._barge_in(transport, effect)
+        elif isinstance(effect, CallsReady):
+            await self._run_tools(transport, effect.calls)
+        elif isinstance(effect, ErrorReported):
+            error = effect.error
+            code = f" ({error.code})" if error.code else ""
+            self._notice("error", f"Server error{code}: {error.message}")
+
+    async def _barge_in(self, transport: Transport, effect: SpeechStarted) -> None:
+        td = self._config.turn_detection
+        if not isinstance(td, ServerVad | SemanticVad) or not td.interrupt_response:
+            return
+        speaking = self._conv.speaking_item_id
+        heard = self.playback.played_ms(speaking) if self.playback and speaking else 0.0
+        pending = self.playback.clear() if self.playback is not None else 0
+        if not (pending or effect.response_streaming) or speaking is None:
+            return
+        for event in self._conv.barge_in(heard):
+            await self._send(transport, event)
+
+    async def _run_tools(self, transport: Transport, calls: tuple[FunctionCall, ...]) -> None:
+        for call in calls:
+            self._tool_runs[call.call_id] = ToolRun(
+                call.call_id, call.name, call.arguments, item_id=call.item_id
+            )
+        self._publish()
+        requests = [ToolCall(c.name, c.arguments, c.call_id) for c in calls]
+        if self._tools is None:
+            results = [_no_tools(request) for request in requests]
+        else:
+            results = await asyncio.to_thread(
+                self._tools.call_many, requests, timeout=self._tool_timeout
+            )
+        for result in results:
+            run = self._tool_runs[result.call_id]
+            self._tool_runs[result.call_id] = ToolRun(
+                run.call_id,
+                run.name,
+                run.arguments,
+                result.output,
+                result.ok,
+                result.error,
+                result.duration_ms,
+                run.item_id,
+            )
+            for event in self._conv.function_output(
+                result.call_id, result.output, at=self._clock()
+            ):
+                await self._send(transport, event)
+
+    # ---- publishing ---------------------------------------------------------------------
+    def _set_state(self, state: LinkState) -> None:
+        self._state = state
+        self._publish()
+
+    def _notice(self, level: str, text: str) -> None:
+        self._notices.append(Notice(self._clock(), level, text))
+        self._publish()
+
+    def _fail(self, message: str) -> None:
+        self._error = message
+        self._notices.append(Notice(self._clock(), "error", message))
+        self._set_state(LinkState.FAILED)
+
+    def _publish(self) -> None:
+        conv = self._conv
+        snapshot = Snapshot(
+            state=self._state,
+            items=conv.ordered_items(),
+            tool_runs=tuple(self._tool_runs.values()),
+            notices=tuple(self._notices),
+            turns=tuple(conv.turns.values()),
+            usage=conv.usage_total,
+            session=conv.session,
+            response_active=conv.active_response_id is not None,
+            reconnects=self._reconnects,
+            dropped_audio_chunks=self._dropped,
+            buffered_ms=conv.buffered_ms,
+            mic_dbfs=self._mic_dbfs,
+            error=self._error,
+        )
+        with self._snap_lock:
+            self._snapshot = snapshot
+
+
+def _peek(frame: str) -> Event:
+    import json
+
+    try:
+        value = json.loads(frame)
+    except ValueError:
+        return {"type": "(malformed frame)", "raw": frame[:200]}
+    return value if isinstance(value, dict) else {"type": "(not an object)"}
+
+
+def _no_tools(request: ToolCall) -> ToolResult:
+    from realtime.tools.result import error_output
+
+    message = "this client has no tools to run"
+    return ToolResult(
+        request.name,
+        request.call_id,
+        None,
+        error_output(message, "unknown_tool"),
+        False,
+        message,
+        0.0,
+        "unknown_tool",
+    )
