@@ -267,11 +267,17 @@ class Bridge:
 
         self._post(command)
 
-    def update_session(self, config: SessionConfig) -> None:
-        """Apply new settings: ``session.update`` live, or a clean reconnect when the
-        endpoint (provider, model, URL, API version) changed."""
+    def api_key_differs(self, api_key: str | None) -> bool:
+        return api_key != self._api_key
+
+    def update_session(self, config: SessionConfig, *, api_key: str | None = None) -> None:
+        """Apply new settings: ``session.update`` live, or a clean reconnect (transcript kept)
+        when the endpoint (provider, model, URL, API version) or the key changed."""
         old, self._config = self._config, config
-        if (connection_url(old), old.api_version) != (connection_url(config), config.api_version):
+        key_changed = api_key is not None and api_key != self._api_key
+        if api_key is not None:
+            self._api_key = api_key
+        if key_changed or _endpoint(old) != _endpoint(config):
             self._reconnect_now = True
             self._post(lambda: [], reconnect=True)
         elif session_payload(old) != session_payload(config):
@@ -538,6 +544,17 @@ class Bridge:
         )
         with self._snap_lock:
             self._snapshot = snapshot
+
+
+def _endpoint(config: SessionConfig) -> tuple[object, ...]:
+    return (
+        config.provider,
+        config.api_version,
+        config.model,
+        config.base_url,
+        config.azure_endpoint,
+        config.azure_api_version,
+    )
 
 
 def _peek(frame: str) -> Event:

@@ -1,0 +1,170 @@
+"""Realtime Voice Studio: navigation and the shared sidebar (settings -> SessionConfig).
+
+Runs on the Streamlit script thread at every rerun, before the selected page. The sidebar's
+values become one validated ``SessionConfig`` (kept in session state for the pages); a refused
+value is explained next to its widget and the last valid config stays in force.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import streamlit as st
+
+from realtime.config import GA_VOICES, MODELS, TRANSCRIPTION_MODELS, ApiVersion, Provider
+from realtime.settings import (
+    INSTRUCTION_PRESETS,
+    PROVIDER_LABELS,
+    TURN_MODES,
+    Settings,
+    build_config,
+    default_provider,
+    resolve_api_key,
+)
+from realtime.studio import CONFIG_KEY, KEY_WIDGET, local_engine_url, secrets
+from realtime.tools import default_registry
+
+logging.basicConfig(
+    level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+)
+st.set_page_config(page_title="Realtime Voice Studio", page_icon="🎙️", layout="wide")
+
+OTHER = "Other…"
+
+
+def _problem(problems: dict[str, str], *fields: str) -> None:
+    for name, text in problems.items():
+        if any(name == f or name.startswith(f + ".") for f in fields):
+            st.error(text, icon="⚠️")
+
+
+def sidebar() -> None:
+    found = secrets()
+    providers = list(PROVIDER_LABELS)
+    st.sidebar.title("Session")
+    provider = st.sidebar.selectbox(
+        "Provider",
+        providers,
+        index=providers.index(default_provider(found, os.environ)),
+        format_func=PROVIDER_LABELS.__getitem__,
+        key="rvs.provider",
+    )
+    with st.sidebar:
+        typed = st.text_input(
+            "API key",
+            type="password",
+            key=KEY_WIDGET,
+            help="Stays on the server for this browser session only; never shown back.",
+            placeholder="optional for the local engine" if provider is Provider.LOCAL else "",
+        )
+        source = resolve_api_key(provider, typed, found, os.environ)
+        st.caption(f"Key: {source.label}.")
+        base_url = azure_endpoint = ""
+        if provider is Provider.CUSTOM:
+            base_url = st.text_input("Server URL", placeholder="ws://127.0.0.1:8765/v1")
+        elif provider is Provider.AZURE:
+            azure_endpoint = st.text_input(
+                "Azure endpoint", placeholder="https://RESOURCE.openai.azure.com"
+            )
+        elif provider is Provider.LOCAL:
+            base_url = local_engine_url()
+            st.caption(f"Offline engine running at `{base_url}`.")
+        version = st.radio(
+            "API version",
+            list(ApiVersion),
+            format_func=lambda v: "GA (current)" if v is ApiVersion.GA else "Beta (realtime=v1)",
+            horizontal=True,
+        )
+        model_label = "Deployment" if provider is Provider.AZURE else "Model"
+        choice = st.selectbox(model_label, [*MODELS, OTHER])
+        model = st.text_input(f"{model_label} name") if choice == OTHER else choice
+        if provider is Provider.LOCAL:
+            from realtime.local.tts import voices
+
+            voice_names = [v.name for v in voices()] or ["joe"]
+        else:
+            voice_names = list(GA_VOICES)
+        voice = st.selectbox("Voice", voice_names)
+        preset = st.selectbox("Instructions preset", list(INSTRUCTION_PRESETS))
+        instructions = st.text_area("Instructions", INSTRUCTION_PRESETS[preset], height=100)
+        text_only = st.radio("Answers", ["Voice + transcript", "Text only"], horizontal=True)
+
+        st.subheader("Turn detection")
+        turn_mode = st.radio("Mode", TURN_MODES, horizontal=True, label_visibility="collapsed")
+        threshold, padding, silence, eagerness = 0.5, 300, 500, "auto"
+        if turn_mode == "Server VAD":
+            threshold = st.slider("Threshold", 0.0, 1.0, 0.5, 0.05)
+            padding = st.slider("Prefix padding (ms)", 0, 1000, 300, 50)
+            silence = st.slider("Silence to end a turn (ms)", 100, 2000, 500, 50)
+        elif turn_mode == "Semantic VAD":
+            eagerness = st.selectbox("Eagerness", ["auto", "low", "medium", "high"])
+        interrupt = st.checkbox(
+            "Speaking interrupts the answer", True, disabled=turn_mode == "Push-to-talk"
+        )
+        turn_problems = st.container()
+
+        st.subheader("Audio and model")
+        transcription = st.selectbox("Transcribe my speech with", ["off", *TRANSCRIPTION_MODELS])
+        noise = st.selectbox("Noise reduction", ["off", "near_field", "far_field"])
+        temperature = st.slider(
+            "Temperature",
+            0.6,
+            1.2,
+            0.8,
+            0.05,
+            disabled=version is ApiVersion.GA,
+            help="Only the beta API takes a temperature; the GA API refuses it, so it is not sent.",
+        )
+        max_tokens = st.number_input("Max output tokens (0 = no limit)", 0, 4096, 0, 64)
+
+        st.subheader("Tools")
+        enabled = st.multiselect(
+            "Enabled tools", default_registry.names(), default_registry.names()
+        )
+        tool_choice = st.selectbox("Tool choice", ["auto", "none", "required", *enabled])
+        problems_box = st.container()
+
+    settings = Settings(
+        provider=provider,
+        api_version=version,
+        model=model or "",
+        voice=voice,
+        instructions=instructions,
+        text_only=text_only == "Text only",
+        turn_mode=turn_mode,
+        threshold=threshold,
+        prefix_padding_ms=padding,
+        silence_duration_ms=silence,
+        interrupt_response=interrupt,
+        eagerness=eagerness,
+        transcription_model=None if transcription == "off" else transcription,
+        noise_reduction=None if noise == "off" else noise,
+        temperature=temperature if version is ApiVersion.BETA else None,
+        max_output_tokens=int(max_tokens) or None,
+        tools=tuple(default_registry.definitions(enabled)),
+        tool_choice=tool_choice,
+        base_url=base_url,
+        azure_endpoint=azure_endpoint,
+    )
+    config, problems = build_config(settings)
+    with turn_problems:
+        _problem(problems, "turn_detection")
+    with problems_box:
+        _problem(
+            {k: v for k, v in problems.items() if not k.startswith("turn_detection")},
+            *{k.split(".")[0] for k in problems},
+        )
+    if config is not None:
+        st.session_state[CONFIG_KEY] = config
+    elif CONFIG_KEY in st.session_state:
+        st.sidebar.caption("The session keeps its last valid settings until this is fixed.")
+
+
+sidebar()
+navigation = st.navigation(
+    [
+        st.Page("pages/voice.py", title="Voice chat", icon="🎙️", default=True),
+    ]
+)
+navigation.run()

@@ -1,0 +1,77 @@
+"""Voice chat page: microphone and speaker over WebRTC, live transcript, typed turns.
+
+Thin: widgets wired to this session's ``Bridge`` (realtime/bridge.py). The sink callback runs
+on aiortc's loop and only hands frames to the bridge; the transcript fragment polls the
+bridge's frozen snapshot; nothing here touches the protocol.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_webrtc import (
+    WebRtcMode,
+    create_audio_sink_track,
+    create_audio_source_track,
+    webrtc_streamer,
+)
+
+from realtime import view
+from realtime.audio import SAMPLE_RATE
+from realtime.studio import CONFIG_KEY, api_key, ice_servers, session_bridge
+
+st.title("Realtime Voice Studio")
+config = st.session_state.get(CONFIG_KEY)
+if config is None:
+    st.info("Fix the settings in the sidebar to start a session.")
+    st.stop()
+
+bridge = session_bridge(config, api_key(config.provider))
+st.caption(view.provider_line(config, api_key(config.provider)))
+
+assert bridge.playback is not None
+sink = create_audio_sink_track(bridge.push_frame, key="rvs.mic")
+source = create_audio_source_track(
+    bridge.playback.frame, key="rvs.speaker", sample_rate=SAMPLE_RATE, ptime=0.02
+)
+
+
+def on_change() -> None:
+    ctx = st.session_state.get("rvs.webrtc")
+    if ctx is None:
+        return
+    if ctx.state.playing:
+        bridge.start()
+    elif not ctx.state.signalling:
+        bridge.stop()
+
+
+ctx = webrtc_streamer(
+    key="rvs.webrtc",
+    mode=WebRtcMode.SENDRECV,
+    rtc_configuration={"iceServers": ice_servers()},
+    media_stream_constraints={"audio": True, "video": False},
+    sink_audio_track=sink,
+    source_audio_track=source,
+    on_change=on_change,
+)
+if ctx.state.playing and not bridge.running:
+    bridge.start()
+
+if config.turn_detection is None:
+    left, right = st.columns(2)
+    if left.button("Send what I said", type="primary", use_container_width=True):
+        bridge.commit()
+    if right.button("Discard", use_container_width=True):
+        bridge.clear_audio()
+
+
+@st.fragment(run_every=0.5)
+def live() -> None:
+    view.render_conversation(bridge.snapshot())
+
+
+live()
+
+if text := st.chat_input("Type a message"):
+    bridge.start()
+    bridge.send_text(text)

@@ -1,0 +1,100 @@
+"""Streamlit glue: the objects one browser session keeps across reruns, and the shared engine.
+
+Runs on the Streamlit script thread only. Everything kept in ``st.session_state`` is created
+here, from classes defined in ``realtime/``, so a rerun of a page never changes their identity.
+The API key lives in the bridge (handshake headers only) and in the password widget of the
+session that typed it; this module reads it from there and never stores a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from realtime.bridge import Bridge
+from realtime.config import Provider, SessionConfig
+from realtime.playback import Playback
+from realtime.settings import resolve_api_key
+from realtime.tools import default_registry
+
+__all__ = [
+    "CONFIG_KEY",
+    "KEY_WIDGET",
+    "api_key",
+    "current_bridge",
+    "ice_servers",
+    "local_engine_url",
+    "secrets",
+    "session_bridge",
+]
+
+BRIDGE_KEY = "rvs.bridge"
+OBSERVER_KEY = "rvs.bridge_shutdown_observer"
+CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
+KEY_WIDGET = "rvs.api_key"  # the password widget (its value stays in this session's state)
+
+
+def secrets() -> Mapping[str, Any]:
+    """``st.secrets`` as a mapping, or empty when no secrets file exists."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # st.secrets raises its own error type when no file is present
+        return {}
+
+
+@st.cache_resource(show_spinner="Starting the local engine…")
+def _local_engine() -> Any:
+    from realtime.local.server import start_in_thread
+
+    return start_in_thread(host="127.0.0.1", port=0)
+
+
+def local_engine_url() -> str:
+    """Base URL of the in-process local engine, started once per Streamlit process."""
+    return str(_local_engine().base_url)
+
+
+def ice_servers() -> list[dict[str, Any]]:
+    """ICE servers for WebRTC: ``ice_servers`` in secrets or REALTIME_ICE_SERVERS (JSON).
+
+    None are needed on 127.0.0.1; a shared deployment needs a TURN server (see README).
+    """
+    configured = secrets().get("ice_servers") or os.environ.get("REALTIME_ICE_SERVERS")
+    if not configured:
+        return []
+    value = json.loads(configured) if isinstance(configured, str) else configured
+    return [dict(server) for server in value]
+
+
+def api_key(provider: Provider) -> str | None:
+    """The key for ``provider``: typed in this session's sidebar, else secrets, else env."""
+    typed = st.session_state.get(KEY_WIDGET) or ""
+    return resolve_api_key(provider, str(typed), secrets(), os.environ).key
+
+
+def current_bridge() -> Bridge | None:
+    bridge = st.session_state.get(BRIDGE_KEY)
+    return bridge if isinstance(bridge, Bridge) else None
+
+
+def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
+    """This browser session's bridge, created once; later settings apply to it live."""
+    bridge = current_bridge()
+    if bridge is None:
+        bridge = Bridge(config, api_key=api_key, tools=default_registry, playback=Playback())
+        st.session_state[BRIDGE_KEY] = bridge
+    elif bridge.config != config or bridge.api_key_differs(api_key):
+        bridge.update_session(config, api_key=api_key)
+    from streamlit_webrtc.shutdown import SessionShutdownObserver
+
+    # Stops the thread and socket when the tab closes or the user leaves the page. An observer
+    # ends after it fired (a page change), so each run of the page installs a fresh one.
+    old = st.session_state.get(OBSERVER_KEY)
+    if isinstance(old, SessionShutdownObserver):
+        old.stop()
+    st.session_state[OBSERVER_KEY] = SessionShutdownObserver(bridge.stop)
+    return bridge
