@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -28,7 +29,10 @@ async def server(
         reason = HTTPStatus(status).phrase
         return Response(status, reason, Headers({"Content-Type": "text/plain"}), body.encode())
 
-    async with serve(handler, "127.0.0.1", 0, process_request=process_request) as srv:
+    # The test server logs with its own quiet logger so a DEBUG capture sees the client only.
+    quiet = logging.getLogger("tests.transport.server")
+    quiet.setLevel(logging.INFO)
+    async with serve(handler, "127.0.0.1", 0, process_request=process_request, logger=quiet) as srv:
         port = srv.sockets[0].getsockname()[1]
         yield f"ws://127.0.0.1:{port}/v1/realtime?model=m"
 
