@@ -51,11 +51,9 @@ def test_send_and_receive_frames() -> None:
         async with server(echo) as url:
             transport = await open_transport(url, {})
             await transport.send({"type": "response.create"})
-            frame = None
-            async for frame in transport.frames():
-                break
+            frame = await anext(aiter(transport.frames()))
             await transport.close()
-            return frame or ""
+            return frame
 
     assert run(scenario()) == '{"type":"response.create"}'
 

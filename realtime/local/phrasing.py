@@ -1,0 +1,135 @@
+"""Tool outputs into short spoken sentences, for the rule-based responder.
+
+Pure; runs on the responder's worker thread. Input is the ``output`` string of a
+``function_call_output`` item, as the client's tool registry wrote it (``realtime.tools``: a
+JSON object, or ``{"error": ..., "code": ...}`` for a failure). Every sentence is built only
+from fields present in that output, so nothing is made up; a field that is missing leaves its
+sentence out, and an output that is not the expected shape is read back as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["describe_output"]
+
+_MAX_ECHO = 200
+
+
+def describe_output(tool: str, output: str) -> str:
+    """One or a few sentences that say what ``tool`` returned."""
+    try:
+        data = json.loads(output)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        return f"The {tool} tool returned: {output.strip()[:_MAX_ECHO]}."
+    if "error" in data:
+        return _error(tool, data)
+    describe = _DESCRIBERS.get(tool)
+    text = describe(data) if describe else ""
+    if not text:
+        return f"The {tool} tool returned: {json.dumps(data, ensure_ascii=False)[:_MAX_ECHO]}."
+    return text
+
+
+def _sentences(*parts: str | None) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _error(tool: str, data: Mapping[str, Any]) -> str:
+    message = str(data.get("error", "")).strip().rstrip(".")
+    options = data.get("suggestions") or data.get("candidates") or []
+    names = [_label(o) if isinstance(o, dict) else str(o) for o in options][:3]
+    hint = f"Did you mean {_join(names, 'or')}?" if names else None
+    return _sentences(f"The {tool} tool couldn't answer: {message}.", hint)
+
+
+def _join(words: list[str], last: str = "and") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} {words[-1]}"
+
+
+def _label(airport: Mapping[str, Any]) -> str:
+    name, code = airport.get("name"), airport.get("code")
+    city = airport.get("city")
+    label = f"{name} ({code})" if name and code else str(name or code or city or "")
+    return label
+
+
+def _place(airport: Any) -> str:
+    if not isinstance(airport, dict):
+        return str(airport)
+    city, code = airport.get("city"), airport.get("code")
+    return f"{city} ({code})" if city and code else str(city or code or "")
+
+
+def _local_time(data: Mapping[str, Any]) -> str:
+    place = data.get("place") or data.get("matched")
+    time = data.get("time")
+    if not place or not time:
+        return ""
+    day = _day(data.get("weekday"), data.get("date"))
+    first = f"In {place} it is {time}" + (f" on {day}." if day else ".")
+    zone = data.get("time_zone")
+    offset = data.get("utc_offset")
+    second = None
+    if zone and offset:
+        second = f"The time zone is {zone}, UTC{offset}."
+    return _sentences(first, second)
+
+
+def _day(weekday: Any, date: Any) -> str:
+    try:
+        parsed = datetime.date.fromisoformat(str(date))
+    except ValueError:
+        return str(weekday or "")
+    text = f"{parsed:%B} {parsed.day}"
+    return f"{weekday}, {text}" if weekday else text
+
+
+def _flight(data: Mapping[str, Any]) -> str:
+    origin, destination = data.get("origin"), data.get("destination")
+    km, miles = data.get("distance_km"), data.get("distance_miles")
+    if not origin or not destination or km is None:
+        return ""
+    distance = f"about {km:,} kilometres" + (f" ({miles:,} miles)" if miles is not None else "")
+    first = f"From {_place(origin)} to {_place(destination)} is {distance}."
+    minutes = data.get("block_time_minutes")
+    second = None
+    if isinstance(minutes, int):
+        hours, rest = divmod(minutes, 60)
+        span = _join([s for s in (_unit(hours, "hour"), _unit(rest, "minute")) if s])
+        second = f"A typical flight takes about {span}."
+    difference = data.get("time_difference")
+    third = f"{difference}." if difference else None
+    return _sentences(first, second, third)
+
+
+def _unit(count: int, name: str) -> str:
+    return "" if count == 0 else f"{count} {name}" + ("" if count == 1 else "s")
+
+
+def _airports(data: Mapping[str, Any]) -> str:
+    found = [a for a in data.get("airports") or [] if isinstance(a, dict)]
+    if not found:
+        return ""
+    best = found[0]
+    where = ", ".join(str(best[k]) for k in ("city", "country") if best.get(k))
+    query = data.get("query")
+    intro = f"The best match for {query} is" if query else "The best match is"
+    first = f"{intro} {_label(best)}" + (f" in {where}." if where else ".")
+    others = [_label(a) for a in found[1:3]]
+    second = f"Other matches: {_join(others)}." if others else None
+    return _sentences(first, second)
+
+
+_DESCRIBERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "get_local_time": _local_time,
+    "get_flight_estimate": _flight,
+    "find_airport": _airports,
+}

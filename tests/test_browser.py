@@ -1,0 +1,204 @@
+"""The real page in a real browser: spoken question in, transcript and spoken answer out.
+
+Streamlit serves app.py on 127.0.0.1 (no key, so the bundled local engine answers); Debian's
+headless Chromium, driven by Playwright, plays a WAV question as its fake microphone, presses
+START, and waits for the user transcript, the tool call, the assistant's answer, and audio energy
+arriving on the remote WebRTC track. It saves a screenshot (docs/voice-page.png). Without
+/usr/bin/chromium or Playwright the test skips and says how to enable it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from realtime.audio import convert_pcm16, write_wav
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "docs" / "voice-page.png"
+QUESTION = "What time is it in Tokyo?"
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine]
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="pip install playwright (no browser download needed)"
+)
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's Chromium is not installed: apt-get install chromium chromium-driver",
+        allow_module_level=True,
+    )
+
+# Every RTCPeerConnection the page makes is kept, so the test can read its stats.
+RECORD_PEERS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native || Native.__recorded) return;
+  window.__peers = [];
+  const Recorded = function (...args) {
+    const pc = new Native(...args);
+    window.__peers.push(pc);
+    return pc;
+  };
+  Recorded.prototype = Native.prototype;
+  Recorded.__recorded = true;
+  window.RTCPeerConnection = Recorded;
+})();
+"""
+
+INBOUND_AUDIO_ENERGY = """
+async () => {
+  let energy = 0, bytes = 0;
+  for (const pc of (window.__peers || [])) {
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        energy += s.totalAudioEnergy || 0;
+        bytes += s.bytesReceived || 0;
+      }
+    });
+  }
+  return [energy, bytes];
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The question spoken by the engine's own voice, padded with silence, at 48 kHz."""
+    from realtime.local.tts import PiperSynthesizer
+
+    speech = PiperSynthesizer().synthesize(QUESTION)
+    silence = bytes(2 * 24000)
+    pcm = convert_pcm16(silence + speech + silence * 20, 24000, to_rate=48000)
+    path = tmp_path_factory.mktemp("browser") / "question.wav"
+    write_wav(path, pcm, rate=48000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        assert "Traceback" not in output, output[-4000:]
+
+
+def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
+    app_url: str, question_wav: Path
+) -> None:
+    args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={question_wav}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
+        context.add_init_script(RECORD_PEERS)
+        page = context.new_page()
+        try:
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
+            start = _find_start_button(page)
+            start.click()
+            chat = page.locator('[data-testid="stChatMessage"]')
+            chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
+            page.get_by_text("get_local_time", exact=False).first.wait_for(timeout=60_000)
+            answer = chat.filter(has_text=re.compile(r"tokyo.*\d{1,2}:\d{2}", re.I | re.S))
+            answer.last.wait_for(timeout=60_000)
+            energy = _wait_for_audio_energy(page)
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert energy > 0
+
+
+def _find_start_button(page: object) -> object:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for frame in page.frames:  # type: ignore[attr-defined]
+            button = frame.get_by_role("button", name="START")
+            if button.count():
+                time.sleep(1)  # the component wires its handler just after it renders
+                return button.first
+        time.sleep(0.5)
+    raise AssertionError("the START button of the WebRTC component never appeared")
+
+
+def _wait_for_audio_energy(page: object) -> float:
+    deadline = time.monotonic() + 30
+    energy = 0.0
+    while time.monotonic() < deadline:
+        for frame in page.frames:  # type: ignore[attr-defined]
+            try:
+                energy, _ = frame.evaluate(INBOUND_AUDIO_ENERGY)
+            except Exception:  # frames come and go while the page reruns
+                continue
+            if energy > 0:
+                return float(energy)
+        time.sleep(0.5)
+    return float(energy)
