@@ -195,9 +195,7 @@ class EventLog:
         with self._lock:
             kept, recorded, dropped = len(self._ring), self._seq, self._dropped
             capacity = self._ring.maxlen or 0
-        return LogStats(
-            capacity, kept, recorded, dropped, self.counts(), self.direction_counts()
-        )
+        return LogStats(capacity, kept, recorded, dropped, self.counts(), self.direction_counts())
 
     # ---- JSONL --------------------------------------------------------------------------
     def to_jsonl(self, events: Iterable[LoggedEvent] | None = None) -> str:

@@ -34,7 +34,7 @@ _AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.d
 _AUDIO_SUMMARY = re.compile(r"<audio: (\d+) bytes, [0-9.]+ ms>")
 _SECRET_KEY = re.compile(
     r"authori[sz]ation|api[-_]?key|secret|passw(?:or)?d|credential|cookie"
-    r"|(?:^|[-_])(?:(?:access|refresh|auth|id|bearer)_?)?token(?:$|[-_])",
+    r"|token$",  # token, access_token, refreshToken; not input_tokens or input_token_details
     re.IGNORECASE,
 )
 _SECRET_VALUE = re.compile(
