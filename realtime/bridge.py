@@ -51,9 +51,13 @@ from realtime.conversation import (
     Turn,
     Usage,
 )
-from realtime.errors import ConnectionFailed, RealtimeError
-from realtime.events import Event
+from realtime.errors import ConnectionFailed, ProtocolError, RealtimeError
+from realtime.eventlog import EventLog, EventObserver, fan_out
+from realtime.events import Event, parse_server_event
+from realtime.export import ItemClock
+from realtime.metrics import TurnTracker
 from realtime.playback import Playback
+from realtime.recording import ConversationRecorder
 from realtime.tools import ToolCall, ToolRegistry, ToolResult
 from realtime.transport import Transport, open_transport
 
@@ -62,7 +66,6 @@ __all__ = ["Bridge", "LinkState", "Notice", "Snapshot", "ToolRun"]
 log = logging.getLogger(__name__)
 
 OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
-EventObserver = Callable[[str, Event, float], None]
 MAX_NOTICES = 50
 
 
@@ -131,12 +134,23 @@ class Bridge:
         chunk_ms: int = 40,
         max_queued_ms: int = 2000,
         tool_timeout: float = 10.0,
+        event_log_size: int = 5000,
+        recording_minutes: float = 10.0,
         on_event: EventObserver | None = None,
     ) -> None:
         self._config = config
-        self._api_key = api_key  # only ever put in handshake headers
+        self._api_key = api_key  # only ever put in handshake headers (and scrubbed from the log)
         self._tools = tools
         self.playback = playback
+        # What the inspector, metrics and exports read; each is thread-safe on its own.
+        self.log = EventLog(event_log_size, secrets=[api_key] if api_key else ())
+        self.turn_tracker = TurnTracker(model=config.model)
+        self.item_times = ItemClock()
+        self.recorder = ConversationRecorder(max_minutes=recording_minutes)
+        if playback is not None:
+            playback.on_played = lambda pcm: self.recorder.push_assistant(pcm, at=clock())
+        observers = [self.log.record, self.turn_tracker.record, self.item_times.record]
+        on_event = fan_out(*observers, *([on_event] if on_event else []))
         self._open = open_transport
         self._clock = clock
         self._delays = tuple(reconnect_delays)
@@ -224,6 +238,7 @@ class Bridge:
         """PCM16 24 kHz mono from the microphone; never blocks."""
         if not pcm or self._loop is None:
             return
+        self.recorder.push_user(pcm, at=self._clock() - len(pcm) / 48000)
         with self._audio_lock:
             self._mic_dbfs = rms_dbfs(pcm)
             for chunk in self._chunker.push(pcm):
@@ -277,6 +292,7 @@ class Bridge:
         key_changed = api_key is not None and api_key != self._api_key
         if api_key is not None:
             self._api_key = api_key
+            self.log.add_secret(api_key)
         if key_changed or _endpoint(old) != _endpoint(config):
             self._reconnect_now = True
             self._post(lambda: [], reconnect=True)
@@ -449,9 +465,15 @@ class Bridge:
     async def _reader(self, transport: Transport) -> None:
         async for frame in transport.frames():
             at = self._clock()
-            effects = self._conv.receive_frame(frame, at=at)
-            if self._on_event is not None and isinstance(frame, str):
-                self._on_event("server", _peek(frame), at)
+            try:
+                event = parse_server_event(frame)
+            except ProtocolError:
+                effects = self._conv.receive_frame(frame, at=at)  # recorded as a protocol error
+                event = _malformed(frame)
+            else:
+                effects = self._conv.receive(event, at=at)
+            if self._on_event is not None:
+                self._on_event("server", event, at)
             for effect in effects:
                 await self._apply(transport, effect)
             self._publish()
@@ -557,14 +579,10 @@ def _endpoint(config: SessionConfig) -> tuple[object, ...]:
     )
 
 
-def _peek(frame: str) -> Event:
-    import json
-
-    try:
-        value = json.loads(frame)
-    except ValueError:
-        return {"type": "(malformed frame)", "raw": frame[:200]}
-    return value if isinstance(value, dict) else {"type": "(not an object)"}
+def _malformed(frame: str | bytes) -> Event:
+    """A stand-in the event log can show for a frame that is not an event."""
+    text = frame[:200] if isinstance(frame, str) else repr(frame[:200])
+    return {"type": "(malformed frame)", "raw": text}
 
 
 def _no_tools(request: ToolCall) -> ToolResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import fractions
 import threading
+from collections.abc import Callable
 
 import av
 import numpy as np
@@ -37,6 +38,7 @@ class Playback:
         self._frame_bytes = frame_ms * _BYTES_PER_MS
         self.dropped_bytes = 0
         self.level_dbfs = -96.0  # of the last frame handed to the track, for a level meter
+        self.on_played: Callable[[bytes], None] | None = None  # audio really handed out
 
     # ---- producer (bridge thread) ----
     def push(self, pcm: bytes, item_id: str) -> None:
@@ -79,6 +81,8 @@ class Playback:
             while len(self._played) > _KEEP_ITEMS:
                 self._played.popitem(last=False)
         self.level_dbfs = rms_dbfs(bytes(out)) if out else -96.0
+        if out and self.on_played is not None:
+            self.on_played(bytes(out))
         out.extend(b"\0" * (nbytes - len(out)))
         return bytes(out)
 
