@@ -165,6 +165,8 @@ sidebar()
 navigation = st.navigation(
     [
         st.Page("pages/voice.py", title="Voice chat", icon="🎙️", default=True),
+        st.Page("pages/inspector.py", title="Event inspector", icon="🔎"),
+        st.Page("pages/metrics.py", title="Latency and cost", icon="📈"),
     ]
 )
 navigation.run()

@@ -17,6 +17,13 @@ from streamlit_webrtc import (
 
 from realtime import view
 from realtime.audio import SAMPLE_RATE
+from realtime.session_view import (
+    render_event_filters,
+    render_events,
+    render_export_buttons,
+    render_levels,
+    render_metric_strip,
+)
 from realtime.studio import CONFIG_KEY, api_key, ice_servers, session_bridge
 
 st.title("Realtime Voice Studio")
@@ -67,10 +74,24 @@ if config.turn_detection is None:
 
 @st.fragment(run_every=0.5)
 def live() -> None:
+    render_levels(bridge)
+    render_metric_strip(bridge.turn_tracker)
     view.render_conversation(bridge.snapshot())
 
 
 live()
+
+with st.expander("Export the conversation"):
+    render_export_buttons(bridge)
+
+with st.expander("Live events"):
+    filters = render_event_filters(bridge.log, key="voice.events")
+
+    @st.fragment(run_every=2.0)
+    def live_events() -> None:
+        render_events(bridge.log, filters, limit=30)
+
+    live_events()
 
 if text := st.chat_input("Type a message"):
     bridge.start()

@@ -1,0 +1,38 @@
+"""Event inspector page: every client and server event of this session, newest first.
+
+Thin: filters wired to the bridge's EventLog (audio payloads already shown as their size, keys
+already scrubbed). Keeps up live in a polling fragment while a session runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from realtime.session_view import render_event_counts, render_event_filters, render_events
+from realtime.studio import current_bridge
+
+st.title("Event inspector")
+bridge = current_bridge()
+if bridge is None:
+    st.info("No session yet: start one on the Voice chat page; its events appear here.")
+    st.stop()
+
+log = bridge.log
+left, right = st.columns([3, 1])
+with right:
+    live = st.toggle("Live", value=bridge.running, help="Refresh every second.")
+    st.download_button(
+        "Download JSONL", lambda: log.to_jsonl(), file_name="events.jsonl", mime="application/jsonl"
+    )
+    with st.expander("Counts per type"):
+        render_event_counts(log)
+with left:
+    filters = render_event_filters(log, key="inspector")
+
+
+@st.fragment(run_every=1.0 if live else None)
+def events() -> None:
+    render_events(log, filters)
+
+
+events()

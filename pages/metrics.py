@@ -1,0 +1,25 @@
+"""Latency and cost page: per-turn latency, cumulative tokens and an estimated cost.
+
+Thin: charts of the bridge's TurnTracker (built from the event stream, priced from the one
+table in realtime/pricing.py).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from realtime.session_view import render_metric_strip, render_metrics
+from realtime.studio import current_bridge
+
+st.title("Latency and cost")
+bridge = current_bridge()
+if bridge is None:
+    st.info("No session yet: start one on the Voice chat page; its turns are measured here.")
+    st.stop()
+
+render_metric_strip(bridge.turn_tracker)
+render_metrics(bridge.turn_tracker)
+st.caption(
+    "Costs use OpenAI's published USD prices per million tokens (late 2025); the local engine "
+    "counts tokens in its own units and has no price."
+)

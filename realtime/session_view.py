@@ -1,0 +1,157 @@
+"""Rendering what a bridge recorded: the event inspector, latency/cost charts, exports, meters.
+
+Runs on the Streamlit script thread (pages and their polling fragments). Reads the bridge's
+thread-safe ``EventLog``, ``TurnTracker``, ``ItemClock`` and ``ConversationRecorder``; exports
+are built lazily (``st.download_button`` with a callable) so polling stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from realtime.bridge import Bridge
+from realtime.eventlog import EventLog
+from realtime.export import transcript_from_snapshot, transcript_json, transcript_markdown
+from realtime.metrics import TurnTracker, chart_rows, totals
+
+__all__ = [
+    "render_event_filters",
+    "render_events",
+    "render_export_buttons",
+    "render_levels",
+    "render_metric_strip",
+    "render_metrics",
+]
+
+DIRECTIONS = {"client": "→ sent", "server": "← received"}
+
+
+def render_event_filters(log: EventLog, *, key: str) -> dict[str, Any]:
+    """Direction, type and text filters; returns the keyword arguments of ``log.query``."""
+    left, middle, right = st.columns([1, 2, 2])
+    directions = left.multiselect(
+        "Direction", list(DIRECTIONS), format_func=DIRECTIONS.__getitem__, key=f"{key}.dir"
+    )
+    types = middle.multiselect("Event types", log.types_seen(), key=f"{key}.types")
+    search = right.text_input("Search in the JSON", key=f"{key}.search")
+    return {"directions": directions, "types": types, "search": search}
+
+
+def render_events(log: EventLog, filters: dict[str, Any], *, limit: int = 100) -> None:
+    """Newest first: one expandable JSON view per event, audio shown as its size."""
+    stats = log.stats()
+    matches = log.query(**filters)
+    st.caption(
+        f"{len(matches)} of {stats.kept} kept events match · {stats.recorded} recorded · "
+        f"{stats.dropped} dropped (keeps the newest {stats.capacity})"
+    )
+    origin = log.origin or 0.0
+    for entry in matches[:limit]:
+        arrow = "→" if entry.direction == "client" else "←"
+        label = f"{arrow} `{entry.type}` · {entry.t - origin:8.3f} s · #{entry.seq}"
+        with st.expander(label):
+            st.json(entry.event, expanded=True)
+    if len(matches) > limit:
+        st.caption(f"Showing the newest {limit}; narrow the filters to see others.")
+
+
+def render_event_counts(log: EventLog) -> None:
+    counts = log.counts()
+    if counts:
+        frame = pd.DataFrame({"type": list(counts), "count": list(counts.values())})
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+
+
+def render_metric_strip(tracker: TurnTracker) -> None:
+    """The voice page's live strip: last turn latency and the session's cost so far."""
+    summary = totals(tracker.turns())
+    last = summary.last
+    a, b, c, d = st.columns(4)
+    a.metric("Turns", summary.turns)
+    latency = last.first_audio_latency if last else None
+    if latency is None and last is not None:
+        latency = last.first_text_latency
+    a_text = f"{latency * 1000:.0f} ms" if latency is not None else "–"
+    b.metric("Last turn: to first answer", a_text)
+    c.metric("Tokens so far", summary.usage.total_tokens)
+    cost = (
+        "no price for this model"
+        if summary.cost is None and summary.turns
+        else (f"${summary.cost:.4f}" if summary.cost is not None else "–")
+    )
+    d.metric("Estimated cost", cost)
+
+
+def render_metrics(tracker: TurnTracker) -> None:
+    rows = chart_rows(tracker.turns())
+    if not rows:
+        st.info("No finished turn yet: talk or type on the Voice chat page, then come back.")
+        return
+    frame = pd.DataFrame(rows).set_index("turn")
+    st.subheader("Latency per turn (ms)")
+    st.caption("From speech stopped (or the typed request) to the first text, first audio, done.")
+    st.line_chart(frame[["first_text_ms", "first_audio_ms", "done_ms"]])
+    st.subheader("Tokens and cost, cumulative")
+    left, right = st.columns(2)
+    left.area_chart(frame[["cumulative_tokens"]])
+    if frame["cumulative_cost_usd"].notna().any():
+        right.line_chart(frame[["cumulative_cost_usd"]])
+    else:
+        right.info(f"No published price for {tracker.model or 'this model'}: tokens only.")
+    st.dataframe(frame, use_container_width=True)
+
+
+def render_levels(bridge: Bridge) -> None:
+    """Level meters: is the microphone heard, is the assistant audible."""
+    snapshot = bridge.snapshot()
+    mic = snapshot.mic_dbfs
+    out = bridge.playback.level_dbfs if bridge.playback is not None else -96.0
+    left, right = st.columns(2)
+    left.progress(_meter(mic), text=f"Microphone {mic:.0f} dBFS")
+    right.progress(_meter(out), text=f"Assistant {out:.0f} dBFS")
+
+
+def _meter(dbfs: float) -> float:
+    return min(1.0, max(0.0, (dbfs + 60.0) / 60.0))
+
+
+def render_export_buttons(bridge: Bridge) -> None:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    meta = {"model": bridge.config.model, "provider": bridge.config.provider.value}
+
+    def entries() -> Any:
+        return transcript_from_snapshot(
+            bridge.snapshot(), times=bridge.item_times.times(), redactor=bridge.log.redactor
+        )
+
+    left, middle, right, last = st.columns(4)
+    left.download_button(
+        "Transcript (.md)",
+        lambda: transcript_markdown(entries(), meta=meta, redactor=bridge.log.redactor),
+        file_name=f"conversation-{stamp}.md",
+        mime="text/markdown",
+    )
+    middle.download_button(
+        "Transcript (.json)",
+        lambda: transcript_json(entries(), meta=meta, redactor=bridge.log.redactor),
+        file_name=f"conversation-{stamp}.json",
+        mime="application/json",
+    )
+    right.download_button(
+        "Audio (.wav)",
+        lambda: bridge.recorder.to_wav(),
+        file_name=f"conversation-{stamp}.wav",
+        mime="audio/wav",
+        help=f"Both sides on one timeline (left: you, right: assistant); keeps the last "
+        f"{bridge.recorder.max_minutes:g} minutes.",
+    )
+    last.download_button(
+        "Events (.jsonl)",
+        lambda: bridge.log.to_jsonl(),
+        file_name=f"events-{stamp}.jsonl",
+        mime="application/jsonl",
+    )
