@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import enum
 import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import av
 
@@ -46,10 +43,7 @@ from realtime.conversation import (
     Effect,
     ErrorReported,
     FunctionCall,
-    Item,
     SpeechStarted,
-    Turn,
-    Usage,
 )
 from realtime.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.eventlog import EventLog, EventObserver, fan_out
@@ -58,6 +52,7 @@ from realtime.export import ItemClock
 from realtime.metrics import TurnTracker
 from realtime.playback import Playback
 from realtime.recording import ConversationRecorder
+from realtime.snapshot import LinkState, Notice, Snapshot, ToolRun
 from realtime.tools import ToolCall, ToolRegistry, ToolResult
 from realtime.transport import Transport, open_transport
 
@@ -67,55 +62,6 @@ log = logging.getLogger(__name__)
 
 OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
 MAX_NOTICES = 50
-
-
-class LinkState(enum.Enum):
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    STOPPED = "stopped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Notice:
-    at: float
-    level: str  # info | warning | error
-    text: str
-
-
-@dataclass(frozen=True)
-class ToolRun:
-    """One tool call as the page shows it."""
-
-    call_id: str
-    name: str
-    arguments: str
-    output: str | None = None
-    ok: bool | None = None  # None while running
-    error: str | None = None
-    duration_ms: float | None = None
-    item_id: str = ""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the page needs, frozen: safe to read from any thread."""
-
-    state: LinkState = LinkState.IDLE
-    items: tuple[Item, ...] = ()
-    tool_runs: tuple[ToolRun, ...] = ()
-    notices: tuple[Notice, ...] = ()
-    turns: tuple[Turn, ...] = ()
-    usage: Usage = field(default_factory=Usage)
-    session: dict[str, Any] = field(default_factory=dict)
-    response_active: bool = False
-    reconnects: int = 0
-    dropped_audio_chunks: int = 0
-    buffered_ms: float = 0.0
-    mic_dbfs: float = -96.0
-    error: str | None = None  # why the bridge failed, when state is FAILED
 
 
 class Bridge:

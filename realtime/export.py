@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from realtime.bridge import Snapshot, ToolRun
 from realtime.conversation import Item
 from realtime.recording import ConversationRecorder
 from realtime.redact import Redactor
+from realtime.snapshot import Snapshot, ToolRun
 
 __all__ = [
     "ConversationRecorder",

@@ -17,6 +17,7 @@ import streamlit as st
 
 from realtime.bridge import Bridge
 from realtime.config import Provider, SessionConfig
+from realtime.local.server import EngineServer
 from realtime.playback import Playback
 from realtime.settings import resolve_api_key
 from realtime.tools import default_registry
@@ -47,15 +48,15 @@ def secrets() -> Mapping[str, Any]:
 
 
 @st.cache_resource(show_spinner="Starting the local engine…")
-def _local_engine() -> Any:
-    from realtime.local.server import start_in_thread
-
-    return start_in_thread(host="127.0.0.1", port=0)
+def _local_engine() -> EngineServer:
+    # One engine per Streamlit process, shared by every browser session (one WebSocket session
+    # each); models load in the background so the page is not held up.
+    return EngineServer(host="127.0.0.1", port=0, preload=True).start()
 
 
 def local_engine_url() -> str:
-    """Base URL of the in-process local engine, started once per Streamlit process."""
-    return str(_local_engine().base_url)
+    """Base URL of the in-process local engine (``ws://127.0.0.1:PORT/v1``)."""
+    return _local_engine().url
 
 
 def ice_servers() -> list[dict[str, Any]]:

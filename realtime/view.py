@@ -10,10 +10,10 @@ import json
 
 import streamlit as st
 
-from realtime.bridge import LinkState, Snapshot, ToolRun
 from realtime.config import Provider, SessionConfig
 from realtime.conversation import Item
 from realtime.settings import PROVIDER_LABELS
+from realtime.snapshot import LinkState, Snapshot, ToolRun
 
 __all__ = ["provider_line", "render_conversation", "state_line"]
 

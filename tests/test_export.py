@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from realtime.bridge import Snapshot, ToolRun
 from realtime.conversation import AudioOut, Conversation
 from realtime.events import serialize
 from realtime.export import (
@@ -22,6 +21,7 @@ from realtime.export import (
     transcript_markdown,
 )
 from realtime.redact import Redactor
+from realtime.snapshot import Snapshot, ToolRun
 from tests.fixtures.loader import load_turn
 
 KEY = "sk-proj-Zq8vT3xLm2Np7Rw4Ks9Hy6Bd1Fg5Jc0"
