@@ -8,15 +8,8 @@ bridge's frozen snapshot; nothing here touches the protocol.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_webrtc import (
-    WebRtcMode,
-    create_audio_sink_track,
-    create_audio_source_track,
-    webrtc_streamer,
-)
 
-from realtime import view
-from realtime.audio import SAMPLE_RATE
+from realtime import media, view
 from realtime.session_view import (
     render_event_filters,
     render_events,
@@ -24,7 +17,7 @@ from realtime.session_view import (
     render_levels,
     render_metric_strip,
 )
-from realtime.studio import CONFIG_KEY, api_key, ice_servers, session_bridge
+from realtime.studio import CONFIG_KEY, api_key, session_bridge
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)
@@ -35,33 +28,8 @@ if config is None:
 bridge = session_bridge(config, api_key(config.provider))
 st.caption(view.provider_line(config, api_key(config.provider)))
 
-assert bridge.playback is not None
-sink = create_audio_sink_track(bridge.push_frame, key="rvs.mic")
-source = create_audio_source_track(
-    bridge.playback.frame, key="rvs.speaker", sample_rate=SAMPLE_RATE, ptime=0.02
-)
-
-
-def on_change() -> None:
-    ctx = st.session_state.get("rvs.webrtc")
-    if ctx is None:
-        return
-    if ctx.state.playing:
-        bridge.start()
-    elif not ctx.state.signalling:
-        bridge.stop()
-
-
-ctx = webrtc_streamer(
-    key="rvs.webrtc",
-    mode=WebRtcMode.SENDRECV,
-    rtc_configuration={"iceServers": ice_servers()},
-    media_stream_constraints={"audio": True, "video": False},
-    sink_audio_track=sink,
-    source_audio_track=source,
-    on_change=on_change,
-)
-if ctx.state.playing and not bridge.running:
+ctx = media.webrtc_controls(bridge)
+if ctx is not None and ctx.state.playing and not bridge.running:
     bridge.start()
 
 if config.turn_detection is None:

@@ -9,6 +9,7 @@ session that typed it; this module reads it from there and never stores a copy.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,8 @@ __all__ = [
     "secrets",
     "session_bridge",
 ]
+
+log = logging.getLogger(__name__)
 
 BRIDGE_KEY = "rvs.bridge"
 OBSERVER_KEY = "rvs.bridge_shutdown_observer"
@@ -97,5 +100,8 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
     old = st.session_state.get(OBSERVER_KEY)
     if isinstance(old, SessionShutdownObserver):
         old.stop()
-    st.session_state[OBSERVER_KEY] = SessionShutdownObserver(bridge.stop)
+    try:
+        st.session_state[OBSERVER_KEY] = SessionShutdownObserver(bridge.stop)
+    except Exception:  # no live Streamlit runtime (a script test): nothing to observe
+        log.info("no Streamlit session to observe; the bridge stops on Stop only")
     return bridge
