@@ -28,7 +28,7 @@ from realtime.tools import default_registry
 logging.basicConfig(
     level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
 )
-st.set_page_config(page_title="Realtime Voice Studio", page_icon="🎙️", layout="wide")
+st.set_page_config(page_title="Realtime Voice Studio", page_icon=":material/mic:", layout="wide")
 
 OTHER = "Other…"
 
@@ -36,7 +36,7 @@ OTHER = "Other…"
 def _problem(problems: dict[str, str], *fields: str) -> None:
     for name, text in problems.items():
         if any(name == f or name.startswith(f + ".") for f in fields):
-            st.error(text, icon="⚠️")
+            st.error(text, icon=":material/error:")
 
 
 def sidebar() -> None:
@@ -105,7 +105,7 @@ def sidebar() -> None:
         turn_problems = st.container()
 
         st.subheader("Audio and model")
-        transcription = st.selectbox("Transcribe my speech with", ["off", *TRANSCRIPTION_MODELS])
+        transcription = st.selectbox("Transcribe my speech with", [*TRANSCRIPTION_MODELS, "off"])
         noise = st.selectbox("Noise reduction", ["off", "near_field", "far_field"])
         temperature = st.slider(
             "Temperature",
@@ -164,9 +164,9 @@ def sidebar() -> None:
 sidebar()
 navigation = st.navigation(
     [
-        st.Page("pages/voice.py", title="Voice chat", icon="🎙️", default=True),
-        st.Page("pages/inspector.py", title="Event inspector", icon="🔎"),
-        st.Page("pages/metrics.py", title="Latency and cost", icon="📈"),
+        st.Page("pages/voice.py", title="Voice chat", icon=":material/mic:", default=True),
+        st.Page("pages/inspector.py", title="Event inspector", icon=":material/manage_search:"),
+        st.Page("pages/metrics.py", title="Latency and cost", icon=":material/monitoring:"),
     ]
 )
 navigation.run()

@@ -44,7 +44,7 @@ if config.turn_detection is None:
 def live() -> None:
     render_levels(bridge)
     render_metric_strip(bridge.turn_tracker)
-    view.render_conversation(bridge.snapshot())
+    view.render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
 
 
 live()

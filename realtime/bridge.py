@@ -29,6 +29,7 @@ import av
 
 from realtime.audio import Pcm16Chunker, StreamResampler, rms_dbfs
 from realtime.config import (
+    Provider,
     SemanticVad,
     ServerVad,
     SessionConfig,
@@ -90,7 +91,9 @@ class Bridge:
         self.playback = playback
         # What the inspector, metrics and exports read; each is thread-safe on its own.
         self.log = EventLog(event_log_size, secrets=[api_key] if api_key else ())
-        self.turn_tracker = TurnTracker(model=config.model)
+        self.turn_tracker = TurnTracker(
+            model=config.model, priced=config.provider in (Provider.OPENAI, Provider.AZURE)
+        )
         self.item_times = ItemClock()
         self.recorder = ConversationRecorder(max_minutes=recording_minutes)
         if playback is not None:

@@ -64,6 +64,6 @@ def webrtc_controls(bridge: Bridge) -> Any:
         st.warning(
             "The microphone and speaker could not start here "
             f"({type(exc).__name__}). Typed messages still work.",
-            icon="🎙️",
+            icon=":material/mic_off:",
         )
         return None

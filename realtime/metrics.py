@@ -72,7 +72,16 @@ class TurnMetrics:
 class TurnTracker:
     """Thread-safe per-turn metrics fed by event observations; see the module docstring."""
 
-    def __init__(self, *, model: str | None = None, max_turns: int = DEFAULT_MAX_TURNS) -> None:
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        priced: bool = True,
+    ) -> None:
+        # ``priced=False`` for servers whose tokens are not OpenAI's (the local engine counts
+        # its own units): their turns show tokens and no cost.
+        self._priced = priced
         self._lock = threading.Lock()
         self._turns: collections.OrderedDict[str, TurnMetrics] = collections.OrderedDict()
         self._max_turns = max(1, max_turns)
@@ -148,7 +157,7 @@ class TurnTracker:
             return
         wire_usage = response.get("usage")
         usage = Usage.from_wire(wire_usage) if isinstance(wire_usage, dict) else None
-        cost = cost_of(usage, self._model) if usage is not None else None
+        cost = cost_of(usage, self._model) if usage is not None and self._priced else None
         self._turns[rid] = replace(
             self._turn(rid),
             done_at=at,

@@ -72,11 +72,20 @@ def render_metric_strip(tracker: TurnTracker) -> None:
     last = summary.last
     a, b, c, d = st.columns(4)
     a.metric("Turns", summary.turns)
-    latency = last.first_audio_latency if last else None
-    if latency is None and last is not None:
-        latency = last.first_text_latency
+    latency = None
+    if last is not None:
+        # The first audio, else the first text, else (a tool-call turn) the response's end.
+        for value in (last.first_audio_latency, last.first_text_latency, last.done_latency):
+            if value is not None:
+                latency = value
+                break
     a_text = f"{latency * 1000:.0f} ms" if latency is not None else "–"
-    b.metric("Last turn: to first answer", a_text)
+    b.metric(
+        "Last turn: latency",
+        a_text,
+        help="From speech stopped (or the request) to the "
+        "first audio, else the first text, else the end of the response.",
+    )
     c.metric("Tokens so far", summary.usage.total_tokens)
     cost = (
         "no price for this model"

@@ -44,33 +44,36 @@ def state_line(snapshot: Snapshot) -> str:
     return text
 
 
-def render_conversation(snapshot: Snapshot) -> None:
+def render_conversation(snapshot: Snapshot, *, transcribing: bool = True) -> None:
     """Status, recent problems, then the conversation as chat bubbles."""
     if snapshot.state is LinkState.FAILED and snapshot.error:
-        st.error(snapshot.error, icon="🔌")
+        st.error(snapshot.error, icon=":material/link_off:")
     else:
         st.caption(state_line(snapshot))
     for notice in snapshot.notices[-3:]:
         if notice.level == "error" and notice.text != snapshot.error:
-            st.warning(notice.text, icon="⚠️")
+            st.warning(notice.text, icon=":material/warning:")
         elif notice.level == "warning":
-            st.warning(notice.text, icon="⚠️")
+            st.warning(notice.text, icon=":material/warning:")
         else:
-            st.info(notice.text, icon="ℹ️")
+            st.info(notice.text, icon=":material/info:")
     runs = {run.item_id: run for run in snapshot.tool_runs}
     for item in snapshot.items:
         if item.type == "function_call":
             _tool_bubble(runs.get(item.id), item)
         elif item.type == "message" and item.role in ("user", "assistant"):
-            _message_bubble(item)
+            _message_bubble(item, transcribing)
 
 
-def _message_bubble(item: Item) -> None:
+def _message_bubble(item: Item, transcribing: bool) -> None:
     with st.chat_message(item.role):
         if item.text:
             st.markdown(item.text)
         elif item.role == "user":
-            st.caption("(transcribing…)" if item.transcribing else "(audio)")
+            if not transcribing:
+                st.caption("(spoken; turn on transcription in the sidebar to see it here)")
+            else:
+                st.caption("(transcribing…)" if item.transcribing else "(audio)")
         else:
             st.caption("…")
         if item.truncated_at_ms is not None:
@@ -79,7 +82,7 @@ def _message_bubble(item: Item) -> None:
 
 def _tool_bubble(run: ToolRun | None, item: Item) -> None:
     name = run.name if run else item.name or "tool"
-    with st.chat_message("assistant", avatar="🛠️"):
+    with st.chat_message("assistant", avatar=":material/build:"):
         if run is None or run.ok is None:
             st.markdown(f"Calling `{name}`…")
         elif run.ok:
