@@ -22,7 +22,11 @@ left, right = st.columns([3, 1])
 with right:
     live = st.toggle("Live", value=bridge.running, help="Refresh every second.")
     st.download_button(
-        "Download JSONL", lambda: log.to_jsonl(), file_name="events.jsonl", mime="application/jsonl"
+        "Download JSONL",
+        lambda: log.to_jsonl(),
+        file_name="events.jsonl",
+        mime="application/jsonl",
+        on_click="ignore",
     )
     with st.expander("Counts per type"):
         render_event_counts(log)

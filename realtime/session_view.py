@@ -30,14 +30,32 @@ __all__ = [
 DIRECTIONS = {"client": "→ sent", "server": "← received"}
 
 
+AUDIO_STREAM_TYPES = frozenset(
+    {
+        "input_audio_buffer.append",
+        "response.output_audio.delta",
+        "response.output_audio_transcript.delta",
+    }
+)
+
+
 def render_event_filters(log: EventLog, *, key: str) -> dict[str, Any]:
     """Direction, type and text filters; returns the keyword arguments of ``log.query``."""
     left, middle, right = st.columns([1, 2, 2])
     directions = left.multiselect(
         "Direction", list(DIRECTIONS), format_func=DIRECTIONS.__getitem__, key=f"{key}.dir"
     )
-    types = middle.multiselect("Event types", log.types_seen(), key=f"{key}.types")
+    seen = log.types_seen()
+    types = middle.multiselect("Event types", seen, key=f"{key}.types")
     search = right.text_input("Search in the JSON", key=f"{key}.search")
+    hide = st.checkbox(
+        "Hide streaming chunks (audio appends, audio and transcript deltas)",
+        value=True,
+        key=f"{key}.hide",
+        help="They arrive dozens of times a second; pick them in 'Event types' to see them.",
+    )
+    if hide and not types:
+        types = [t for t in seen if t not in AUDIO_STREAM_TYPES] or ["(none)"]
     return {"directions": directions, "types": types, "search": search}
 
 
@@ -143,18 +161,21 @@ def render_export_buttons(bridge: Bridge) -> None:
         lambda: transcript_markdown(entries(), meta=meta, redactor=bridge.log.redactor),
         file_name=f"conversation-{stamp}.md",
         mime="text/markdown",
+        on_click="ignore",
     )
     middle.download_button(
         "Transcript (.json)",
         lambda: transcript_json(entries(), meta=meta, redactor=bridge.log.redactor),
         file_name=f"conversation-{stamp}.json",
         mime="application/json",
+        on_click="ignore",
     )
     right.download_button(
         "Audio (.wav)",
         lambda: bridge.recorder.to_wav(),
         file_name=f"conversation-{stamp}.wav",
         mime="audio/wav",
+        on_click="ignore",
         help=f"Both sides on one timeline (left: you, right: assistant); keeps the last "
         f"{bridge.recorder.max_minutes:g} minutes.",
     )
@@ -163,4 +184,5 @@ def render_export_buttons(bridge: Bridge) -> None:
         lambda: bridge.log.to_jsonl(),
         file_name=f"events-{stamp}.jsonl",
         mime="application/jsonl",
+        on_click="ignore",
     )

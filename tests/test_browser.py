@@ -9,6 +9,7 @@ arriving on the remote WebRTC track. It saves a screenshot (docs/voice-page.png)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -166,12 +167,28 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             start.click()
             chat = page.locator('[data-testid="stChatMessage"]')
             chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
-            page.get_by_text("get_local_time", exact=False).first.wait_for(timeout=60_000)
+            page.get_by_text("Called get_local_time", exact=False).first.wait_for(timeout=60_000)
             answer = chat.filter(has_text=re.compile(r"tokyo.*\d{1,2}:\d{2}", re.I | re.S))
             answer.last.wait_for(timeout=60_000)
             energy = _wait_for_audio_energy(page)
+            # The spoken answer carries the time the tool returned (its JSON is on the page).
+            page.get_by_text("arguments and result").first.click()
+            result = _tool_result(page)
+            assert result["time"] in answer.last.inner_text()
+            user = chat.filter(has_text=re.compile(r"what time.*tokyo", re.I | re.S))
+            user.first.wait_for(timeout=30_000)
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
+            transcript = _download(page, "Transcript (.md)")
+            assert "get_local_time" in transcript and result["time"] in transcript
+            events = _download(page, "Events (.jsonl)")
+            assert '"response.done"' in events and "input_audio_buffer.append" in events
+            # The session's events are in the inspector, newest first.
+            page.get_by_role("link", name="Event inspector").click()
+            page.get_by_text("response.done").first.wait_for(timeout=30_000)
+            completed = page.get_by_text("conversation.item.input_audio_transcription.completed")
+            completed.first.wait_for(timeout=30_000)
+            page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
         finally:
             browser.close()
     assert energy > 0
@@ -182,11 +199,36 @@ def _find_start_button(page: object) -> object:
     while time.monotonic() < deadline:
         for frame in page.frames:  # type: ignore[attr-defined]
             button = frame.get_by_role("button", name="START")
-            if button.count():
+            try:
+                found = button.count()
+            except playwright_api.Error:  # the frame went away while the page reran
+                continue
+            if found:
                 time.sleep(1)  # the component wires its handler just after it renders
                 return button.first
         time.sleep(0.5)
     raise AssertionError("the START button of the WebRTC component never appeared")
+
+
+def _tool_result(page: object) -> dict[str, str]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        blocks = page.locator('[data-testid="stCode"]').all_inner_texts()  # type: ignore[attr-defined]
+        for text in blocks:
+            if '"utc_offset"' in text:
+                return dict(json.loads(text))
+        time.sleep(0.3)
+    raise AssertionError("the tool's result never showed on the page")
+
+
+def _download(page: object, label: str) -> str:
+    expander = page.get_by_text("Export the conversation")  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name=label)  # type: ignore[attr-defined]
+    if not button.is_visible():
+        expander.click()
+    with page.expect_download(timeout=30_000) as info:  # type: ignore[attr-defined]
+        button.click()
+    return Path(info.value.path()).read_text(encoding="utf-8")
 
 
 def _wait_for_audio_energy(page: object) -> float:
