@@ -80,7 +80,7 @@ class Bridge:
         reconnect_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
         chunk_ms: int = 40,
         max_queued_ms: int = 2000,
-        tool_timeout: float = 10.0,
+        tool_timeout: float | None = None,  # None: the registry's own time limit
         event_log_size: int = 5000,
         recording_minutes: float = 10.0,
         on_event: EventObserver | None = None,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from realtime.config import Provider
 from realtime.studio import BRIDGE_KEY
+from realtime.tools import default_registry, tool
 
 pytestmark = pytest.mark.engine
 
@@ -99,9 +101,7 @@ def test_inspector_and_metrics_with_a_session(app: AppTest) -> None:
     app.chat_input[0].set_value("Hello!").run()
     bridge = app.session_state[BRIDGE_KEY]
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(
-        t.done_at for t in bridge.turn_tracker.turns()
-    ):
+    while time.monotonic() < deadline and not any(t.done_at for t in bridge.turn_tracker.turns()):
         time.sleep(0.1)
     app.switch_page("pages/inspector.py").run()
     assert not app.exception
@@ -112,3 +112,31 @@ def test_inspector_and_metrics_with_a_session(app: AppTest) -> None:
     assert not app.exception
     assert not any("No finished turn" in i.value for i in app.info)
     assert app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+
+
+def test_a_new_tool_is_one_function_and_shows_in_sidebar_and_session(app: AppTest) -> None:
+    @tool
+    def get_packing_list(climate: Literal["cold", "warm"], nights: int = 3) -> dict[str, object]:
+        """Suggest what to pack for a trip.
+
+        Args:
+            climate: The destination's weather.
+            nights: How many nights away.
+        """
+        return {"items": ["passport", "coat" if climate == "cold" else "hat"], "nights": nights}
+
+    try:
+        app.run()
+        options = app.sidebar.multiselect[0].options
+        assert "get_packing_list" in options
+        app.chat_input[0].set_value("Hello!").run()
+        bridge = app.session_state[BRIDGE_KEY]
+        deadline = time.monotonic() + 10
+        sent: list[str] = []
+        while time.monotonic() < deadline and "get_packing_list" not in sent:
+            updates = [e.event for e in bridge.log.events() if e.type == "session.update"]
+            sent = [t["name"] for u in updates for t in u["session"]["tools"]]
+            time.sleep(0.05)
+        assert "get_packing_list" in sent
+    finally:
+        default_registry.unregister("get_packing_list")

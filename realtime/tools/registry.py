@@ -90,6 +90,11 @@ class ToolRegistry:
             self._specs[spec.name] = spec
         return spec
 
+    def unregister(self, name: str) -> None:
+        """Remove a tool (no error if it is not there)."""
+        with self._lock:
+            self._specs.pop(name, None)
+
     @overload
     def tool(self, func: F, /, *, name: str | None = None) -> F: ...
     @overload

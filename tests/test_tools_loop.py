@@ -1,0 +1,140 @@
+"""Function calling end to end: the bridge, the tool registry and the local engine on a socket.
+
+The engine's responder asks for a tool through real function-call events; the bridge runs the
+tool off its loop, sends the output and one response.create; the spoken answer carries the
+result. Failing tools (an exception, a timeout) go back to the model as error outputs and the
+conversation goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from realtime.bridge import Bridge
+from realtime.config import Provider, SessionConfig
+from realtime.local.server import EngineServer
+from realtime.snapshot import LinkState, Snapshot
+from realtime.tools import ToolRegistry, default_registry
+
+pytestmark = pytest.mark.engine
+
+S = 1.0
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[EngineServer]:
+    with EngineServer(preload=True) as server:
+        yield server
+
+
+def wait_for(
+    bridge: Bridge, predicate: Callable[[Snapshot], bool], timeout: float = 30 * S
+) -> Snapshot:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        snapshot = bridge.snapshot()
+        if predicate(snapshot):
+            return snapshot
+        time.sleep(0.02 * S)
+    raise AssertionError(f"timed out; last snapshot: {bridge.snapshot()}")
+
+
+def finished(count: int) -> Callable[[Snapshot], bool]:
+    def check(snapshot: Snapshot) -> bool:
+        done = [t for t in snapshot.turns if t.done_at is not None]
+        return len(done) >= count and not snapshot.response_active
+
+    return check
+
+
+@pytest.fixture
+def start(engine: EngineServer) -> Iterator[Callable[[ToolRegistry], Bridge]]:
+    bridges: list[Bridge] = []
+
+    def make(registry: ToolRegistry, **kwargs: Any) -> Bridge:
+        config = SessionConfig(
+            provider=Provider.LOCAL,
+            base_url=engine.url,
+            voice="joe",
+            output_modalities=("text",),
+            tools=tuple(registry.definitions()),
+        )
+        bridge = Bridge(config, tools=registry, **kwargs)
+        bridges.append(bridge)
+        bridge.start()
+        wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+        return bridge
+
+    yield make
+    for bridge in bridges:
+        bridge.stop()
+
+
+def answers(snapshot: Snapshot) -> list[str]:
+    return [i.text for i in snapshot.items if i.role == "assistant" and i.text]
+
+
+def test_typed_travel_question_calls_the_tool_and_answers_with_its_result(
+    start: Callable[..., Bridge],
+) -> None:
+    bridge = start(default_registry)
+    bridge.send_text("How far is it from JFK to LHR?")
+    snapshot = wait_for(bridge, finished(2))
+    (run,) = snapshot.tool_runs
+    assert run.name == "get_flight_estimate" and run.ok
+    assert json.loads(run.arguments) == {"origin": "JFK", "destination": "LHR"}
+    km = json.loads(run.output or "{}")["distance_km"]
+    assert abs(km - 5540) / 5540 < 0.01
+    assert f"{round(km):,}" in answers(snapshot)[-1] or str(round(km)) in answers(snapshot)[-1]
+    sent = [e.event for e in bridge.log.events() if e.direction == "client"]
+    outputs = [
+        e
+        for e in sent
+        if e["type"] == "conversation.item.create" and e["item"]["type"] == "function_call_output"
+    ]
+    assert len(outputs) == 1 and outputs[0]["item"]["output"] == run.output
+
+
+def failing_registry(behaviour: str, timeout: float = 0.3) -> ToolRegistry:
+    registry = ToolRegistry(timeout=timeout)
+    release = threading.Event()
+
+    def get_local_time(place: str) -> dict[str, str]:
+        """Local time of a place.
+
+        Args:
+            place: A city, airport code or time zone.
+        """
+        if behaviour == "raise":
+            raise RuntimeError("the clock service is down")
+        release.wait(5)  # far past the registry's time limit
+        return {"time": "never"}
+
+    registry.register(get_local_time)
+    return registry
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "code", "said"),
+    [("raise", "tool_exception", "clock service is down"), ("hang", "timeout", "")],
+)
+def test_failing_tool_gives_the_model_an_error_and_the_conversation_goes_on(
+    start: Callable[..., Bridge], behaviour: str, code: str, said: str
+) -> None:
+    bridge = start(failing_registry(behaviour))
+    bridge.send_text("What time is it in Tokyo?")
+    snapshot = wait_for(bridge, finished(2))
+    (run,) = snapshot.tool_runs
+    assert run.ok is False and json.loads(run.output or "{}")["code"] == code
+    spoken = answers(snapshot)[-1]
+    assert "couldn't answer" in spoken and said in spoken
+    assert snapshot.state is LinkState.CONNECTED and not snapshot.notices
+    bridge.send_text("Thank you!")
+    snapshot = wait_for(bridge, finished(3))
+    assert len(answers(snapshot)) >= 2
