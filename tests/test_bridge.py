@@ -238,8 +238,10 @@ class CuttableProxy:
                     async for message in src:
                         await dst.send(message)
 
-                tasks = [asyncio.create_task(pump(client, server)),
-                         asyncio.create_task(pump(server, client))]
+                tasks = [
+                    asyncio.create_task(pump(client, server)),
+                    asyncio.create_task(pump(server, client)),
+                ]
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in tasks:
                     task.cancel()
@@ -317,9 +319,7 @@ def test_unreachable_server_retries_with_backoff_then_fails(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    bridge = make_bridge(
-        config_for(f"ws://127.0.0.1:{port}/v1"), reconnect_delays=(0.05, 0.1, 0.2)
-    )
+    bridge = make_bridge(config_for(f"ws://127.0.0.1:{port}/v1"), reconnect_delays=(0.05, 0.1, 0.2))
     snapshot = wait_for(bridge, lambda s: s.state is LinkState.FAILED, timeout=10 * S)
     assert "connection refused" in (snapshot.error or "")
     assert sum("retrying" in n.text for n in snapshot.notices) == 3

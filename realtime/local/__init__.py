@@ -1,0 +1,7 @@
+"""The bundled local engine: an offline server for the Realtime protocol (DESIGN.md section 5).
+
+``server.EngineServer`` serves it (in-process with ``start()``, or ``python -m realtime.local``);
+``session.ServerSession`` is the sans-I/O protocol state machine of one connection; the stages
+are ``vad``, ``asr``, ``responder`` (``rules``, ``llm``) and ``tts``. Nothing heavy is imported
+here.
+"""

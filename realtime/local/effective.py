@@ -22,51 +22,39 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime.config import ApiVersion
+from realtime.local.checks import (
+    check_beta_format,
+    check_beta_modalities,
+    check_beta_turn_detection,
+    check_ga_format,
+    check_ga_modalities,
+    check_ga_turn_detection,
+    check_max_tokens,
+    check_noise_reduction,
+    check_tool_choice,
+    check_tools,
+    check_transcription,
+    check_voice,
+    server_vad,
+)
 from realtime.local.wire import (
     FieldTable,
     InvalidRequest,
-    check_keys,
     expect_bool,
     expect_choice,
-    expect_int,
     expect_number,
     expect_object,
     expect_string,
     walk,
 )
 
-__all__ = [
-    "DEFAULT_INSTRUCTIONS",
-    "HOSTED_VOICES",
-    "EffectiveSession",
-    "apply_update",
-    "check_max_tokens",
-    "check_tool_choice",
-    "check_tools",
-    "render",
-]
+__all__ = ["DEFAULT_INSTRUCTIONS", "PCM_GA", "EffectiveSession", "apply_update", "render"]
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful offline voice assistant. You can look up the local time somewhere, "
     "estimate a flight between two places and find airports, using the session's tools."
 )
-HOSTED_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse")
-GA_ONLY_VOICES = ("marin", "cedar")
 PCM_GA = {"type": "audio/pcm", "rate": 24000}
-TOOL_MODES = ("auto", "none", "required")
-EAGERNESS = ("low", "medium", "high", "auto")
-
-
-def _server_vad(**changes: Any) -> dict[str, Any]:
-    return {
-        "type": "server_vad",
-        "threshold": 0.5,
-        "prefix_padding_ms": 300,
-        "silence_duration_ms": 500,
-        "create_response": True,
-        "interrupt_response": True,
-        **changes,
-    }
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,7 @@ class EffectiveSession:
     output_modalities: tuple[str, ...] = ("audio",)
     voice: str = "alloy"
     speed: float = 1.0
-    turn_detection: Mapping[str, Any] | None = field(default_factory=_server_vad)
+    turn_detection: Mapping[str, Any] | None = field(default_factory=server_vad)
     transcription: Mapping[str, Any] | None = None
     noise_reduction: Mapping[str, Any] | None = None
     max_output_tokens: int | str = "inf"
@@ -92,142 +80,6 @@ class EffectiveSession:
     @property
     def audio_output(self) -> bool:
         return "audio" in self.output_modalities
-
-
-# ---- field checks ---------------------------------------------------------------------------
-def _ga_format(value: Any, param: str) -> None:
-    fmt = expect_object(value, param)
-    check_keys(fmt, ("type", "rate"), param)
-    kind = fmt.get("type", "audio/pcm")
-    if kind != "audio/pcm" or fmt.get("rate", 24000) != 24000:
-        raise InvalidRequest.value(
-            param, f"The local engine supports only audio/pcm at 24000 Hz, not {kind!r}."
-        )
-
-
-def _beta_format(value: Any, param: str) -> None:
-    if expect_choice(value, param, ("pcm16", "g711_ulaw", "g711_alaw")) != "pcm16":
-        raise InvalidRequest.value(param, f"The local engine supports only pcm16, not {value!r}.")
-
-
-def _modalities(value: Any, param: str, version: ApiVersion) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise InvalidRequest("invalid_type", f"'{param}' must be a non-empty array.", param)
-    wanted = {expect_choice(v, f"{param}[{i}]", ("text", "audio")) for i, v in enumerate(value)}
-    if version is ApiVersion.BETA and "audio" in wanted and "text" not in wanted:
-        raise InvalidRequest.value(
-            param, "Invalid modalities: ['audio']. Supported combinations are: ['text'] and "
-            "['audio', 'text']."
-        )  # fmt: skip
-    return ("audio",) if "audio" in wanted else ("text",)
-
-
-def _ga_modalities(value: Any, param: str) -> tuple[str, ...]:
-    return _modalities(value, param, ApiVersion.GA)
-
-
-def _beta_modalities(value: Any, param: str) -> tuple[str, ...]:
-    return _modalities(value, param, ApiVersion.BETA)
-
-
-def _vad_field_checks(version: ApiVersion) -> dict[str, Any]:
-    checks: dict[str, Any] = {
-        "threshold": lambda v, p: expect_number(v, p, 0.0, 1.0),
-        "prefix_padding_ms": lambda v, p: expect_int(v, p, 0, 10_000),
-        "silence_duration_ms": lambda v, p: expect_int(v, p, 0, 10_000),
-        "create_response": expect_bool,
-        "interrupt_response": expect_bool,
-        "eagerness": lambda v, p: expect_choice(v, p, EAGERNESS),
-    }
-    if version is ApiVersion.GA:
-        checks["idle_timeout_ms"] = lambda v, p: None if v is None else expect_int(v, p, 5000)
-    return checks
-
-
-_VAD_KEYS = {
-    "server_vad": (
-        "threshold", "prefix_padding_ms", "silence_duration_ms", "create_response",
-        "interrupt_response", "idle_timeout_ms",
-    ),
-    "semantic_vad": ("eagerness", "create_response", "interrupt_response"),
-}  # fmt: skip
-
-
-def _turn_detection(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    obj = expect_object(value, param)
-    kind = expect_choice(obj.get("type", "server_vad"), f"{param}.type", tuple(_VAD_KEYS))
-    checks = _vad_field_checks(version)
-    allowed = [k for k in _VAD_KEYS[kind] if k in checks]
-    check_keys(obj, ("type", *allowed), param)
-    base = _server_vad() if kind == "server_vad" else {
-        "type": "semantic_vad", "eagerness": "auto", "create_response": True,
-        "interrupt_response": True,
-    }  # fmt: skip
-    base.update({k: checks[k](v, f"{param}.{k}") for k, v in obj.items() if k != "type"})
-    return base
-
-
-def _ga_turn_detection(value: Any, param: str) -> dict[str, Any] | None:
-    return _turn_detection(value, param, ApiVersion.GA)
-
-
-def _beta_turn_detection(value: Any, param: str) -> dict[str, Any] | None:
-    return _turn_detection(value, param, ApiVersion.BETA)
-
-
-def _transcription(value: Any, param: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    obj = expect_object(value, param)
-    check_keys(obj, ("model", "language", "prompt"), param)
-    out = {k: expect_string(v, f"{param}.{k}") for k, v in obj.items() if v is not None}
-    out.setdefault("model", "whisper-1")
-    return out
-
-
-def _noise_reduction(value: Any, param: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    obj = expect_object(value, param)
-    check_keys(obj, ("type", "strength"), param)
-    return {"type": expect_choice(obj.get("type"), f"{param}.type", ("near_field", "far_field"))}
-
-
-def check_max_tokens(value: Any, param: str) -> int | str:
-    if value == "inf":
-        return "inf"
-    return expect_int(value, param, 1, 4096)
-
-
-def check_tools(value: Any, param: str) -> tuple[dict[str, Any], ...]:
-    if not isinstance(value, list):
-        raise InvalidRequest("invalid_type", f"'{param}' must be an array.", param)
-    tools = []
-    for i, raw in enumerate(value):
-        where = f"{param}[{i}]"
-        tool = expect_object(raw, where)
-        check_keys(tool, ("type", "name", "description", "parameters"), where)
-        expect_choice(tool.get("type", "function"), f"{where}.type", ("function",))
-        if "name" not in tool:
-            raise InvalidRequest.missing(f"{where}.name")
-        expect_string(tool["name"], f"{where}.name")
-        expect_string(tool.get("description", ""), f"{where}.description")
-        expect_object(tool.get("parameters", {}), f"{where}.parameters")
-        tools.append({"type": "function", **tool})
-    return tuple(tools)
-
-
-def check_tool_choice(value: Any, param: str) -> tuple[str, str | None]:
-    """``(mode, forced tool)`` from GA's string or ``{"type": "function", "name"}`` (or beta's
-    string, where a tool's name forces that tool)."""
-    if isinstance(value, dict):
-        check_keys(value, ("type", "name"), param)
-        expect_choice(value.get("type"), f"{param}.type", ("function",))
-        return "required", expect_string(value.get("name"), f"{param}.name")
-    choice = expect_string(value, param)
-    return (choice, None) if choice in TOOL_MODES else ("required", choice)
 
 
 def _extra(name: str) -> tuple[str, Any]:
@@ -249,16 +101,16 @@ _COMMON: dict[str, Any] = {
 _GA: FieldTable = {
     **_COMMON,
     "type": (None, lambda v, p: expect_choice(v, p, ("realtime",))),
-    "output_modalities": ("output_modalities", _ga_modalities),
+    "output_modalities": ("output_modalities", check_ga_modalities),
     "audio": {
         "input": {
-            "format": (None, _ga_format),
-            "turn_detection": ("turn_detection", _ga_turn_detection),
-            "transcription": ("transcription", _transcription),
-            "noise_reduction": ("noise_reduction", _noise_reduction),
+            "format": (None, check_ga_format),
+            "turn_detection": ("turn_detection", check_ga_turn_detection),
+            "transcription": ("transcription", check_transcription),
+            "noise_reduction": ("noise_reduction", check_noise_reduction),
         },
         "output": {
-            "format": (None, _ga_format),
+            "format": (None, check_ga_format),
             "voice": ("voice", expect_string),
             "speed": ("speed", lambda v, p: expect_number(v, p, 0.25, 1.5)),
         },
@@ -270,14 +122,14 @@ _BETA: FieldTable = {
     **_COMMON,
     "id": (None, _dropped),
     "object": (None, _dropped),
-    "modalities": ("output_modalities", _beta_modalities),
+    "modalities": ("output_modalities", check_beta_modalities),
     "voice": ("voice", expect_string),
     "speed": ("speed", lambda v, p: expect_number(v, p, 0.25, 1.5)),
-    "input_audio_format": (None, _beta_format),
-    "output_audio_format": (None, _beta_format),
-    "turn_detection": ("turn_detection", _beta_turn_detection),
-    "input_audio_transcription": ("transcription", _transcription),
-    "input_audio_noise_reduction": ("noise_reduction", _noise_reduction),
+    "input_audio_format": (None, check_beta_format),
+    "output_audio_format": (None, check_beta_format),
+    "turn_detection": ("turn_detection", check_beta_turn_detection),
+    "input_audio_transcription": ("transcription", check_transcription),
+    "input_audio_noise_reduction": ("noise_reduction", check_noise_reduction),
     "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
     "temperature": ("temperature", lambda v, p: expect_number(v, p, 0.6, 1.2)),
 }
@@ -302,9 +154,7 @@ def apply_update(
     if "tool_choice" in changes:
         changes["tool_choice"], changes["forced_tool"] = changes["tool_choice"]
     if "voice" in changes:
-        hosted = HOSTED_VOICES + GA_ONLY_VOICES if version is ApiVersion.GA else HOSTED_VOICES
-        param = "session.audio.output.voice" if version is ApiVersion.GA else "session.voice"
-        expect_choice(changes["voice"], param, (*hosted, *voices))
+        check_voice(changes["voice"], version, voices, "session")
     updated = dataclasses.replace(current, **changes)
     if extras:
         updated = dataclasses.replace(updated, extras={**current.extras, **extras})

@@ -41,11 +41,25 @@ def _sentences(*parts: str | None) -> str:
 
 
 def _error(tool: str, data: Mapping[str, Any]) -> str:
-    message = str(data.get("error", "")).strip().rstrip(".")
-    options = data.get("suggestions") or data.get("candidates") or []
-    names = [_label(o) if isinstance(o, dict) else str(o) for o in options][:3]
-    hint = f"Did you mean {_join(names, 'or')}?" if names else None
-    return _sentences(f"The {tool} tool couldn't answer: {message}.", hint)
+    candidates = [c for c in data.get("candidates") or [] if isinstance(c, dict)]
+    if data.get("code") == "ambiguous_place" and candidates:
+        # The tool's message is written for a model ("ask which one is meant"); say it plainly.
+        names = [_where(c) for c in candidates[:3]]
+        return f"That name matches more than one place: {_join(names, 'or')}. Which one?"
+    message = str(data.get("error", "")).strip() or "no reason given"
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    suggestions = [str(s) for s in data.get("suggestions") or []][:3]
+    hint = None
+    if suggestions and "did you mean" not in message.lower():
+        hint = f"Did you mean {_join(suggestions, 'or')}?"
+    return _sentences(f"The {tool} tool couldn't answer: {message}", hint)
+
+
+def _where(airport: Mapping[str, Any]) -> str:
+    parts = [str(airport[k]) for k in ("city", "region") if airport.get(k)]
+    code = airport.get("code")
+    return ", ".join(parts) + (f" ({code})" if code else "")
 
 
 def _join(words: list[str], last: str = "and") -> str:
@@ -105,9 +119,19 @@ def _flight(data: Mapping[str, Any]) -> str:
         hours, rest = divmod(minutes, 60)
         span = _join([s for s in (_unit(hours, "hour"), _unit(rest, "minute")) if s])
         second = f"A typical flight takes about {span}."
-    difference = data.get("time_difference")
-    third = f"{difference}." if difference else None
-    return _sentences(first, second, third)
+    return _sentences(first, second, _difference(data, origin, destination))
+
+
+def _difference(data: Mapping[str, Any], origin: Any, destination: Any) -> str | None:
+    hours = data.get("time_difference_hours")
+    a, b = (p.get("city") if isinstance(p, dict) else None for p in (origin, destination))
+    if not isinstance(hours, int | float) or not a or not b:
+        text = data.get("time_difference")
+        return f"{text}." if text else None
+    if hours == 0:
+        return f"{b} has the same local time as {a}."
+    amount = f"{abs(hours):g} hour" + ("" if abs(hours) == 1 else "s")
+    return f"{b} is {amount} {'ahead of' if hours > 0 else 'behind'} {a}."
 
 
 def _unit(count: int, name: str) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "Reply",
     "Responder",
     "ResponseRequest",
+    "callable_tools",
     "make_responder",
 ]
 
@@ -64,12 +65,18 @@ class ResponseRequest:
     @property
     def callable_tools(self) -> frozenset[str]:
         """Names the responder may call now, after ``tool_choice``."""
-        if self.tool_choice == "none":
-            return frozenset()
-        names = frozenset(str(tool.get("name", "")) for tool in self.tools)
-        if self.forced_tool is not None:
-            return names & {self.forced_tool}
-        return names
+        return callable_tools(self.tools, self.tool_choice, self.forced_tool)
+
+
+def callable_tools(
+    tools: tuple[Mapping[str, Any], ...], tool_choice: str, forced_tool: str | None
+) -> frozenset[str]:
+    """The tools a response may call: none with ``tool_choice: none``, only the forced one
+    when a function is named, else every tool offered."""
+    if tool_choice == "none":
+        return frozenset()
+    names = frozenset(str(tool.get("name", "")) for tool in tools)
+    return names & {forced_tool} if forced_tool is not None else names
 
 
 @dataclass(frozen=True)

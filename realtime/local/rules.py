@@ -34,6 +34,7 @@ CAPABILITIES = (
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
 )
+_VAGUE = frozenset({"here", "there", "me", "you", "it", "home", "where i am"})
 _FLIGHT_WORDS = re.compile(r"\b(far|distance|fly|flight|flying|miles|kilometers|kilometres|km)\b")
 
 
@@ -64,31 +65,43 @@ def _airport(match: re.Match[str]) -> Intent:
 
 
 _TRAVEL: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Intent | None]]] = [
-    (re.compile(r"\bhow far is (?P<b>.+?) from (?P<a>.+)", re.I), _flight),
     (re.compile(r"\bfrom (?P<a>.+?) to (?P<b>.+)", re.I), _flight),
+    (re.compile(r"\bhow far is (?P<b>.+?) from (?P<a>.+)", re.I), _flight),
     (re.compile(r"\bbetween (?P<a>.+?) and (?P<b>.+)", re.I), _flight),
     (re.compile(r"\btime\b.*?\b(?:in|at) (?P<p>.+)", re.I), _local_time),
     (re.compile(r"\btime ?zone (?:of|for|in) (?P<p>.+)", re.I), _local_time),
     (re.compile(r"\b(?:which|what) airport is (?P<q>.+)", re.I), _airport),
-    (re.compile(r"\bairports?(?: codes?)?\b.*?\b(?:in|near|for|of|at|called|named) (?P<q>.+)", re.I), _airport),
-    (re.compile(r"\b(?:find|look up|lookup|search for) (?:the |an )?(?P<q>.+?) airport\b", re.I), _airport),
-]  # fmt: skip
+    (
+        re.compile(
+            r"\bairports?(?: codes?)?\b.*?\b(?:in|near|for|of|at|called|named) (?P<q>.+)", re.I
+        ),
+        _airport,
+    ),
+    (
+        re.compile(r"\b(?:find|look up|lookup|search for) (?:the |an )?(?P<q>.+?) airport\b", re.I),
+        _airport,
+    ),
+]
 
 _CHAT: list[tuple[re.Pattern[str], str]] = [
     (
-        re.compile(r"\b(who|what) are you\b|\byour name\b|\bwhat can you do\b|\babout yourself\b"
-                   r"|\bhelp\b|\bcan you do\b", re.I),
+        re.compile(
+            r"\b(who|what) are you\b|\byour name\b|\bwhat can you do\b|\babout yourself\b"
+            r"|\bhelp\b|\bcan you do\b",
+            re.I,
+        ),
         "I'm the offline voice assistant of Realtime Voice Studio, running on this computer. "
         + CAPABILITIES,
     ),
     (
-        re.compile(r"^\W*(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))\b",
-                   re.I),
+        re.compile(
+            r"^\W*(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))\b", re.I
+        ),
         "Hello! " + CAPABILITIES + " What would you like to know?",
     ),
     (re.compile(r"\b(thanks|thank you|cheers)\b", re.I), "You're welcome!"),
     (re.compile(r"\b(bye|goodbye|see you)\b", re.I), "Goodbye!"),
-]  # fmt: skip
+]
 
 
 def find_intent(text: str) -> Intent | None:
@@ -98,7 +111,8 @@ def find_intent(text: str) -> Intent | None:
         if match is None:
             continue
         intent = build(match)
-        if intent is not None and all(json.loads(intent[1]).values()):
+        values = json.loads(intent[1]).values() if intent else ()
+        if intent is not None and all(v and v.lower() not in _VAGUE for v in values):
             return intent
     return None
 

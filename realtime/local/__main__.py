@@ -1,0 +1,112 @@
+"""``python -m realtime.local``: the local engine as a standalone server.
+
+Runs in the main thread, which builds the engine, loads its models, starts the server (its
+event loop runs in a thread of its own) and waits for Ctrl-C or SIGTERM to stop it. Any client
+built for the hosted Realtime API connects by changing only its base URL, e.g. to
+``ws://127.0.0.1:8765/v1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from realtime.errors import RealtimeError
+from realtime.local.engine import Engine
+from realtime.local.server import EngineServer
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m realtime.local",
+        description="Offline server for the OpenAI Realtime protocol (GA and beta events): "
+        "WebRTC VAD, Whisper base, a rule-based or LLM responder, Piper TTS.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port, 0 for any free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("REALTIME_LOCAL_API_KEY"),
+        help="refuse clients without this key ('Authorization: Bearer KEY' or 'api-key: KEY'); "
+        "default: $REALTIME_LOCAL_API_KEY, or no key",
+    )
+    parser.add_argument(
+        "--asr-model",
+        default=None,
+        help="Whisper model: the bundled whisper-base (default) or a CTranslate2 model folder",
+    )
+    parser.add_argument(
+        "--responder",
+        default="rules",
+        help="rules (default), llama (in-process llama.cpp with the bundled SmolLM2 GGUF), "
+        "llama:PATH.gguf, or the URL of an OpenAI-compatible chat endpoint "
+        "(e.g. http://127.0.0.1:8080/v1)",
+    )
+    parser.add_argument(
+        "--responder-model",
+        default=None,
+        help="model name sent to a chat endpoint (default: local)",
+    )
+    parser.add_argument(
+        "--no-preload", action="store_true", help="load the models at the first turn instead of now"
+    )
+    parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
+    return parser
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if not _is_loopback(args.host) and not args.api_key:
+        print(
+            f"warning: serving on {args.host} without --api-key: anyone who can reach this "
+            "port can use the engine",
+            file=sys.stderr,
+        )
+    try:
+        engine = Engine.default(
+            asr_model=args.asr_model,
+            responder=args.responder,
+            responder_model=args.responder_model,
+        )
+        if not args.no_preload:
+            print("loading models ...", flush=True)
+            engine.warm()
+        server = EngineServer(host=args.host, port=args.port, api_key=args.api_key, engine=engine)
+        server.start()
+    except RealtimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    print(f"Realtime local engine listening on {server.realtime_url()}", flush=True)
+    print(f"base URL for clients: {server.url}   (Ctrl-C stops it)", flush=True)
+    try:
+        done.wait()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The stages one local server shares between its sessions: VAD, ASR, responder and TTS.
+
+Built once per server, on whichever thread starts it; read by every connection's task on the
+event loop and used by the worker threads that run the jobs. The heavy models (Whisper, the
+Piper voice) load once per process at first use (or at :meth:`Engine.warm`), and the stages
+are safe to call from several threads at once (see ``realtime.local.asr`` and ``tts``).
+Each stage is a Protocol, so a test or an embedder swaps one with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from realtime.local.asr import FasterWhisperTranscriber, Transcriber
+from realtime.local.input_audio import VadFactory, default_vad
+from realtime.local.responder import Responder, make_responder
+from realtime.local.tts import PiperSynthesizer, Synthesizer, voices
+
+__all__ = ["Engine", "SynthesizerFactory"]
+
+SynthesizerFactory = Callable[[str, float], Synthesizer]
+"""``(voice, speed) -> Synthesizer``; the voice is a session's (hosted names map to the
+bundled voice)."""
+
+
+@functools.lru_cache(maxsize=32)
+def _piper(voice: str, speed: float) -> Synthesizer:
+    return PiperSynthesizer(voice, speed=speed)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The stages of one server (see the module docstring)."""
+
+    transcriber: Transcriber
+    responder: Responder
+    synthesizer: SynthesizerFactory = _piper
+    vad_factory: VadFactory = default_vad
+    voices: tuple[str, ...] = ()  # the engine's own voice names, beside the hosted ones
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        asr_model: str | os.PathLike[str] | None = None,
+        responder: str = "rules",
+        responder_model: str | None = None,
+    ) -> Engine:
+        """WebRTC VAD, Whisper base (or ``asr_model``), ``responder``, Piper's bundled voice.
+
+        No model loads here (an ``asr_model`` folder that does not exist is refused at once);
+        a missing package or model raises ``EngineError`` at first use, or at :meth:`warm`.
+        """
+        return cls(
+            transcriber=FasterWhisperTranscriber(asr_model),
+            responder=make_responder(responder, model=responder_model),
+            voices=tuple(v.name for v in voices()),
+        )
+
+    def warm(self) -> None:
+        """Load the models and run each once (blocking, a few seconds), so the first turn is
+        as fast as the next: a model's first call also allocates its buffers."""
+        speech = b"".join(pcm for _, pcm in self.synthesizer("alloy", 1.0).stream("Ready to go."))
+        self.transcriber.transcribe(speech)

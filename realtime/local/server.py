@@ -1,0 +1,226 @@
+"""The local engine's WebSocket server: the hosted API's paths, handshake checks, one session
+per connection.
+
+Threads: :meth:`EngineServer.start` runs an asyncio event loop in a thread of its own (the
+Streamlit app starts one in-process on a free port; ``python -m realtime.local`` starts one and
+waits for Ctrl-C). The loop owns every connection's session; a pool of worker threads runs the
+models. :meth:`EngineServer.stop` is idempotent and safe from any thread, including the
+server's own.
+
+The handshake serves ``/v1/realtime`` and ``/realtime`` (``?model=`` names the model echoed in
+the session; Azure's ``deployment=`` works too) and answers anything else with 404. With an
+API key set, a request without ``Authorization: Bearer KEY`` (or ``api-key: KEY``) is refused
+with HTTP 401 and a JSON body like the hosted API's, before the WebSocket opens. The
+``OpenAI-Beta: realtime=v1`` header selects the beta interface for that connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hmac
+import json
+import logging
+import threading
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from realtime.config import ApiVersion
+from realtime.errors import EngineError
+from realtime.local.connection import SessionRunner
+from realtime.local.engine import Engine
+from realtime.local.session import ServerSession
+
+__all__ = ["PATHS", "EngineServer"]
+
+PATHS = ("/v1/realtime", "/realtime")
+MAX_FRAME = 16 * 2**20  # the hosted API takes appends of up to 15 MiB
+logger = logging.getLogger(__name__)
+
+
+def _json_response(status: HTTPStatus, message: str, code: str) -> Response:
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "code": code, "param": None}
+    }
+    headers = Headers({"Content-Type": "application/json", "Connection": "close"})
+    return Response(status.value, status.phrase, headers, (json.dumps(body) + "\n").encode())
+
+
+class EngineServer:
+    """The local Realtime server; ``url`` is the base URL a client appends ``/realtime`` to.
+
+    ``engine`` defaults to :meth:`Engine.default` (built at start); ``preload`` loads its
+    models in the background as soon as the server listens, so the first turn is fast.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        engine: Engine | None = None,
+        preload: bool = False,
+        max_workers: int = 8,
+    ) -> None:
+        self.host = host
+        self.api_key = api_key or None
+        self.engine = engine
+        self.preload = preload
+        self._requested_port = port
+        self._port: int | None = None
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="realtime-engine"
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    # ---- addresses ----------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise EngineError("The local engine is not listening yet; call start() first.")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``ws://HOST:PORT/v1``: the base URL (``SessionConfig.base_url`` takes it as is)."""
+        return f"ws://{self.host}:{self.port}/v1"
+
+    def realtime_url(self, model: str = "gpt-realtime") -> str:
+        return f"{self.url}/realtime?model={model}"
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> EngineServer:
+        """Serve from a background thread; returns once the port is bound."""
+        with self._lock:
+            if self._thread is not None:
+                return self
+            self._thread = threading.Thread(
+                target=self._thread_main, name="realtime-local-server", daemon=True
+            )
+            self._thread.start()
+        if not self._ready.wait(timeout):
+            raise EngineError(f"The local engine did not start within {timeout:.0f} s.")
+        if self._failure is not None:
+            raise EngineError(f"The local engine could not start: {self._failure}") from (
+                self._failure
+            )
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close every connection and stop listening; idempotent, from any thread."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # the loop has closed already
+                pass
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> EngineServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ---- the loop -----------------------------------------------------------------------
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._main())
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            if self.engine is None:
+                self.engine = Engine.default()
+            server = await serve(
+                self._handle,
+                self.host,
+                self._requested_port,
+                process_request=self._check_request,
+                max_size=MAX_FRAME,
+            )
+        except (OSError, EngineError) as exc:
+            self._failure = exc
+            self._ready.set()
+            return
+        async with server:
+            self._port = server.sockets[0].getsockname()[1] if server.sockets else None
+            self._ready.set()
+            if self.preload:
+                self._executor.submit(self._warm)
+            if self._stopped:
+                self._stop.set()
+            await self._stop.wait()
+
+    def _warm(self) -> None:
+        assert self.engine is not None
+        try:
+            self.engine.warm()
+        except EngineError as exc:  # the first turn reports it to the client too
+            logger.warning("could not load the local engine's models: %s", exc)
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path.rstrip("/")
+        if path not in PATHS:
+            return _json_response(
+                HTTPStatus.NOT_FOUND,
+                f"Not found: {path or '/'}. The local engine serves {' and '.join(PATHS)}.",
+                "not_found",
+            )
+        if self.api_key is None:
+            return None
+        given = request.headers.get("api-key") or ""
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() == "bearer":
+            given = token.strip()
+        if not given:
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED,
+                "No API key was provided. Send it as 'Authorization: Bearer KEY' "
+                "(or an 'api-key' header).",
+                "missing_api_key",
+            )
+        if not hmac.compare_digest(given.encode(), self.api_key.encode()):
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED,
+                "Incorrect API key provided. Use the key the local engine was started with.",
+                "invalid_api_key",
+            )
+        return None
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        assert self.engine is not None and websocket.request is not None
+        request = websocket.request
+        beta = "realtime=v1" in (request.headers.get("OpenAI-Beta") or "")
+        query = parse_qs(urlsplit(request.path).query)
+        models = query.get("model") or query.get("deployment") or []
+        model = models[0] if models else None
+        session = ServerSession(
+            version=ApiVersion.BETA if beta else ApiVersion.GA,
+            model=model,
+            voices=self.engine.voices,
+            vad_factory=self.engine.vad_factory,
+        )
+        runner = SessionRunner(websocket, session, self.engine, self._executor, beta=beta)
+        await runner.run()
