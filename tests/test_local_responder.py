@@ -214,3 +214,15 @@ def test_make_responder_reads_the_command_line_value() -> None:
     assert isinstance(make_responder("llama"), llm.LlamaCppResponder)
     with pytest.raises(ConfigError):
         make_responder("gpt-99")
+
+
+def test_several_places_become_parallel_calls() -> None:
+    from realtime.local.rules import find_intents
+
+    assert find_intents("What time is it in Tokyo and in Paris?") == (
+        ("get_local_time", '{"place": "Tokyo"}'),
+        ("get_local_time", '{"place": "Paris"}'),
+    )
+    assert len(find_intents("what time is it in Tokyo, London and New York")) == 3
+    assert len(find_intents("What time is it in Tokyo?")) == 1
+    assert find_intents("Tell me a joke") == ()

@@ -138,3 +138,29 @@ def test_failing_tool_gives_the_model_an_error_and_the_conversation_goes_on(
     bridge.send_text("Thank you!")
     snapshot = wait_for(bridge, finished(3))
     assert len(answers(snapshot)) >= 2
+
+
+def test_parallel_calls_are_all_answered_before_one_response_create(
+    start: Callable[..., Bridge],
+) -> None:
+    bridge = start(default_registry)
+    bridge.send_text("What time is it in Tokyo and in Paris?")
+    snapshot = wait_for(bridge, finished(2))
+    runs = snapshot.tool_runs
+    assert [json.loads(r.arguments)["place"] for r in runs] == ["Tokyo", "Paris"]
+    assert all(r.ok for r in runs)
+    sent = [e.event for e in bridge.log.events() if e.direction == "client"]
+    after_text = sent[[e["type"] for e in sent].index("response.create") + 1 :]
+    # Both outputs go out before the single response.create that asks for the answer.
+    assert [e["type"] for e in after_text] == [
+        "conversation.item.create",
+        "conversation.item.create",
+        "response.create",
+    ]
+    responses = {
+        e.event["response"]["id"] for e in bridge.log.events() if e.type == "response.done"
+    }
+    assert len(responses) == 2
+    spoken = answers(snapshot)[-1]
+    for run in runs:
+        assert json.loads(run.output or "{}")["time"] in spoken

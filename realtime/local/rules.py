@@ -25,7 +25,7 @@ from collections.abc import Callable
 from realtime.local.phrasing import describe_output
 from realtime.local.responder import CallRequest, Message, Reply, ResponseRequest
 
-__all__ = ["RuleBasedResponder", "find_intent"]
+__all__ = ["RuleBasedResponder", "find_intent", "find_intents"]
 
 CAPABILITIES = (
     "I can tell you the local time in a city, estimate a flight between two places, "
@@ -104,6 +104,23 @@ _CHAT: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_AND = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\s+)(?:(?:in|at)\s+)?", re.I)
+
+
+def find_intents(text: str) -> tuple[Intent, ...]:
+    """Every tool call a travel question asks for: the local time of several places ("in Tokyo
+    and in Paris") becomes one call per place, made in parallel in one response."""
+    intent = find_intent(text)
+    if intent is None:
+        return ()
+    name, arguments = intent
+    if name == "get_local_time":
+        places = [p for p in _AND.split(json.loads(arguments)["place"]) if p.strip()]
+        if 1 < len(places) <= 4:
+            return tuple((name, json.dumps({"place": _place(p)})) for p in places)
+    return (intent,)
+
+
 def find_intent(text: str) -> Intent | None:
     """The tool call a travel question asks for, or None."""
     for pattern, build in _TRAVEL:
@@ -127,11 +144,11 @@ class RuleBasedResponder:
         text = _last_user_text(request.messages)
         if not text:
             return Reply("Sorry, I didn't catch that. Could you say it again?")
-        intent = find_intent(text)
-        if intent is not None:
-            name, arguments = intent
+        intents = find_intents(text)
+        if intents:
+            name = intents[0][0]
             if name in request.callable_tools:
-                return Reply(calls=(CallRequest(name, arguments),))
+                return Reply(calls=tuple(CallRequest(n, a) for n, a in intents))
             return Reply(
                 f"I could answer that with the {name} tool, but this session doesn't let me use "
                 "it. Turn on the travel tools and ask me again."
