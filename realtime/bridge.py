@@ -150,6 +150,7 @@ class Bridge:
             if self.running:
                 return
             self._stopping = False
+            self._reconnect_now = False
             self._error = None
             self._resampler = None
             ready = threading.Event()

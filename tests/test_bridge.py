@@ -24,43 +24,20 @@ from realtime.config import ApiVersion, Provider, ServerVad, SessionConfig
 from realtime.local.server import EngineServer
 from realtime.playback import Playback
 from realtime.tools import default_registry
+from tests.bridge_support import S, assistant_texts, finished, wait_for
 
 pytestmark = pytest.mark.engine
 
-S = 1.0  # one scaled time unit for every wait
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKYO = read_wav(FIXTURES / "audio" / "what_time_tokyo.wav").pcm
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[EngineServer]:
-    with EngineServer(preload=True) as server:
-        yield server
 
 
 def config_for(url: str, **changes: Any) -> SessionConfig:
     return SessionConfig(provider=Provider.LOCAL, base_url=url, voice="joe").replace(**changes)
 
 
-def wait_for(
-    bridge: Bridge, predicate: Callable[[Snapshot], bool], timeout: float = 30 * S
-) -> Snapshot:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        snapshot = bridge.snapshot()
-        if predicate(snapshot):
-            return snapshot
-        time.sleep(0.02 * S)
-    raise AssertionError(f"timed out; last snapshot: {bridge.snapshot()}")
-
-
-def assistant_texts(snapshot: Snapshot) -> list[str]:
-    return [i.text for i in snapshot.items if i.role == "assistant" and i.text]
-
-
 def answered(snapshot: Snapshot, count: int = 1) -> bool:
-    done = [t for t in snapshot.turns if t.done_at is not None]
-    return len(done) >= count and not snapshot.response_active
+    return finished(count)(snapshot)
 
 
 def speak(bridge: Bridge, pcm: bytes, *, silence_s: float = 1.5, pace: float = 4.0) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,38 +18,11 @@ import pytest
 from realtime.bridge import Bridge
 from realtime.config import Provider, SessionConfig
 from realtime.local.server import EngineServer
-from realtime.snapshot import LinkState, Snapshot
+from realtime.snapshot import LinkState
 from realtime.tools import ToolRegistry, default_registry
+from tests.bridge_support import assistant_texts, finished, wait_for
 
 pytestmark = pytest.mark.engine
-
-S = 1.0
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[EngineServer]:
-    with EngineServer(preload=True) as server:
-        yield server
-
-
-def wait_for(
-    bridge: Bridge, predicate: Callable[[Snapshot], bool], timeout: float = 30 * S
-) -> Snapshot:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        snapshot = bridge.snapshot()
-        if predicate(snapshot):
-            return snapshot
-        time.sleep(0.02 * S)
-    raise AssertionError(f"timed out; last snapshot: {bridge.snapshot()}")
-
-
-def finished(count: int) -> Callable[[Snapshot], bool]:
-    def check(snapshot: Snapshot) -> bool:
-        done = [t for t in snapshot.turns if t.done_at is not None]
-        return len(done) >= count and not snapshot.response_active
-
-    return check
 
 
 @pytest.fixture
@@ -76,10 +48,6 @@ def start(engine: EngineServer) -> Iterator[Callable[[ToolRegistry], Bridge]]:
         bridge.stop()
 
 
-def answers(snapshot: Snapshot) -> list[str]:
-    return [i.text for i in snapshot.items if i.role == "assistant" and i.text]
-
-
 def test_typed_travel_question_calls_the_tool_and_answers_with_its_result(
     start: Callable[..., Bridge],
 ) -> None:
@@ -91,7 +59,10 @@ def test_typed_travel_question_calls_the_tool_and_answers_with_its_result(
     assert json.loads(run.arguments) == {"origin": "JFK", "destination": "LHR"}
     km = json.loads(run.output or "{}")["distance_km"]
     assert abs(km - 5540) / 5540 < 0.01
-    assert f"{round(km):,}" in answers(snapshot)[-1] or str(round(km)) in answers(snapshot)[-1]
+    assert (
+        f"{round(km):,}" in assistant_texts(snapshot)[-1]
+        or str(round(km)) in assistant_texts(snapshot)[-1]
+    )
     sent = [e.event for e in bridge.log.events() if e.direction == "client"]
     outputs = [
         e
@@ -132,12 +103,12 @@ def test_failing_tool_gives_the_model_an_error_and_the_conversation_goes_on(
     snapshot = wait_for(bridge, finished(2))
     (run,) = snapshot.tool_runs
     assert run.ok is False and json.loads(run.output or "{}")["code"] == code
-    spoken = answers(snapshot)[-1]
+    spoken = assistant_texts(snapshot)[-1]
     assert "couldn't answer" in spoken and said in spoken
     assert snapshot.state is LinkState.CONNECTED and not snapshot.notices
     bridge.send_text("Thank you!")
     snapshot = wait_for(bridge, finished(3))
-    assert len(answers(snapshot)) >= 2
+    assert len(assistant_texts(snapshot)) >= 2
 
 
 def test_parallel_calls_are_all_answered_before_one_response_create(
@@ -161,6 +132,6 @@ def test_parallel_calls_are_all_answered_before_one_response_create(
         e.event["response"]["id"] for e in bridge.log.events() if e.type == "response.done"
     }
     assert len(responses) == 2
-    spoken = answers(snapshot)[-1]
+    spoken = assistant_texts(snapshot)[-1]
     for run in runs:
         assert json.loads(run.output or "{}")["time"] in spoken
