@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import av
 
-from realtime.audio import Pcm16Chunker, StreamResampler, rms_dbfs
 from realtime.config import (
     Provider,
     SemanticVad,
@@ -51,6 +50,7 @@ from realtime.eventlog import EventLog, EventObserver, fan_out
 from realtime.events import Event, parse_server_event
 from realtime.export import ItemClock
 from realtime.metrics import TurnTracker
+from realtime.mic_queue import MicQueue
 from realtime.playback import Playback
 from realtime.recording import ConversationRecorder
 from realtime.snapshot import LinkState, Notice, Snapshot, ToolRun
@@ -106,12 +106,7 @@ class Bridge:
         self._tool_timeout = tool_timeout
         self._on_event = on_event
         # Media thread -> bridge loop.
-        self._audio_lock = threading.Lock()
-        self._chunker = Pcm16Chunker(chunk_ms)
-        self._audio: collections.deque[bytes] = collections.deque(maxlen=max_queued_ms // chunk_ms)
-        self._resampler: StreamResampler | None = None
-        self._dropped = 0
-        self._mic_dbfs = -96.0
+        self._mic = MicQueue(chunk_ms=chunk_ms, max_queued_ms=max_queued_ms)
         # Script thread -> bridge loop: closures run on the loop, returning events to send.
         self._controls: collections.deque[Callable[[], list[Event]]] = collections.deque()
         # Lifecycle.
@@ -152,7 +147,7 @@ class Bridge:
             self._stopping = False
             self._reconnect_now = False
             self._error = None
-            self._resampler = None
+            self._mic.reset()
             ready = threading.Event()
             self._thread = threading.Thread(
                 target=self._run, args=(ready,), name="realtime-bridge", daemon=True
@@ -180,22 +175,15 @@ class Bridge:
     # ---- input from the media thread ----------------------------------------------------
     def push_frame(self, frame: av.AudioFrame) -> None:
         """Sink callback: a browser frame of any rate/layout, resampled to 24 kHz mono."""
-        if self._resampler is None:
-            self._resampler = StreamResampler()
-        self.push_audio(self._resampler.resample(frame))
+        self.push_audio(self._mic.resample(frame))
 
     def push_audio(self, pcm: bytes) -> None:
         """PCM16 24 kHz mono from the microphone; never blocks."""
         if not pcm or self._loop is None:
             return
         self.recorder.push_user(pcm, at=self._clock() - len(pcm) / 48000)
-        with self._audio_lock:
-            self._mic_dbfs = rms_dbfs(pcm)
-            for chunk in self._chunker.push(pcm):
-                if len(self._audio) == self._audio.maxlen:
-                    self._dropped += 1
-                self._audio.append(chunk)
-        self._wake_loop()
+        if self._mic.push(pcm):
+            self._wake_loop()
 
     # ---- commands from the script thread --------------------------------------------------
     def send_text(self, text: str) -> None:
@@ -214,9 +202,7 @@ class Bridge:
 
     def clear_audio(self) -> None:
         def command() -> list[Event]:
-            with self._audio_lock:
-                self._audio.clear()
-                self._chunker.clear()
+            self._mic.clear()
             return [self._conv.clear_audio()]
 
         self._post(command)
@@ -277,13 +263,7 @@ class Bridge:
             asyncio.ensure_future(self._transport.close())
 
     def _drain_audio(self) -> list[Event]:
-        with self._audio_lock:
-            chunks = list(self._audio)
-            self._audio.clear()
-            tail = self._chunker.flush()
-        if tail:
-            chunks.append(tail)
-        return [self._conv.append_audio(chunk) for chunk in chunks]
+        return [self._conv.append_audio(chunk) for chunk in self._mic.drain()]
 
     # ---- the bridge thread ------------------------------------------------------------
     def _run(self, ready: threading.Event) -> None:
@@ -366,8 +346,7 @@ class Bridge:
 
     async def _session(self, transport: Transport) -> None:
         assert self._stop_event is not None
-        with self._audio_lock:
-            self._audio.clear()  # speech queued while disconnected is stale
+        self._mic.clear()  # speech queued while disconnected is stale
         await self._send(transport, self._conv.session_update(session_payload(self._config)))
         self._set_state(LinkState.CONNECTED)
         tasks = [
@@ -405,11 +384,7 @@ class Bridge:
                 for event in events:
                     await self._send(transport, event)
                 self._publish()
-            while True:
-                with self._audio_lock:
-                    if not self._audio:
-                        break
-                    chunk = self._audio.popleft()
+            while (chunk := self._mic.pop()) is not None:
                 await self._send(transport, self._conv.append_audio(chunk))
 
     async def _reader(self, transport: Transport) -> None:
@@ -509,9 +484,9 @@ class Bridge:
             session=conv.session,
             response_active=conv.active_response_id is not None,
             reconnects=self._reconnects,
-            dropped_audio_chunks=self._dropped,
+            dropped_audio_chunks=self._mic.dropped,
             buffered_ms=conv.buffered_ms,
-            mic_dbfs=self._mic_dbfs,
+            mic_dbfs=self._mic.level_dbfs,
             error=self._error,
         )
         with self._snap_lock:
