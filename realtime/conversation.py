@@ -21,6 +21,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from realtime.conversation_types import (
+    AudioOut,
+    CallsReady,
+    Effect,
+    ErrorReported,
+    FunctionCall,
+    Item,
+    ResponseFinished,
+    ResponseState,
+    ServerError,
+    SpeechStarted,
+    Turn,
+    Usage,
+)
 from realtime.errors import ProtocolError
 from realtime.events import Event, client_event, parse_server_event
 
@@ -45,152 +59,6 @@ MIN_COMMIT_MS = 100  # the hosted API refuses to commit less (input_audio_buffer
 BYTES_PER_MS = 48  # PCM16 mono 24 kHz
 MAX_KEPT_ERRORS = 100
 MAX_KEPT_UNKNOWN = 200
-
-
-@dataclass(frozen=True)
-class Item:
-    """One conversation item as the user sees it.
-
-    ``role`` is user, assistant or system for messages, and ``tool`` for function calls and
-    their outputs; ``text`` is the typed text, the transcript of spoken audio, or the call's
-    arguments. ``audio_ms`` counts the assistant audio received for the item.
-    """
-
-    id: str
-    type: str = "message"
-    role: str = "user"
-    text: str = ""
-    status: str = "in_progress"
-    response_id: str | None = None
-    audio_ms: float = 0.0
-    transcribing: bool = False
-    truncated_at_ms: int | None = None
-    call_id: str | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class FunctionCall:
-    call_id: str
-    name: str
-    item_id: str
-    response_id: str | None
-    arguments: str = ""
-    parsed: dict[str, Any] | None = None
-    parse_error: str | None = None
-    done: bool = False  # arguments complete
-    output: str | None = None  # what the client sent back
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts of ``response.done``; add two with ``+`` for session totals."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-    input_text_tokens: int = 0
-    input_audio_tokens: int = 0
-    cached_tokens: int = 0
-    cached_text_tokens: int = 0
-    cached_audio_tokens: int = 0
-    output_text_tokens: int = 0
-    output_audio_tokens: int = 0
-
-    @classmethod
-    def from_wire(cls, usage: dict[str, Any]) -> Usage:
-        ins = usage.get("input_token_details") or {}
-        cached = ins.get("cached_tokens_details") or {}
-        outs = usage.get("output_token_details") or {}
-        return cls(
-            input_tokens=int(usage.get("input_tokens") or 0),
-            output_tokens=int(usage.get("output_tokens") or 0),
-            total_tokens=int(usage.get("total_tokens") or 0),
-            input_text_tokens=int(ins.get("text_tokens") or 0),
-            input_audio_tokens=int(ins.get("audio_tokens") or 0),
-            cached_tokens=int(ins.get("cached_tokens") or 0),
-            cached_text_tokens=int(cached.get("text_tokens") or 0),
-            cached_audio_tokens=int(cached.get("audio_tokens") or 0),
-            output_text_tokens=int(outs.get("text_tokens") or 0),
-            output_audio_tokens=int(outs.get("audio_tokens") or 0),
-        )
-
-    def __add__(self, other: Usage) -> Usage:
-        names = [f.name for f in self.__dataclass_fields__.values()]
-        return Usage(**{n: getattr(self, n) + getattr(other, n) for n in names})
-
-
-@dataclass(frozen=True)
-class ServerError:
-    """An ``error`` event, or a frame we could not read (``type`` ``protocol_error``)."""
-
-    type: str
-    message: str
-    code: str | None = None
-    param: str | None = None
-    event_id: str | None = None  # the client event at fault
-
-
-@dataclass(frozen=True)
-class Turn:
-    """Latency marks of one response, in the caller's clock (seconds)."""
-
-    response_id: str
-    started_at: float | None = None  # speech stopped, or the client asked for the response
-    first_text_at: float | None = None
-    first_audio_at: float | None = None
-    done_at: float | None = None
-
-    def latency(self, mark: str) -> float | None:
-        """Seconds from the start to ``first_text``, ``first_audio`` or ``done``."""
-        end = getattr(self, f"{mark}_at")
-        if end is None or self.started_at is None:
-            return None
-        return float(end - self.started_at)
-
-
-@dataclass(frozen=True)
-class ResponseState:
-    id: str
-    status: str = "in_progress"
-    status_reason: str | None = None
-    usage: Usage | None = None
-    item_ids: tuple[str, ...] = ()
-
-
-# Effects: what the caller must act on after feeding an event.
-@dataclass(frozen=True)
-class AudioOut:
-    item_id: str
-    response_id: str | None
-    pcm: bytes
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    item_id: str | None
-    audio_start_ms: int
-    response_streaming: bool  # a response was in progress: the user spoke over it
-
-
-@dataclass(frozen=True)
-class CallsReady:
-    response_id: str
-    calls: tuple[FunctionCall, ...]
-
-
-@dataclass(frozen=True)
-class ResponseFinished:
-    response_id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class ErrorReported:
-    error: ServerError
-
-
-Effect = AudioOut | SpeechStarted | CallsReady | ResponseFinished | ErrorReported
 
 
 @dataclass
