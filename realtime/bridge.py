@@ -91,9 +91,7 @@ class Bridge:
         self.playback = playback
         # What the inspector, metrics and exports read; each is thread-safe on its own.
         self.log = EventLog(event_log_size, secrets=[api_key] if api_key else ())
-        self.turn_tracker = TurnTracker(
-            model=config.model, priced=config.provider in (Provider.OPENAI, Provider.AZURE)
-        )
+        self.turn_tracker = TurnTracker(model=config.model, priced=_priced(config))
         self.item_times = ItemClock()
         self.recorder = ConversationRecorder(max_minutes=recording_minutes)
         if playback is not None:
@@ -225,6 +223,7 @@ class Bridge:
         """Apply new settings: ``session.update`` live, or a clean reconnect (transcript kept)
         when the endpoint (provider, model, URL, API version) or the key changed."""
         old, self._config = self._config, config
+        self.turn_tracker.priced = _priced(config)
         key_changed = api_key is not None and api_key != self._api_key
         if api_key is not None:
             self._api_key = api_key
@@ -491,6 +490,11 @@ class Bridge:
         )
         with self._snap_lock:
             self._snapshot = snapshot
+
+
+def _priced(config: SessionConfig) -> bool:
+    """Only the hosted APIs bill tokens at OpenAI's prices; other servers count their own."""
+    return config.provider in (Provider.OPENAI, Provider.AZURE)
 
 
 def _endpoint(config: SessionConfig) -> tuple[object, ...]:

@@ -81,7 +81,7 @@ class TurnTracker:
     ) -> None:
         # ``priced=False`` for servers whose tokens are not OpenAI's (the local engine counts
         # its own units): their turns show tokens and no cost.
-        self._priced = priced
+        self.priced = priced
         self._lock = threading.Lock()
         self._turns: collections.OrderedDict[str, TurnMetrics] = collections.OrderedDict()
         self._max_turns = max(1, max_turns)
@@ -157,7 +157,7 @@ class TurnTracker:
             return
         wire_usage = response.get("usage")
         usage = Usage.from_wire(wire_usage) if isinstance(wire_usage, dict) else None
-        cost = cost_of(usage, self._model) if usage is not None and self._priced else None
+        cost = cost_of(usage, self._model) if usage is not None and self.priced else None
         self._turns[rid] = replace(
             self._turn(rid),
             done_at=at,
