@@ -11,10 +11,12 @@ import logging
 import os
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from realtime.config import GA_VOICES, MODELS, TRANSCRIPTION_MODELS, ApiVersion, Provider
 from realtime.settings import (
     INSTRUCTION_PRESETS,
+    KEY_ENV,
     PROVIDER_LABELS,
     TURN_MODES,
     Settings,
@@ -33,10 +35,11 @@ st.set_page_config(page_title="Realtime Voice Studio", page_icon=":material/mic:
 OTHER = "Other…"
 
 
-def _problem(problems: dict[str, str], *fields: str) -> None:
+def _show_problems(problems: dict[str, str], slots: dict[str, DeltaGenerator]) -> None:
+    """Each refused setting's message in the slot under its widget (the last slot otherwise)."""
     for name, text in problems.items():
-        if any(name == f or name.startswith(f + ".") for f in fields):
-            st.error(text, icon=":material/error:")
+        slot = slots.get(name) or slots.get(name.split(".")[0]) or slots["other"]
+        slot.error(text, icon=":material/error:")
 
 
 def sidebar() -> None:
@@ -60,13 +63,22 @@ def sidebar() -> None:
         )
         source = resolve_api_key(provider, typed, found, os.environ)
         st.caption(f"Key: {source.label}.")
+        if source.key is None and provider in (Provider.OPENAI, Provider.AZURE):
+            st.warning(
+                f"{PROVIDER_LABELS[provider]} needs an API key: paste it above, or set "
+                f"{KEY_ENV[provider]} in the environment or in Streamlit secrets.",
+                icon=":material/key:",
+            )
+        slots: dict[str, DeltaGenerator] = {}
         base_url = azure_endpoint = ""
         if provider is Provider.CUSTOM:
             base_url = st.text_input("Server URL", placeholder="ws://127.0.0.1:8765/v1")
+            slots["base_url"] = st.container()
         elif provider is Provider.AZURE:
             azure_endpoint = st.text_input(
                 "Azure endpoint", placeholder="https://RESOURCE.openai.azure.com"
             )
+            slots["azure_endpoint"] = slots["azure_api_version"] = st.container()
         elif provider is Provider.LOCAL:
             base_url = local_engine_url()
             st.caption(f"Offline engine running at `{base_url}`.")
@@ -77,8 +89,12 @@ def sidebar() -> None:
             horizontal=True,
         )
         model_label = "Deployment" if provider is Provider.AZURE else "Model"
-        choice = st.selectbox(model_label, [*MODELS, OTHER])
-        model = st.text_input(f"{model_label} name") if choice == OTHER else choice
+        choice = st.selectbox(model_label, [*MODELS, OTHER], key="rvs.model")
+        if choice == OTHER:
+            model = st.text_input(f"{model_label} name", key="rvs.model_name")
+        else:
+            model = choice
+        slots["model"] = st.container()
         if provider is Provider.LOCAL:
             from realtime.local.tts import voices
 
@@ -86,9 +102,11 @@ def sidebar() -> None:
         else:
             voice_names = list(GA_VOICES)
         voice = st.selectbox("Voice", voice_names)
+        slots["voice"] = st.container()
         preset = st.selectbox("Instructions preset", list(INSTRUCTION_PRESETS))
         instructions = st.text_area("Instructions", INSTRUCTION_PRESETS[preset], height=100)
         text_only = st.radio("Answers", ["Voice + transcript", "Text only"], horizontal=True)
+        slots["output_modalities"] = st.container()
 
         st.subheader("Turn detection")
         turn_mode = st.radio("Mode", TURN_MODES, horizontal=True, label_visibility="collapsed")
@@ -102,11 +120,13 @@ def sidebar() -> None:
         interrupt = st.checkbox(
             "Speaking interrupts the answer", True, disabled=turn_mode == "Push-to-talk"
         )
-        turn_problems = st.container()
+        slots["turn_detection"] = st.container()
 
         st.subheader("Audio and model")
         transcription = st.selectbox("Transcribe my speech with", [*TRANSCRIPTION_MODELS, "off"])
+        slots["transcription"] = st.container()
         noise = st.selectbox("Noise reduction", ["off", "near_field", "far_field"])
+        slots["noise_reduction"] = st.container()
         temperature = st.slider(
             "Temperature",
             0.6,
@@ -116,14 +136,16 @@ def sidebar() -> None:
             disabled=version is ApiVersion.GA,
             help="Only the beta API takes a temperature; the GA API refuses it, so it is not sent.",
         )
+        slots["temperature"] = st.container()
         max_tokens = st.number_input("Max output tokens (0 = no limit)", 0, 4096, 0, 64)
+        slots["max_output_tokens"] = st.container()
 
         st.subheader("Tools")
         enabled = st.multiselect(
             "Enabled tools", default_registry.names(), default_registry.names()
         )
         tool_choice = st.selectbox("Tool choice", ["auto", "none", "required", *enabled])
-        problems_box = st.container()
+        slots["tools"] = slots["tool_choice"] = slots["other"] = st.container()
 
     settings = Settings(
         provider=provider,
@@ -148,13 +170,7 @@ def sidebar() -> None:
         azure_endpoint=azure_endpoint,
     )
     config, problems = build_config(settings)
-    with turn_problems:
-        _problem(problems, "turn_detection")
-    with problems_box:
-        _problem(
-            {k: v for k, v in problems.items() if not k.startswith("turn_detection")},
-            *{k.split(".")[0] for k in problems},
-        )
+    _show_problems(problems, slots)
     if config is not None:
         st.session_state[CONFIG_KEY] = config
     elif CONFIG_KEY in st.session_state:

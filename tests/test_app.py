@@ -140,3 +140,20 @@ def test_a_new_tool_is_one_function_and_shows_in_sidebar_and_session(app: AppTes
         assert "get_packing_list" in sent
     finally:
         default_registry.unregister("get_packing_list")
+
+
+def test_hosted_provider_without_a_key_says_how_to_give_one(app: AppTest) -> None:
+    app.session_state["rvs.provider"] = Provider.OPENAI
+    app.run()
+    assert not app.exception
+    warnings = [w.value for w in app.sidebar.warning]
+    assert any("OpenAI needs an API key" in w and "OPENAI_API_KEY" in w for w in warnings)
+
+
+def test_invalid_model_name_is_refused_next_to_the_model(app: AppTest) -> None:
+    app.session_state["rvs.model"] = "Other…"
+    app.session_state["rvs.model_name"] = "gpt realtime!"
+    app.run()
+    assert not app.exception
+    errors = [e.value for e in app.sidebar.error]
+    assert any(e.startswith("model:") and "not a model name" in e for e in errors)
