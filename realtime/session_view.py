@@ -105,12 +105,15 @@ def render_metric_strip(tracker: TurnTracker) -> None:
         "first audio, else the first text, else the end of the response.",
     )
     c.metric("Tokens so far", summary.usage.total_tokens)
-    cost = (
-        "no price for this model"
-        if summary.cost is None and summary.turns
-        else (f"${summary.cost:.4f}" if summary.cost is not None else "–")
+    if summary.cost is not None:
+        cost = f"${summary.cost:.4f}"
+    else:
+        cost = "no price" if summary.turns else "–"
+    d.metric(
+        "Estimated cost",
+        cost,
+        help="OpenAI's published prices; servers with no price (the local engine) show none.",
     )
-    d.metric("Estimated cost", cost)
 
 
 def render_metrics(tracker: TurnTracker) -> None:
