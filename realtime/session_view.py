@@ -8,6 +8,7 @@ are built lazily (``st.download_button`` with a callable) so polling stays cheap
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -158,34 +159,23 @@ def render_export_buttons(bridge: Bridge) -> None:
             bridge.snapshot(), times=bridge.item_times.times(), redactor=bridge.log.redactor
         )
 
-    left, middle, right, last = st.columns(4)
-    left.download_button(
-        "Transcript (.md)",
-        lambda: transcript_markdown(entries(), meta=meta, redactor=bridge.log.redactor),
-        file_name=f"conversation-{stamp}.md",
-        mime="text/markdown",
-        on_click="ignore",
-    )
-    middle.download_button(
-        "Transcript (.json)",
-        lambda: transcript_json(entries(), meta=meta, redactor=bridge.log.redactor),
-        file_name=f"conversation-{stamp}.json",
-        mime="application/json",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Audio (.wav)",
-        lambda: bridge.recorder.to_wav(),
-        file_name=f"conversation-{stamp}.wav",
-        mime="audio/wav",
-        on_click="ignore",
-        help=f"Both sides on one timeline (left: you, right: assistant); keeps the last "
-        f"{bridge.recorder.max_minutes:g} minutes.",
-    )
-    last.download_button(
-        "Events (.jsonl)",
-        lambda: bridge.log.to_jsonl(),
-        file_name=f"events-{stamp}.jsonl",
-        mime="application/jsonl",
-        on_click="ignore",
-    )
+    redactor = bridge.log.redactor
+    minutes = bridge.recorder.max_minutes
+    exports: list[tuple[str, Callable[[], str | bytes], str, str, str | None]] = [
+        ("Transcript (.md)", lambda: transcript_markdown(entries(), meta=meta, redactor=redactor),
+         f"conversation-{stamp}.md", "text/markdown", None),
+        ("Transcript (.json)", lambda: transcript_json(entries(), meta=meta, redactor=redactor),
+         f"conversation-{stamp}.json", "application/json", None),
+        ("Audio (.wav)", bridge.recorder.to_wav, f"conversation-{stamp}.wav", "audio/wav",
+         f"Both sides on one timeline (left: you, right: assistant); keeps the last "
+         f"{minutes:g} minutes."),
+        ("Events (.jsonl)", bridge.log.to_jsonl, f"events-{stamp}.jsonl", "application/jsonl",
+         None),
+    ]  # fmt: skip
+    # Data is built only when clicked; "ignore" keeps the click from rerunning the page.
+    for column, (label, build, file_name, mime, hint) in zip(
+        st.columns(len(exports)), exports, strict=True
+    ):
+        column.download_button(
+            label, build, file_name=file_name, mime=mime, on_click="ignore", help=hint
+        )
