@@ -26,6 +26,7 @@ from realtime.audio import convert_pcm16, write_wav
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "voice-page.png"
+ARTIFACTS = ROOT / "artifacts"  # failure screenshots (ignored by git)
 QUESTION = "What time is it in Tokyo?"
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
@@ -189,6 +190,12 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             completed = page.get_by_text("conversation.item.input_audio_transcription.completed")
             completed.first.wait_for(timeout=30_000)
             page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
+        except Exception:
+            # Keep what the page showed, for whoever reads the failure.
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
+            raise
         finally:
             browser.close()
     assert energy > 0
