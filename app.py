@@ -24,7 +24,7 @@ from realtime.settings import (
     default_provider,
     resolve_api_key,
 )
-from realtime.studio import CONFIG_KEY, KEY_WIDGET, local_engine_url, secrets
+from realtime.studio import CONFIG_KEY, key_widget, local_engine_url, secrets
 from realtime.tools import default_registry
 
 logging.basicConfig(
@@ -57,7 +57,7 @@ def sidebar() -> None:
         typed = st.text_input(
             "API key",
             type="password",
-            key=KEY_WIDGET,
+            key=key_widget(provider),
             help="Stays on the server for this browser session only; never shown back.",
             placeholder="optional for the local engine" if provider is Provider.LOCAL else "",
         )

@@ -25,7 +25,7 @@ from realtime.tools import default_registry
 
 __all__ = [
     "CONFIG_KEY",
-    "KEY_WIDGET",
+    "key_widget",
     "api_key",
     "current_bridge",
     "ice_servers",
@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 BRIDGE_KEY = "rvs.bridge"
 OBSERVER_KEY = "rvs.bridge_shutdown_observer"
 CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
-KEY_WIDGET = "rvs.api_key"  # the password widget (its value stays in this session's state)
+
+
+def key_widget(provider: Provider) -> str:
+    """The password widget of one provider: a key typed for OpenAI is never sent to another
+    server after the provider changes (its value stays in this session's state only)."""
+    return f"rvs.api_key.{provider.value}"
 
 
 def secrets() -> Mapping[str, Any]:
@@ -76,7 +81,7 @@ def ice_servers() -> list[dict[str, Any]]:
 
 def api_key(provider: Provider) -> str | None:
     """The key for ``provider``: typed in this session's sidebar, else secrets, else env."""
-    typed = st.session_state.get(KEY_WIDGET) or ""
+    typed = st.session_state.get(key_widget(provider)) or ""
     return resolve_api_key(provider, str(typed), secrets(), os.environ).key
 
 

@@ -157,3 +157,12 @@ def test_invalid_model_name_is_refused_next_to_the_model(app: AppTest) -> None:
     assert not app.exception
     errors = [e.value for e in app.sidebar.error]
     assert any(e.startswith("model:") and "not a model name" in e for e in errors)
+
+
+def test_a_key_typed_for_one_provider_is_not_used_for_another(app: AppTest) -> None:
+    app.session_state["rvs.api_key.openai"] = KEY  # typed earlier, while OpenAI was selected
+    app.session_state["rvs.provider"] = Provider.CUSTOM
+    app.run()
+    assert not app.exception
+    assert "Key: no key." in [c.value for c in app.sidebar.caption]
+    assert KEY not in texts(app)
