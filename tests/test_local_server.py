@@ -12,6 +12,7 @@ import base64
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import socket
 import threading
@@ -522,3 +523,19 @@ def test_the_server_starts_and_stops_from_any_thread() -> None:
     with pytest.raises(OSError):
         with connect(running.realtime_url(), open_timeout=QUICK):
             pass
+
+
+def test_the_key_never_reaches_the_server_logs_even_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def connect_with(url: str, key: str) -> None:
+        headers = {"Authorization": f"Bearer {key}"}
+        quiet = logging.getLogger("tests.local_server.client")  # the test's own client is
+        quiet.setLevel(logging.INFO)  # not under test: only the server's logging is
+        async with async_connect(url, additional_headers=headers, logger=quiet) as ws:
+            await ws.recv()  # session.created
+
+    key = "sk-local-planted-31337"
+    with caplog.at_level("DEBUG"), EngineServer(engine=Engine.default(), api_key=key) as keyed:
+        asyncio.run(connect_with(keyed.realtime_url(), key))
+    assert key not in caplog.text

@@ -40,6 +40,10 @@ __all__ = ["PATHS", "EngineServer"]
 PATHS = ("/v1/realtime", "/realtime")
 MAX_FRAME = 16 * 2**20  # the hosted API takes appends of up to 15 MiB
 logger = logging.getLogger(__name__)
+# websockets logs handshake headers at DEBUG, the client's key among them: the connections get
+# a logger of their own that never goes below INFO.
+_wire_log = logging.getLogger("realtime.local.wire")
+_wire_log.setLevel(logging.INFO)
 
 
 def _json_response(status: HTTPStatus, message: str, code: str) -> Response:
@@ -159,6 +163,7 @@ class EngineServer:
                 self._requested_port,
                 process_request=self._check_request,
                 max_size=MAX_FRAME,
+                logger=_wire_log,
             )
         except (OSError, EngineError) as exc:
             self._failure = exc
