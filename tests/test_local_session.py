@@ -747,3 +747,22 @@ def test_every_session_update_the_app_builds_is_accepted(path: Path) -> None:
     h = Harness(version)
     outcome = h.send("session.update", session=json.loads(path.read_text()))
     assert h.types(outcome) == ["session.updated"]
+
+
+def test_history_keeps_bounded_audio_and_every_transcript() -> None:
+    from realtime.local.history import History
+    from realtime.local.items import ItemRecord, Part
+
+    history = History(max_audio_bytes=48_000)  # one second
+    for n in range(4):  # four items of 400 ms each
+        part = Part("input_audio", transcript=f"turn {n}", audio=bytes(19_200))
+        history.insert(ItemRecord(f"i{n}", role="user", content=(part,)))
+    assert history.audio_bytes() <= 48_000
+    kept = [len(item.content[0].audio) for item in history.ordered()]
+    assert kept == [0, 0, 19_200, 19_200]  # the oldest lost their audio first
+    assert [item.content[0].transcript for item in history.ordered()] == [
+        "turn 0",
+        "turn 1",
+        "turn 2",
+        "turn 3",
+    ]

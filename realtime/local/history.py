@@ -7,16 +7,25 @@ item.
 
 from __future__ import annotations
 
+import dataclasses
+
 from realtime.local.items import ItemRecord
 from realtime.local.wire import InvalidRequest
 
 __all__ = ["History"]
 
 
+MAX_AUDIO_BYTES = 10 * 60 * 24000 * 2  # ten minutes of PCM16 24 kHz mono, both sides together
+
+
 class History:
-    def __init__(self) -> None:
+    """Items in order; the audio they hold is bounded (``max_audio_bytes``): past it, the oldest
+    items keep their transcripts and lose their audio, so a long session has bounded memory."""
+
+    def __init__(self, *, max_audio_bytes: int = MAX_AUDIO_BYTES) -> None:
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
+        self._max_audio = max_audio_bytes
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -57,17 +66,34 @@ class History:
             index = self._order.index(previous_item_id) + 1
         self._order.insert(index, item.id)
         self._items[item.id] = item
+        self._bound_audio()
         return self._order[index - 1] if index > 0 else None
 
     def replace(self, item: ItemRecord) -> None:
         """Store a changed item under its id; a deleted item stays deleted."""
         if item.id in self._items:
             self._items[item.id] = item
+            self._bound_audio()
 
     def delete(self, item_id: str) -> None:
         self.get(item_id)
         del self._items[item_id]
         self._order.remove(item_id)
+
+    def audio_bytes(self) -> int:
+        return sum(len(p.audio) for i in self._items.values() for p in i.content)
+
+    def _bound_audio(self) -> None:
+        excess = self.audio_bytes() - self._max_audio
+        for item_id in self._order[:-1]:  # the newest item keeps its audio (it may be playing)
+            if excess <= 0:
+                return
+            item = self._items[item_id]
+            held = sum(len(p.audio) for p in item.content)
+            if held:
+                parts = tuple(dataclasses.replace(p, audio=b"") for p in item.content)
+                self._items[item_id] = item.replace(content=parts)
+                excess -= held
 
     def has_call(self, call_id: str) -> bool:
         return any(i.type == "function_call" and i.call_id == call_id for i in self._items.values())
