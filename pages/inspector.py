@@ -23,7 +23,7 @@ with right:
     live = st.toggle("Live", value=bridge.running, help="Refresh every second.")
     st.download_button(
         "Download JSONL",
-        lambda: log.to_jsonl(),
+        log.to_jsonl(),  # built on this run (a lazily built file can vanish on a live rerun)
         file_name="events.jsonl",
         mime="application/jsonl",
         on_click="ignore",

@@ -283,6 +283,7 @@ class Bridge:
             loop.close()
             if self._state is not LinkState.FAILED:
                 self._set_state(LinkState.STOPPED)
+            log.info("realtime bridge stopped: thread ended, socket closed")
 
     async def _main(self) -> None:
         assert self._stop_event is not None

@@ -46,7 +46,9 @@ def webrtc_controls(bridge: Bridge) -> Any:
             bridge.stop()
 
     try:
-        sink = create_audio_sink_track(bridge.push_frame, key="rvs.mic")
+        # When the browser's track ends (STOP, a closed tab, a dropped connection), so does the
+        # session: Streamlit itself keeps a closed tab's session for minutes.
+        sink = create_audio_sink_track(bridge.push_frame, key="rvs.mic", on_ended=bridge.stop)
         source = create_audio_source_track(
             playback.frame, key="rvs.speaker", sample_rate=SAMPLE_RATE, ptime=0.02
         )

@@ -2,13 +2,13 @@
 
 Runs on the Streamlit script thread (pages and their polling fragments). Reads the bridge's
 thread-safe ``EventLog``, ``TurnTracker``, ``ItemClock`` and ``ConversationRecorder``; exports
-are built lazily (``st.download_button`` with a callable) so polling stays cheap.
+are built when the user asks for them, never on a polling rerun.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -150,32 +150,58 @@ def _meter(dbfs: float) -> float:
     return min(1.0, max(0.0, (dbfs + 60.0) / 60.0))
 
 
-def render_export_buttons(bridge: Bridge) -> None:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+EXPORTS_KEY = "rvs.exports"
+
+
+@dataclass(frozen=True)
+class PreparedExports:
+    """The session's exports, built once when asked for (kept in this browser session)."""
+
+    at: str
+    files: tuple[
+        tuple[str, str | bytes, str, str, str | None], ...
+    ]  # label, data, name, mime, hint
+
+
+def prepare_exports(bridge: Bridge) -> PreparedExports:
+    now = dt.datetime.now()
+    stamp = now.strftime("%Y%m%d-%H%M%S")
     meta = {"model": bridge.config.model, "provider": bridge.config.provider.value}
-
-    def entries() -> Any:
-        return transcript_from_snapshot(
-            bridge.snapshot(), times=bridge.item_times.times(), redactor=bridge.log.redactor
-        )
-
     redactor = bridge.log.redactor
+    entries = transcript_from_snapshot(
+        bridge.snapshot(), times=bridge.item_times.times(), redactor=redactor
+    )
     minutes = bridge.recorder.max_minutes
-    exports: list[tuple[str, Callable[[], str | bytes], str, str, str | None]] = [
-        ("Transcript (.md)", lambda: transcript_markdown(entries(), meta=meta, redactor=redactor),
+    files = (
+        ("Transcript (.md)", transcript_markdown(entries, meta=meta, redactor=redactor),
          f"conversation-{stamp}.md", "text/markdown", None),
-        ("Transcript (.json)", lambda: transcript_json(entries(), meta=meta, redactor=redactor),
+        ("Transcript (.json)", transcript_json(entries, meta=meta, redactor=redactor),
          f"conversation-{stamp}.json", "application/json", None),
-        ("Audio (.wav)", bridge.recorder.to_wav, f"conversation-{stamp}.wav", "audio/wav",
+        ("Audio (.wav)", bridge.recorder.to_wav(), f"conversation-{stamp}.wav", "audio/wav",
          f"Both sides on one timeline (left: you, right: assistant); keeps the last "
          f"{minutes:g} minutes."),
-        ("Events (.jsonl)", bridge.log.to_jsonl, f"events-{stamp}.jsonl", "application/jsonl",
+        ("Events (.jsonl)", bridge.log.to_jsonl(), f"events-{stamp}.jsonl", "application/jsonl",
          None),
-    ]  # fmt: skip
-    # Data is built only when clicked; "ignore" keeps the click from rerunning the page.
-    for column, (label, build, file_name, mime, hint) in zip(
-        st.columns(len(exports)), exports, strict=True
+    )  # fmt: skip
+    return PreparedExports(now.strftime("%H:%M:%S"), files)
+
+
+def render_export_buttons(bridge: Bridge) -> None:
+    """A snapshot of the exports, made on request, then one download button per file.
+
+    The data is built here rather than lazily at click time: Streamlit drops a lazily built
+    file within a script run or two, and the voice page's live fragment reruns twice a second,
+    which made downloads fail now and then.
+    """
+    if st.button("Prepare downloads", help="Snapshot the conversation as it is now."):
+        st.session_state[EXPORTS_KEY] = prepare_exports(bridge)
+    prepared = st.session_state.get(EXPORTS_KEY)
+    if not isinstance(prepared, PreparedExports):
+        return
+    st.caption(f"Prepared at {prepared.at}; prepare again to include what came after.")
+    for column, (label, data, file_name, mime, hint) in zip(
+        st.columns(len(prepared.files)), prepared.files, strict=True
     ):
         column.download_button(
-            label, build, file_name=file_name, mime=mime, on_click="ignore", help=hint
+            label, data, file_name=file_name, mime=mime, on_click="ignore", help=hint
         )

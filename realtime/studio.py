@@ -21,6 +21,7 @@ from realtime.config import Provider, SessionConfig
 from realtime.local.server import EngineServer
 from realtime.playback import Playback
 from realtime.settings import resolve_api_key
+from realtime.tab_watch import TabWatch
 from realtime.tools import default_registry
 
 __all__ = [
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BRIDGE_KEY = "rvs.bridge"
 OBSERVER_KEY = "rvs.bridge_shutdown_observer"
+TAB_WATCH_KEY = "rvs.tab_watch"
 CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
 
 
@@ -107,6 +109,24 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
         old.stop()
     try:
         st.session_state[OBSERVER_KEY] = SessionShutdownObserver(bridge.stop)
+        _watch_tab(bridge)
     except Exception:  # no live Streamlit runtime (a script test): nothing to observe
         log.info("no Streamlit session to observe; the bridge stops on Stop only")
     return bridge
+
+
+def _watch_tab(bridge: Bridge) -> None:
+    """Stop the bridge within a fraction of a second of the tab closing (see tab_watch)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    watch = st.session_state.get(TAB_WATCH_KEY)
+    if isinstance(watch, TabWatch) and watch.alive:
+        return
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    st.session_state[TAB_WATCH_KEY] = TabWatch(
+        ctx.session_id, bridge.stop, is_active=runtime.is_active_session
+    )

@@ -97,54 +97,65 @@ def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class ServedApp:
+    """``streamlit run app.py`` on a free loopback port; its output goes to a file."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        self._log = log_path.open("w")
+        env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--server.fileWatcherType", "none",
+            ],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    served = ServedApp(tmp_path_factory.mktemp("streamlit") / "streamlit.log")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                if sock.connect_ex(("127.0.0.1", served.port)) == 0:
                     break
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
+        yield served
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
+        served.stop()
+        output = served.output()
         assert "Traceback" not in output, output[-4000:]
 
 
 def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
-    app_url: str, question_wav: Path
+    app: ServedApp, question_wav: Path
 ) -> None:
     args = [
         "--headless=new",
@@ -166,7 +177,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
         context.add_init_script(RECORD_PEERS)
         page = context.new_page()
         try:
-            page.goto(app_url, wait_until="domcontentloaded")
+            page.goto(app.url, wait_until="domcontentloaded")
             page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
             start = _find_start_button(page)
             start.click()
@@ -188,17 +199,32 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             assert "get_local_time" in transcript and result["time"] in transcript
             events = _download(page, "Events (.jsonl)")
             assert '"response.done"' in events and "input_audio_buffer.append" in events
-            # The session's events are in the inspector, newest first.
+            # The session's events are in the inspector, newest first; leaving the voice page
+            # ends the bridge's thread and socket.
+            assert "realtime bridge stopped" not in app.output()
             page.get_by_role("link", name="Event inspector").click()
             page.get_by_text("response.done").first.wait_for(timeout=30_000)
             completed = page.get_by_text("conversation.item.input_audio_transcription.completed")
             completed.first.wait_for(timeout=30_000)
+            assert app.wait_for_output("realtime bridge stopped", timeout=5)
             page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
+            # Back on the voice page, START again, then close the tab: the bridge stops too.
+            page.get_by_role("link", name="Voice chat").click()
+            _find_start_button(page).click()
+            page.get_by_text("Connected.").first.wait_for(timeout=30_000)
+            closed_at = time.monotonic()
+            page.close()
+            deadline = closed_at + 3  # measured here: 0.1 to 0.5 s
+            while app.output().count("realtime bridge stopped") < 2:
+                assert time.monotonic() < deadline, "closing the tab did not stop the bridge"
+                time.sleep(0.1)
+            print(f"bridge stopped {time.monotonic() - closed_at:.2f} s after the tab closed")
         except Exception:
             # Keep what the page showed, for whoever reads the failure.
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
-            (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
+            if not page.is_closed():
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+                (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
             raise
         finally:
             browser.close()
@@ -234,9 +260,13 @@ def _tool_result(page: object) -> dict[str, str]:
 
 def _download(page: object, label: str) -> str:
     expander = page.get_by_text("Export the conversation")  # type: ignore[attr-defined]
+    prepare = page.get_by_role("button", name="Prepare downloads")  # type: ignore[attr-defined]
     button = page.get_by_role("button", name=label)  # type: ignore[attr-defined]
-    if not button.is_visible():
+    if not prepare.is_visible():
         expander.click()
+    if not button.is_visible():
+        prepare.click()
+        button.wait_for(timeout=30_000)
     with page.expect_download(timeout=30_000) as info:  # type: ignore[attr-defined]
         button.click()
     return Path(info.value.path()).read_text(encoding="utf-8")
