@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import av
 
@@ -119,6 +120,7 @@ class Bridge:
         self._conv = Conversation()
         self._transport: Transport | None = None
         self._tool_runs: dict[str, ToolRun] = {}
+        self._tool_tasks: set[asyncio.Future[None]] = set()
         # Published.
         self._snap_lock = threading.Lock()
         self._snapshot = Snapshot()
@@ -349,7 +351,7 @@ class Bridge:
         self._mic.clear()  # speech queued while disconnected is stale
         await self._send(transport, self._conv.session_update(session_payload(self._config)))
         self._set_state(LinkState.CONNECTED)
-        tasks = [
+        tasks: list[asyncio.Future[Any]] = [
             asyncio.ensure_future(self._reader(transport)),
             asyncio.ensure_future(self._writer(transport)),
             asyncio.ensure_future(self._stop_event.wait()),
@@ -357,9 +359,10 @@ class Bridge:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
+            everything = [*tasks, *self._tool_tasks]
+            for task in everything:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*everything, return_exceptions=True)
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
@@ -410,7 +413,10 @@ class Bridge:
         elif isinstance(effect, SpeechStarted):
             await self._barge_in(transport, effect)
         elif isinstance(effect, CallsReady):
-            await self._run_tools(transport, effect.calls)
+            # Tools run beside the reader, so barge-in and errors keep flowing meanwhile.
+            task = asyncio.ensure_future(self._run_tools(transport, effect.calls))
+            self._tool_tasks.add(task)
+            task.add_done_callback(self._tool_tasks.discard)
         elif isinstance(effect, ErrorReported):
             error = effect.error
             code = f" ({error.code})" if error.code else ""
@@ -429,6 +435,17 @@ class Bridge:
             await self._send(transport, event)
 
     async def _run_tools(self, transport: Transport, calls: tuple[FunctionCall, ...]) -> None:
+        try:
+            await self._answer_calls(transport, calls)
+        except ConnectionFailed:
+            pass  # the socket closed under the outputs: the reader reports it and reconnects
+        except Exception as exc:  # a bug, not the tool's failure (those are results)
+            log.exception("running tool calls failed")
+            self._notice("error", f"Tool calls could not be answered: {exc}")
+        finally:
+            self._publish()
+
+    async def _answer_calls(self, transport: Transport, calls: tuple[FunctionCall, ...]) -> None:
         for call in calls:
             self._tool_runs[call.call_id] = ToolRun(
                 call.call_id, call.name, call.arguments, item_id=call.item_id

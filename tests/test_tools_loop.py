@@ -135,3 +135,29 @@ def test_parallel_calls_are_all_answered_before_one_response_create(
     spoken = assistant_texts(snapshot)[-1]
     for run in runs:
         assert json.loads(run.output or "{}")["time"] in spoken
+
+
+def test_the_session_stays_live_while_a_slow_tool_runs(start: Callable[..., Bridge]) -> None:
+    registry = ToolRegistry(timeout=5.0)
+    release = threading.Event()
+
+    def get_local_time(place: str) -> dict[str, str]:
+        """Local time of a place.
+
+        Args:
+            place: A city, airport code or time zone.
+        """
+        release.wait(5)
+        return {"place": place, "time": "12:34"}
+
+    registry.register(get_local_time)
+    bridge = start(registry)
+    bridge.send_text("What time is it in Tokyo?")
+    wait_for(bridge, lambda s: bool(s.tool_runs) and s.tool_runs[0].ok is None)
+    # The tool is still running: a settings change still goes out and its echo comes back.
+    bridge.update_session(bridge.config.replace(instructions="Be brief."))
+    wait_for(bridge, lambda s: s.session.get("instructions") == "Be brief.", timeout=3)
+    assert bridge.snapshot().tool_runs[0].ok is None
+    release.set()
+    snapshot = wait_for(bridge, finished(2))
+    assert snapshot.tool_runs[0].ok and "12:34" in assistant_texts(snapshot)[-1]
