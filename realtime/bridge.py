@@ -55,7 +55,8 @@ from realtime.mic_queue import MicQueue
 from realtime.playback import Playback
 from realtime.recording import ConversationRecorder
 from realtime.snapshot import LinkState, Notice, Snapshot, ToolRun
-from realtime.tools import ToolCall, ToolRegistry, ToolResult
+from realtime.tool_desk import ToolDesk
+from realtime.tools import ToolRegistry
 from realtime.transport import Transport, open_transport
 
 __all__ = ["Bridge", "LinkState", "Notice", "Snapshot", "ToolRun"]
@@ -88,7 +89,6 @@ class Bridge:
     ) -> None:
         self._config = config
         self._api_key = api_key  # only ever put in handshake headers (and scrubbed from the log)
-        self._tools = tools
         self.playback = playback
         # What the inspector, metrics and exports read; each is thread-safe on its own.
         self.log = EventLog(event_log_size, secrets=[api_key] if api_key else ())
@@ -102,7 +102,7 @@ class Bridge:
         self._open = open_transport
         self._clock = clock
         self._delays = tuple(reconnect_delays)
-        self._tool_timeout = tool_timeout
+        self._desk = ToolDesk(tools, timeout=tool_timeout)
         self._on_event = on_event
         # Media thread -> bridge loop.
         self._mic = MicQueue(chunk_ms=chunk_ms, max_queued_ms=max_queued_ms)
@@ -119,7 +119,6 @@ class Bridge:
         # Owned by the bridge loop.
         self._conv = Conversation()
         self._transport: Transport | None = None
-        self._tool_runs: dict[str, ToolRun] = {}
         self._tool_tasks: set[asyncio.Future[None]] = set()
         # Published.
         self._snap_lock = threading.Lock()
@@ -446,33 +445,11 @@ class Bridge:
             self._publish()
 
     async def _answer_calls(self, transport: Transport, calls: tuple[FunctionCall, ...]) -> None:
-        for call in calls:
-            self._tool_runs[call.call_id] = ToolRun(
-                call.call_id, call.name, call.arguments, item_id=call.item_id
-            )
-        self._publish()
-        requests = [ToolCall(c.name, c.arguments, c.call_id) for c in calls]
-        if self._tools is None:
-            results = [_no_tools(request) for request in requests]
-        else:
-            results = await asyncio.to_thread(
-                self._tools.call_many, requests, timeout=self._tool_timeout
-            )
-        for result in results:
-            run = self._tool_runs[result.call_id]
-            self._tool_runs[result.call_id] = ToolRun(
-                run.call_id,
-                run.name,
-                run.arguments,
-                result.output,
-                result.ok,
-                result.error,
-                result.duration_ms,
-                run.item_id,
-            )
-            for event in self._conv.function_output(
-                result.call_id, result.output, at=self._clock()
-            ):
+        self._desk.begin(calls)
+        self._publish()  # the calls show as running
+        for result in await self._desk.run(calls):
+            at = self._clock()
+            for event in self._conv.function_output(result.call_id, result.output, at=at):
                 await self._send(transport, event)
 
     # ---- publishing ---------------------------------------------------------------------
@@ -494,7 +471,7 @@ class Bridge:
         snapshot = Snapshot(
             state=self._state,
             items=conv.ordered_items(),
-            tool_runs=tuple(self._tool_runs.values()),
+            tool_runs=self._desk.runs(),
             notices=tuple(self._notices),
             turns=tuple(conv.turns.values()),
             usage=conv.usage_total,
@@ -530,19 +507,3 @@ def _malformed(frame: str | bytes) -> Event:
     """A stand-in the event log can show for a frame that is not an event."""
     text = frame[:200] if isinstance(frame, str) else repr(frame[:200])
     return {"type": "(malformed frame)", "raw": text}
-
-
-def _no_tools(request: ToolCall) -> ToolResult:
-    from realtime.tools.result import error_output
-
-    message = "this client has no tools to run"
-    return ToolResult(
-        request.name,
-        request.call_id,
-        None,
-        error_output(message, "unknown_tool"),
-        False,
-        message,
-        0.0,
-        "unknown_tool",
-    )
