@@ -28,15 +28,7 @@ from typing import Any
 
 import av
 
-from realtime.config import (
-    Provider,
-    SemanticVad,
-    ServerVad,
-    SessionConfig,
-    connection_headers,
-    connection_url,
-    session_payload,
-)
+from realtime.config import Provider, SemanticVad, ServerVad, SessionConfig
 from realtime.conversation import (
     AudioOut,
     CallsReady,
@@ -46,6 +38,7 @@ from realtime.conversation import (
     FunctionCall,
     SpeechStarted,
 )
+from realtime.endpoint import connection_headers, connection_url
 from realtime.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.eventlog import EventLog, EventObserver, fan_out
 from realtime.events import Event, parse_server_event
@@ -54,6 +47,7 @@ from realtime.metrics import TurnTracker
 from realtime.mic_queue import MicQueue
 from realtime.playback import Playback
 from realtime.recording import ConversationRecorder
+from realtime.session_update import session_payload
 from realtime.snapshot import LinkState, Notice, Snapshot, ToolRun
 from realtime.tool_desk import ToolDesk
 from realtime.tools import ToolRegistry

@@ -1,10 +1,10 @@
-"""Session settings: one validated, frozen ``SessionConfig`` and what it becomes on the wire.
+"""Session settings: one validated, frozen ``SessionConfig``.
 
-Pure: the Streamlit script thread builds a config from the sidebar, the bridge thread turns it
-into a ``session.update`` payload (GA or beta shape) and a connection URL + headers. Fields a
-version does not accept are left out by construction, because the hosted API fails the whole
-``session.update`` when it meets one (for example ``temperature`` sent to GA). The API key is
-never part of the config, so it cannot leak into snapshots, logs or exports.
+Pure: the Streamlit script thread builds a config from the sidebar; every value is checked on
+construction, and a refused one raises ``ConfigError`` naming the field and what it accepts.
+``session_update`` turns a config into the ``session.update`` payload of its API version and
+``endpoint`` into the URL and headers to connect with. The API key is never part of the config,
+so it cannot leak into snapshots, logs or exports.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from realtime.errors import ConfigError
 
@@ -31,9 +31,7 @@ __all__ = [
     "SessionConfig",
     "Transcription",
     "TurnDetection",
-    "connection_headers",
-    "connection_url",
-    "session_payload",
+    "ws_url",
 ]
 
 BETA_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse")
@@ -51,7 +49,6 @@ DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 EAGERNESS = ("low", "medium", "high", "auto")
 NOISE_REDUCTION = ("near_field", "far_field")
 TOOL_CHOICES = ("auto", "none", "required")
-_PCM_GA = {"type": "audio/pcm", "rate": 24000}
 
 
 class Provider(enum.Enum):
@@ -187,7 +184,7 @@ class SessionConfig:
                 allowed=", ".join((*TOOL_CHOICES, *names)),
             )
         if self.provider in (Provider.LOCAL, Provider.CUSTOM) and self.base_url:
-            _ws_url("base_url", self.base_url)
+            ws_url("base_url", self.base_url)
         if self.provider is Provider.CUSTOM and not self.base_url:
             raise ConfigError(
                 "base_url",
@@ -201,7 +198,7 @@ class SessionConfig:
                     "Azure OpenAI needs the resource endpoint",
                     allowed="https://RESOURCE.openai.azure.com",
                 )
-            _ws_url("azure_endpoint", self.azure_endpoint)
+            ws_url("azure_endpoint", self.azure_endpoint)
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", self.azure_api_version):
                 raise ConfigError(
                     "azure_api_version",
@@ -228,145 +225,8 @@ class SessionConfig:
         return tuple(dropped)
 
 
-def session_payload(config: SessionConfig) -> dict[str, Any]:
-    """The ``session`` object of a ``session.update`` for the config's API version."""
-    if config.api_version is ApiVersion.GA:
-        return _ga_session(config)
-    return _beta_session(config)
-
-
-def _ga_session(config: SessionConfig) -> dict[str, Any]:
-    audio_out: dict[str, Any] = {"format": dict(_PCM_GA), "voice": config.voice}
-    if config.speed is not None:
-        audio_out["speed"] = config.speed
-    return {
-        "type": "realtime",
-        "instructions": config.instructions,
-        "output_modalities": ["audio"] if config.audio_output else ["text"],
-        "audio": {
-            "input": {
-                "format": dict(_PCM_GA),
-                "turn_detection": _turn_detection(config.turn_detection, ApiVersion.GA),
-                "transcription": _transcription(config.transcription),
-                "noise_reduction": _noise_reduction(config.noise_reduction),
-            },
-            "output": audio_out,
-        },
-        "max_output_tokens": config.max_output_tokens,
-        "tools": [dict(tool) for tool in config.tools],
-        "tool_choice": _ga_tool_choice(config.tool_choice),
-    }
-
-
-def _beta_session(config: SessionConfig) -> dict[str, Any]:
-    tools = [dict(tool) for tool in config.tools]
-    tool_choice = config.tool_choice
-    if tool_choice not in TOOL_CHOICES:
-        # Beta takes tool_choice as a plain string only; "required" with the one named tool
-        # offered forces the same call.
-        tools = [tool for tool in tools if tool.get("name") == tool_choice]
-        tool_choice = "required"
-    session: dict[str, Any] = {
-        "modalities": ["text", "audio"] if config.audio_output else ["text"],
-        "instructions": config.instructions,
-        "voice": config.voice,
-        "input_audio_format": "pcm16",
-        "output_audio_format": "pcm16",
-        "turn_detection": _turn_detection(config.turn_detection, ApiVersion.BETA),
-        "input_audio_transcription": _transcription(config.transcription),
-        "input_audio_noise_reduction": _noise_reduction(config.noise_reduction),
-        "max_response_output_tokens": config.max_output_tokens,
-        "tools": tools,
-        "tool_choice": tool_choice,
-    }
-    if config.temperature is not None:
-        session["temperature"] = config.temperature
-    if config.speed is not None:
-        session["speed"] = config.speed
-    return session
-
-
-def _turn_detection(td: TurnDetection, version: ApiVersion) -> dict[str, Any] | None:
-    if td is None:
-        return None
-    if isinstance(td, SemanticVad):
-        return {
-            "type": "semantic_vad",
-            "eagerness": td.eagerness,
-            "create_response": td.create_response,
-            "interrupt_response": td.interrupt_response,
-        }
-    out: dict[str, Any] = {
-        "type": "server_vad",
-        "threshold": td.threshold,
-        "prefix_padding_ms": td.prefix_padding_ms,
-        "silence_duration_ms": td.silence_duration_ms,
-        "create_response": td.create_response,
-        "interrupt_response": td.interrupt_response,
-    }
-    if version is ApiVersion.GA and td.idle_timeout_ms is not None:
-        out["idle_timeout_ms"] = td.idle_timeout_ms
-    return out
-
-
-def _transcription(tr: Transcription | None) -> dict[str, Any] | None:
-    if tr is None:
-        return None
-    out: dict[str, Any] = {"model": tr.model}
-    if tr.language:
-        out["language"] = tr.language
-    if tr.prompt:
-        out["prompt"] = tr.prompt
-    return out
-
-
-def _noise_reduction(kind: str | None) -> dict[str, Any] | None:
-    return None if kind is None else {"type": kind}
-
-
-def _ga_tool_choice(choice: str) -> str | dict[str, str]:
-    return choice if choice in TOOL_CHOICES else {"type": "function", "name": choice}
-
-
-def connection_url(config: SessionConfig) -> str:
-    """The WebSocket URL to open for this config (Local needs ``base_url`` set to its port)."""
-    model = quote(config.model, safe="")
-    if config.provider is Provider.OPENAI:
-        return f"wss://api.openai.com/v1/realtime?model={model}"
-    if config.provider is Provider.AZURE:
-        base = _ws_url("azure_endpoint", config.azure_endpoint).rstrip("/")
-        if config.api_version is ApiVersion.GA:
-            return f"{base}/openai/v1/realtime?model={model}"
-        version = quote(config.azure_api_version, safe="")
-        return f"{base}/openai/realtime?api-version={version}&deployment={model}"
-    if not config.base_url:
-        raise ConfigError("base_url", "no server URL is set", allowed="ws://HOST:PORT/v1")
-    base = _ws_url("base_url", config.base_url).rstrip("/")
-    return f"{base}/realtime?model={model}"
-
-
-def connection_headers(config: SessionConfig, api_key: str | None) -> dict[str, str]:
-    """Handshake headers: the key in the provider's header, and the beta opt-in if needed."""
-    headers: dict[str, str] = {}
-    if config.provider is Provider.AZURE:
-        if not api_key:
-            raise ConfigError("api_key", "Azure OpenAI needs an API key")
-        headers["api-key"] = api_key
-    else:
-        if config.provider is Provider.OPENAI and not api_key:
-            raise ConfigError(
-                "api_key",
-                "OpenAI needs an API key",
-                allowed="a key from platform.openai.com, starting with 'sk-'",
-            )
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        if config.api_version is ApiVersion.BETA:
-            headers["OpenAI-Beta"] = "realtime=v1"
-    return headers
-
-
-def _ws_url(name: str, url: str) -> str:
+def ws_url(name: str, url: str) -> str:
+    """``url`` as a ws:// or wss:// URL (http(s) mapped), or ``ConfigError`` naming ``name``."""
     parts = urlsplit(url.strip())
     scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
     if scheme is None or not parts.netloc:

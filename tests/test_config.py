@@ -1,9 +1,8 @@
-"""SessionConfig validation, session.update payloads per API version, URLs and headers."""
+"""SessionConfig validation: every refused value names its field and what it accepts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -14,109 +13,9 @@ from realtime.config import (
     ServerVad,
     SessionConfig,
     Transcription,
-    connection_headers,
-    connection_url,
-    session_payload,
 )
 from realtime.errors import ConfigError
-from tests.fixtures.loader import assert_golden
-
-TOOLS = (
-    {
-        "type": "function",
-        "name": "get_local_time",
-        "description": "Local time of a place.",
-        "parameters": {
-            "type": "object",
-            "properties": {"place": {"type": "string"}},
-            "required": ["place"],
-            "additionalProperties": False,
-        },
-    },
-    {
-        "type": "function",
-        "name": "find_airport",
-        "description": "Airports matching a code, city or name.",
-        "parameters": {
-            "type": "object",
-            "properties": {"query": {"type": "string"}},
-            "required": ["query"],
-            "additionalProperties": False,
-        },
-    },
-)
-
-CASES: dict[str, dict[str, Any]] = {
-    "defaults": {},
-    "text_only": {"output_modalities": ("text",)},
-    "push_to_talk": {"turn_detection": None, "transcription": None},
-    "semantic_vad": {"turn_detection": SemanticVad(eagerness="high", interrupt_response=False)},
-    "transcription": {
-        "transcription": Transcription("gpt-4o-mini-transcribe", language="en", prompt="travel"),
-        "noise_reduction": "near_field",
-    },
-    "tools": {"tools": TOOLS, "tool_choice": "get_local_time", "max_output_tokens": 512},
-    "tuned": {
-        "temperature": 0.7,
-        "speed": 1.2,
-        "voice": "verse",
-        "instructions": "Be brief.",
-        "turn_detection": ServerVad(0.7, 200, 800, idle_timeout_ms=6000),
-    },
-}
-
-# Fields of one shape that the other version refuses (PROTOCOL.md, "Session: GA vs beta").
-GA_ONLY = {"type", "output_modalities", "audio", "max_output_tokens", "idle_timeout_ms"}
-BETA_ONLY = {
-    "modalities",
-    "voice",
-    "input_audio_format",
-    "output_audio_format",
-    "turn_detection",
-    "input_audio_transcription",
-    "input_audio_noise_reduction",
-    "max_response_output_tokens",
-    "temperature",
-    "speed",
-}
-
-
-def keys(value: Any, prefix: str = "") -> set[str]:
-    """Every key of a nested payload, except inside tool definitions (the tools' own schema)."""
-    if not isinstance(value, dict):
-        return set()
-    out = set()
-    for key, sub in value.items():
-        out.add(key)
-        if key != "tools":
-            out |= keys(sub)
-    return out
-
-
-@pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("version", list(ApiVersion))
-def test_session_payload_matches_golden(case: str, version: ApiVersion) -> None:
-    config = SessionConfig(provider=Provider.OPENAI, api_version=version, **CASES[case])
-    assert_golden(f"session/{case}_{version.value}.json", session_payload(config))
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_no_field_crosses_versions(case: str) -> None:
-    ga = session_payload(SessionConfig(api_version=ApiVersion.GA, **CASES[case]))
-    beta = session_payload(SessionConfig(api_version=ApiVersion.BETA, **CASES[case]))
-    # GA spells voice, speed and turn_detection too, but only nested under audio.*.
-    assert not set(ga) & BETA_ONLY
-    assert not keys(ga) & (BETA_ONLY - {"voice", "speed", "turn_detection"})
-    assert not set(beta) & GA_ONLY
-    assert "idle_timeout_ms" not in keys(beta)
-
-
-def test_ga_nests_voice_and_turn_detection_under_audio() -> None:
-    payload = session_payload(SessionConfig(api_version=ApiVersion.GA, **CASES["tuned"]))
-    assert "voice" not in payload and "turn_detection" not in payload
-    assert payload["audio"]["output"]["voice"] == "verse"
-    assert payload["audio"]["output"]["speed"] == 1.2
-    assert payload["audio"]["input"]["turn_detection"]["idle_timeout_ms"] == 6000
+from tests.test_session_update import CASES, TOOLS
 
 
 def test_dropped_fields_say_what_a_version_ignores() -> None:
@@ -125,12 +24,6 @@ def test_dropped_fields_say_what_a_version_ignores() -> None:
     assert SessionConfig(api_version=ApiVersion.BETA, **tuned).dropped_fields() == (
         "turn_detection.idle_timeout_ms",
     )
-
-
-def test_beta_named_tool_choice_offers_only_that_tool_and_requires_it() -> None:
-    payload = session_payload(SessionConfig(api_version=ApiVersion.BETA, **CASES["tools"]))
-    assert payload["tool_choice"] == "required"
-    assert [t["name"] for t in payload["tools"]] == ["get_local_time"]
 
 
 REFUSED: list[tuple[str, Callable[[], object]]] = [
@@ -226,53 +119,3 @@ def test_config_is_frozen_and_replace_validates() -> None:
 
 def test_local_and_custom_voices_are_free_text() -> None:
     assert SessionConfig(provider=Provider.LOCAL, voice="joe").voice == "joe"
-
-
-# ---- connection URL and headers -------------------------------------------------------
-def test_openai_ga_url_and_headers() -> None:
-    config = SessionConfig(provider=Provider.OPENAI, model="gpt-realtime-mini")
-    assert connection_url(config) == "wss://api.openai.com/v1/realtime?model=gpt-realtime-mini"
-    assert connection_headers(config, "sk-test") == {"Authorization": "Bearer sk-test"}
-
-
-def test_openai_beta_adds_the_beta_header() -> None:
-    config = SessionConfig(
-        provider=Provider.OPENAI, api_version=ApiVersion.BETA, model="gpt-4o-realtime-preview"
-    )
-    assert connection_url(config).endswith("?model=gpt-4o-realtime-preview")
-    assert connection_headers(config, "sk-test") == {
-        "Authorization": "Bearer sk-test",
-        "OpenAI-Beta": "realtime=v1",
-    }
-
-
-def test_azure_ga_and_preview_urls_use_the_api_key_header() -> None:
-    ga = SessionConfig(
-        provider=Provider.AZURE, azure_endpoint="https://res.openai.azure.com/", model="my-rt"
-    )
-    assert connection_url(ga) == "wss://res.openai.azure.com/openai/v1/realtime?model=my-rt"
-    assert connection_headers(ga, "k") == {"api-key": "k"}
-    preview = ga.replace(api_version=ApiVersion.BETA)
-    assert connection_url(preview) == (
-        "wss://res.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=my-rt"
-    )
-
-
-def test_custom_url_takes_http_or_ws_and_key_is_optional() -> None:
-    config = SessionConfig(provider=Provider.CUSTOM, base_url="http://127.0.0.1:9000/v1/")
-    assert connection_url(config) == "ws://127.0.0.1:9000/v1/realtime?model=gpt-realtime"
-    assert connection_headers(config, None) == {}
-    secure = config.replace(base_url="https://example.test/v1")
-    assert connection_url(secure).startswith("wss://example.test/v1/realtime")
-
-
-def test_missing_keys_and_urls_are_config_errors() -> None:
-    with pytest.raises(ConfigError, match="api_key"):
-        connection_headers(SessionConfig(provider=Provider.OPENAI), None)
-    with pytest.raises(ConfigError, match="api_key"):
-        connection_headers(
-            SessionConfig(provider=Provider.AZURE, azure_endpoint="https://r.openai.azure.com"),
-            "",
-        )
-    with pytest.raises(ConfigError, match="base_url"):
-        connection_url(SessionConfig(provider=Provider.LOCAL))
