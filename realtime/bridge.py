@@ -211,9 +211,6 @@ class Bridge:
 
         self._post(command)
 
-    def api_key_differs(self, api_key: str | None) -> bool:
-        return api_key != self._api_key
-
     def update_session(self, config: SessionConfig, *, api_key: str | None = None) -> None:
         """Apply new settings: ``session.update`` live, or a clean reconnect (transcript kept)
         when the endpoint (provider, model, URL, API version) or the key changed."""

@@ -98,8 +98,8 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
     if bridge is None:
         bridge = Bridge(config, api_key=api_key, tools=default_registry, playback=Playback())
         st.session_state[BRIDGE_KEY] = bridge
-    elif bridge.config != config or bridge.api_key_differs(api_key):
-        bridge.update_session(config, api_key=api_key)
+    else:
+        bridge.update_session(config, api_key=api_key)  # a no-op when nothing changed
     from streamlit_webrtc.shutdown import SessionShutdownObserver
 
     # Stops the thread and socket when the tab closes or the user leaves the page. An observer
