@@ -13,8 +13,10 @@ import os
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from realtime.config import GA_VOICES, MODELS, TRANSCRIPTION_MODELS, ApiVersion, Provider
-from realtime.settings import (
+from realtime.client.config import MODELS, TRANSCRIPTION_MODELS, Provider
+from realtime.protocol.facts import GA_VOICES, ApiVersion
+from realtime.tools import default_registry
+from realtime.ui.settings import (
     INSTRUCTION_PRESETS,
     KEY_ENV,
     PROVIDER_LABELS,
@@ -24,8 +26,7 @@ from realtime.settings import (
     default_provider,
     resolve_api_key,
 )
-from realtime.studio import CONFIG_KEY, key_widget, local_engine_url, secrets
-from realtime.tools import default_registry
+from realtime.ui.studio import CONFIG_KEY, key_widget, local_engine_url, secrets
 
 logging.basicConfig(
     level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
@@ -96,7 +97,7 @@ def sidebar() -> None:
             model = choice
         slots["model"] = st.container()
         if provider is Provider.LOCAL:
-            from realtime.local.tts import voices
+            from realtime.local.stages.tts import voices
 
             voice_names = [v.name for v in voices()] or ["joe"]
         else:

@@ -26,8 +26,8 @@ from websockets.asyncio.server import ServerConnection, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from realtime.bridge import Bridge, LinkState  # noqa: E402
-from realtime.config import Provider, SessionConfig  # noqa: E402
+from realtime.client.bridge import Bridge, LinkState  # noqa: E402
+from realtime.client.config import Provider, SessionConfig  # noqa: E402
 
 FRAME_MS = 20
 RATE = 48000

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime.session_view import render_event_counts, render_event_filters, render_events
-from realtime.studio import current_bridge
+from realtime.ui.session_view import render_event_counts, render_event_filters, render_events
+from realtime.ui.studio import current_bridge
 
 st.title("Event inspector")
 bridge = current_bridge()

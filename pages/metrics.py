@@ -1,15 +1,15 @@
 """Latency and cost page: per-turn latency, cumulative tokens and an estimated cost.
 
 Thin: charts of the bridge's TurnTracker (built from the event stream, priced from the one
-table in realtime/pricing.py).
+table in realtime/recording/pricing.py).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from realtime.session_view import render_metric_strip, render_metrics
-from realtime.studio import current_bridge
+from realtime.ui.session_view import render_metric_strip, render_metrics
+from realtime.ui.studio import current_bridge
 
 st.title("Latency and cost")
 bridge = current_bridge()

@@ -1,6 +1,6 @@
 """Voice chat page: microphone and speaker over WebRTC, live transcript, typed turns.
 
-Thin: widgets wired to this session's ``Bridge`` (realtime/bridge.py). The sink callback runs
+Thin: widgets wired to this session's ``Bridge`` (realtime/client/bridge.py). The sink callback runs
 on aiortc's loop and only hands frames to the bridge; the transcript fragment polls the
 bridge's frozen snapshot; nothing here touches the protocol.
 """
@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime import media, view
-from realtime.session_view import (
+from realtime.ui import media, view
+from realtime.ui.session_view import (
     render_event_filters,
     render_events,
     render_export_buttons,
     render_levels,
     render_metric_strip,
 )
-from realtime.studio import CONFIG_KEY, api_key, session_bridge
+from realtime.ui.studio import CONFIG_KEY, api_key, session_bridge
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)

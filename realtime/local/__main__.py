@@ -17,9 +17,9 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from realtime.errors import RealtimeError
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
+from realtime.protocol.errors import RealtimeError
 
 __all__ = ["main"]
 

@@ -24,12 +24,12 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from realtime.errors import RealtimeError
-from realtime.events import Event, serialize
-from realtime.local.beta import beta_event
 from realtime.local.engine import Engine
-from realtime.local.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
-from realtime.local.session import ServerSession
+from realtime.local.session.beta import beta_event
+from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
+from realtime.local.session.server_session import ServerSession
+from realtime.protocol.errors import RealtimeError
+from realtime.protocol.events import Event, serialize
 
 __all__ = ["SessionRunner"]
 

@@ -3,7 +3,7 @@
 Built once per server, on whichever thread starts it; read by every connection's task on the
 event loop and used by the worker threads that run the jobs. The heavy models (Whisper, the
 Piper voice) load once per process at first use (or at :meth:`Engine.warm`), and the stages
-are safe to call from several threads at once (see ``realtime.local.asr`` and ``tts``).
+are safe to call from several threads at once (see ``realtime.local.stages.asr`` and ``tts``).
 Each stage is a Protocol, so a test or an embedder swaps one with ``dataclasses.replace``.
 """
 
@@ -14,10 +14,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from realtime.local.asr import FasterWhisperTranscriber, Transcriber
-from realtime.local.input_audio import VadFactory, default_vad
-from realtime.local.responder import Responder, make_responder
-from realtime.local.tts import PiperSynthesizer, Synthesizer, voices
+from realtime.local.session.input_audio import VadFactory, default_vad
+from realtime.local.stages.asr import FasterWhisperTranscriber, Transcriber
+from realtime.local.stages.responder import Responder, make_responder
+from realtime.local.stages.tts import PiperSynthesizer, Synthesizer, voices
 
 __all__ = ["Engine", "SynthesizerFactory"]
 

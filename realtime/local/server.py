@@ -29,11 +29,11 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from realtime.config import ApiVersion
-from realtime.errors import EngineError
 from realtime.local.connection import SessionRunner
 from realtime.local.engine import Engine
-from realtime.local.session import ServerSession
+from realtime.local.session.server_session import ServerSession
+from realtime.protocol.errors import EngineError
+from realtime.protocol.facts import ApiVersion
 
 __all__ = ["PATHS", "EngineServer"]
 
@@ -42,7 +42,7 @@ MAX_FRAME = 16 * 2**20  # the hosted API takes appends of up to 15 MiB
 logger = logging.getLogger(__name__)
 # websockets logs handshake headers at DEBUG, the client's key among them: the connections get
 # a logger of their own that never goes below INFO.
-_wire_log = logging.getLogger("realtime.local.wire")
+_wire_log = logging.getLogger("realtime.local.session.wire")
 _wire_log.setLevel(logging.INFO)
 
 

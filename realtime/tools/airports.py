@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from realtime.errors import EngineError
+from realtime.protocol.errors import EngineError
 from realtime.tools.result import ToolFailure
 
 __all__ = ["HUBS", "SAME_PLACE_KM", "Airport", "AirportIndex", "airport_index", "haversine_km"]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from realtime.errors import ConfigError
+from realtime.protocol.errors import ConfigError
 from realtime.tools.result import ToolCall, ToolFailure, ToolResult, error_output
 from realtime.tools.schema import FunctionToolDefinition, ToolSpec, build_spec
 from realtime.tools.validate import ArgumentError, validate_arguments

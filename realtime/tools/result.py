@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-from realtime.errors import ToolError
+from realtime.protocol.errors import ToolError
 
 __all__ = ["FunctionCallOutputItem", "ToolCall", "ToolFailure", "ToolResult", "error_output"]
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, Union, get_args, get_origin
 
-from realtime.errors import ConfigError
+from realtime.protocol.errors import ConfigError
 
 __all__ = ["FunctionToolDefinition", "JSONSchema", "ToolSpec", "build_spec", "parse_docstring"]
 

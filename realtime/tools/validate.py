@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from realtime.errors import ToolError
+from realtime.protocol.errors import ToolError
 from realtime.tools.schema import JSONSchema
 
 __all__ = ["ArgumentError", "validate_arguments"]

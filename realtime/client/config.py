@@ -1,0 +1,269 @@
+"""Session settings: one validated, frozen ``SessionConfig``.
+
+Pure: the Streamlit script thread builds a config from the sidebar; every value is checked on
+construction, and a refused one raises ``ConfigError`` naming the field and what it accepts.
+``session_update`` turns a config into the ``session.update`` payload of its API version and
+``endpoint`` into the URL and headers to connect with. The API key is never part of the config,
+so it cannot leak into snapshots, logs or exports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from realtime.protocol.errors import ConfigError
+from realtime.protocol.facts import (
+    EAGERNESS,
+    SERVER_VAD_DEFAULTS,
+    SPEED_RANGE,
+    TEMPERATURE_RANGE,
+    TOOL_CHOICES,
+    ApiVersion,
+    voices_for,
+)
+
+__all__ = [
+    "DEFAULT_AZURE_API_VERSION",
+    "MODELS",
+    "TRANSCRIPTION_MODELS",
+    "Provider",
+    "SemanticVad",
+    "ServerVad",
+    "SessionConfig",
+    "Transcription",
+    "TurnDetection",
+    "ws_url",
+]
+
+MODELS = (
+    "gpt-realtime",
+    "gpt-realtime-mini",
+    "gpt-realtime-1.5",
+    "gpt-realtime-2",
+    "gpt-4o-realtime-preview",
+    "gpt-4o-mini-realtime-preview",
+)
+TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
+DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
+NOISE_REDUCTION = ("near_field", "far_field")
+
+
+class Provider(enum.Enum):
+    LOCAL = "local"
+    OPENAI = "openai"
+    AZURE = "azure"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class ServerVad:
+    """``server_vad``: silence-based turn detection."""
+
+    threshold: float = SERVER_VAD_DEFAULTS["threshold"]
+    prefix_padding_ms: int = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
+    silence_duration_ms: int = SERVER_VAD_DEFAULTS["silence_duration_ms"]
+    create_response: bool = True
+    interrupt_response: bool = True
+    idle_timeout_ms: int | None = None  # GA only
+
+    def __post_init__(self) -> None:
+        _check_range("turn_detection.threshold", self.threshold, 0.0, 1.0)
+        _check_range("turn_detection.prefix_padding_ms", self.prefix_padding_ms, 0, 5000)
+        _check_range("turn_detection.silence_duration_ms", self.silence_duration_ms, 0, 10000)
+        if self.idle_timeout_ms is not None:
+            _check_range("turn_detection.idle_timeout_ms", self.idle_timeout_ms, 5000, 30000)
+
+
+@dataclass(frozen=True)
+class SemanticVad:
+    """``semantic_vad``: a model decides when the user has finished."""
+
+    eagerness: str = "auto"
+    create_response: bool = True
+    interrupt_response: bool = True
+
+    def __post_init__(self) -> None:
+        _check_choice("turn_detection.eagerness", self.eagerness, EAGERNESS)
+
+
+TurnDetection = ServerVad | SemanticVad | None
+"""None means push-to-talk: the client commits the buffer and asks for a response."""
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """Input audio transcription; ``language`` is an ISO-639-1 code or None for automatic."""
+
+    model: str = "whisper-1"
+    language: str | None = None
+    prompt: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ConfigError("transcription.model", "must not be empty")
+        if self.language is not None and not re.fullmatch(r"[a-z]{2}", self.language):
+            raise ConfigError(
+                "transcription.language",
+                f"{self.language!r} is not a language code",
+                allowed="two lowercase letters (ISO-639-1), e.g. 'en'",
+            )
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Everything that shapes a session, validated on construction (``ConfigError`` if not)."""
+
+    provider: Provider = Provider.LOCAL
+    api_version: ApiVersion = ApiVersion.GA
+    model: str = "gpt-realtime"  # for Azure: the deployment name
+    voice: str = "alloy"
+    instructions: str = ""
+    output_modalities: tuple[str, ...] = ("audio",)
+    turn_detection: TurnDetection = field(default_factory=ServerVad)
+    transcription: Transcription | None = field(default_factory=Transcription)
+    noise_reduction: str | None = None
+    temperature: float | None = None  # beta only; GA leaves it out
+    max_output_tokens: int | Literal["inf"] = "inf"
+    speed: float | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str = "auto"  # auto | none | required | the name of one tool
+    base_url: str = ""  # Local / Custom: e.g. ws://127.0.0.1:8765/v1
+    azure_endpoint: str = ""  # https://RESOURCE.openai.azure.com
+    azure_api_version: str = DEFAULT_AZURE_API_VERSION
+
+    def __post_init__(self) -> None:
+        _check_type("provider", self.provider, Provider)
+        _check_type("api_version", self.api_version, ApiVersion)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", self.model):
+            raise ConfigError(
+                "model",
+                f"{self.model!r} is not a model name",
+                allowed="letters, digits, '.', '_', ':' and '-', e.g. 'gpt-realtime'",
+            )
+        hosted = self.provider in (Provider.OPENAI, Provider.AZURE)
+        if hosted:
+            _check_choice("voice", self.voice, voices_for(self.api_version))
+        elif not self.voice.strip():
+            raise ConfigError("voice", "must not be empty")
+        modalities = frozenset(self.output_modalities)
+        if modalities not in ({"audio"}, {"text"}, {"audio", "text"}):
+            raise ConfigError(
+                "output_modalities",
+                f"{list(self.output_modalities)} is not supported",
+                allowed="['audio'] (spoken, with transcript) or ['text']",
+            )
+        _check_type("turn_detection", self.turn_detection, (ServerVad, SemanticVad, type(None)))
+        if self.transcription is not None:
+            _check_type("transcription", self.transcription, Transcription)
+            if hosted:
+                _check_choice("transcription.model", self.transcription.model, TRANSCRIPTION_MODELS)
+        if self.noise_reduction is not None:
+            _check_choice("noise_reduction", self.noise_reduction, NOISE_REDUCTION)
+        if self.temperature is not None:
+            _check_range("temperature", self.temperature, *TEMPERATURE_RANGE)
+        if self.max_output_tokens != "inf":
+            _check_range("max_output_tokens", self.max_output_tokens, 1, 4096, integer=True)
+        if self.speed is not None:
+            _check_range("speed", self.speed, *SPEED_RANGE)
+        names = [_tool_name(tool) for tool in self.tools]
+        if len(set(names)) != len(names):
+            raise ConfigError("tools", "two tools share a name", allowed="unique names")
+        if self.tool_choice not in TOOL_CHOICES and self.tool_choice not in names:
+            raise ConfigError(
+                "tool_choice",
+                f"{self.tool_choice!r} is not a choice",
+                allowed=", ".join((*TOOL_CHOICES, *names)),
+            )
+        if self.provider in (Provider.LOCAL, Provider.CUSTOM) and self.base_url:
+            ws_url("base_url", self.base_url)
+        if self.provider is Provider.CUSTOM and not self.base_url:
+            raise ConfigError(
+                "base_url",
+                "a custom provider needs a URL",
+                allowed="ws://, wss://, http:// or https:// URL",
+            )
+        if self.provider is Provider.AZURE:
+            if not self.azure_endpoint:
+                raise ConfigError(
+                    "azure_endpoint",
+                    "Azure OpenAI needs the resource endpoint",
+                    allowed="https://RESOURCE.openai.azure.com",
+                )
+            ws_url("azure_endpoint", self.azure_endpoint)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", self.azure_api_version):
+                raise ConfigError(
+                    "azure_api_version",
+                    f"{self.azure_api_version!r} is not valid",
+                    allowed="a date such as 2025-04-01-preview",
+                )
+
+    @property
+    def audio_output(self) -> bool:
+        return "audio" in self.output_modalities
+
+    def replace(self, **changes: Any) -> SessionConfig:
+        """A copy with ``changes`` applied, validated again."""
+        return dataclasses.replace(self, **changes)
+
+    def dropped_fields(self) -> tuple[str, ...]:
+        """Settings this config holds that its API version does not accept (so never sends)."""
+        dropped = []
+        if self.api_version is ApiVersion.GA and self.temperature is not None:
+            dropped.append("temperature")
+        if self.api_version is ApiVersion.BETA and isinstance(self.turn_detection, ServerVad):
+            if self.turn_detection.idle_timeout_ms is not None:
+                dropped.append("turn_detection.idle_timeout_ms")
+        return tuple(dropped)
+
+
+def ws_url(name: str, url: str) -> str:
+    """``url`` as a ws:// or wss:// URL (http(s) mapped), or ``ConfigError`` naming ``name``."""
+    parts = urlsplit(url.strip())
+    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise ConfigError(
+            name,
+            f"{url!r} is not a server URL",
+            allowed="ws://, wss://, http:// or https:// followed by a host",
+        )
+    return urlunsplit((scheme, parts.netloc, parts.path, "", ""))
+
+
+def _tool_name(tool: dict[str, Any]) -> str:
+    if not isinstance(tool, dict) or tool.get("type") != "function":
+        name = None
+    else:
+        name = tool.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(
+            "tools",
+            "each tool needs type 'function' and a name",
+            allowed='{"type": "function", "name": ..., "parameters": {...}}',
+        )
+    return name
+
+
+def _check_type(name: str, value: object, kind: type | tuple[type, ...]) -> None:
+    if not isinstance(value, kind):
+        raise ConfigError(name, f"{value!r} has the wrong type")
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(name, f"{value!r} is not accepted", allowed=", ".join(allowed))
+
+
+def _check_range(
+    name: str, value: float, low: float, high: float, *, integer: bool = False
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(name, f"{value!r} is not a number", allowed=f"{low} to {high}")
+    if integer and not isinstance(value, int):
+        raise ConfigError(name, f"{value!r} is not a whole number", allowed=f"{low} to {high}")
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is out of range", allowed=f"{low} to {high}")

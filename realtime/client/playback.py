@@ -1,0 +1,107 @@
+"""Assistant audio waiting to be heard, and how much of each item was actually heard.
+
+Two threads meet here: the bridge thread ``push``es PCM16 24 kHz mono bytes as audio deltas
+arrive; the media thread (aiortc's loop, through streamlit-webrtc's ``AudioSourceTrack``) pulls
+one 20 ms frame per tick with ``frame``. Playback position therefore comes from bytes really
+handed to the track, not from a clock: that is what a barge-in truncation must report
+(``audio_end_ms`` = audio the user heard). A small lock guards the buffer; memory is bounded by
+``max_seconds`` of pending audio (oldest dropped and counted past that).
+"""
+
+from __future__ import annotations
+
+import collections
+import fractions
+import threading
+from collections.abc import Callable
+
+import av
+import numpy as np
+
+from realtime.protocol.facts import SAMPLE_RATE
+from realtime.protocol.pcm import rms_dbfs
+
+__all__ = ["Playback"]
+
+_BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+_KEEP_ITEMS = 64
+
+
+class Playback:
+    """A byte-accurate playout queue of PCM16 24 kHz mono, tagged by conversation item."""
+
+    def __init__(self, *, max_seconds: float = 300.0, frame_ms: int = 20) -> None:
+        self._lock = threading.Lock()
+        self._segments: collections.deque[tuple[str, bytearray]] = collections.deque()
+        self._pending = 0
+        self._max_pending = int(max_seconds * 1000) * _BYTES_PER_MS
+        self._played: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._frame_bytes = frame_ms * _BYTES_PER_MS
+        self.dropped_bytes = 0
+        self.level_dbfs = -96.0  # of the last frame handed to the track, for a level meter
+        self.on_played: Callable[[bytes], None] | None = None  # audio really handed out
+
+    # ---- producer (bridge thread) ----
+    def push(self, pcm: bytes, item_id: str) -> None:
+        if not pcm:
+            return
+        with self._lock:
+            if self._segments and self._segments[-1][0] == item_id:
+                self._segments[-1][1].extend(pcm)
+            else:
+                self._segments.append((item_id, bytearray(pcm)))
+            self._pending += len(pcm)
+            while self._pending > self._max_pending and self._segments:
+                _, dropped = self._segments.popleft()
+                self._pending -= len(dropped)
+                self.dropped_bytes += len(dropped)
+
+    def clear(self) -> int:
+        """Drop everything not yet played (barge-in); returns the bytes dropped."""
+        with self._lock:
+            dropped = self._pending
+            self._segments.clear()
+            self._pending = 0
+            return dropped
+
+    # ---- consumer (media thread) ----
+    def read(self, nbytes: int) -> bytes:
+        """Exactly ``nbytes`` of audio, padded with silence on underrun."""
+        out = bytearray()
+        with self._lock:
+            while len(out) < nbytes and self._segments:
+                item_id, data = self._segments[0]
+                take = data[: nbytes - len(out)]
+                del data[: len(take)]
+                out.extend(take)
+                self._pending -= len(take)
+                self._played[item_id] = self._played.get(item_id, 0) + len(take)
+                self._played.move_to_end(item_id)
+                if not data:
+                    self._segments.popleft()
+            while len(self._played) > _KEEP_ITEMS:
+                self._played.popitem(last=False)
+        self.level_dbfs = rms_dbfs(bytes(out)) if out else -96.0
+        if out and self.on_played is not None:
+            self.on_played(bytes(out))
+        out.extend(b"\0" * (nbytes - len(out)))
+        return bytes(out)
+
+    def frame(self, pts: int, time_base: fractions.Fraction) -> av.AudioFrame:
+        """The ``AudioSourceTrack`` callback: the next 20 ms as an s16 mono frame."""
+        samples = np.frombuffer(self.read(self._frame_bytes), dtype="<i2").reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+    # ---- readers (any thread) ----
+    def played_ms(self, item_id: str) -> float:
+        with self._lock:
+            return self._played.get(item_id, 0) / _BYTES_PER_MS
+
+    @property
+    def pending_ms(self) -> float:
+        with self._lock:
+            return self._pending / _BYTES_PER_MS

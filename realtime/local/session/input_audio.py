@@ -1,0 +1,114 @@
+"""The input audio buffer of one local-engine session, with its voice activity detector.
+
+Pure; owned by the session state machine on the server's event loop. PCM16 24 kHz bytes come
+in from ``input_audio_buffer.append``; with turn detection on, each chunk also goes through the
+VAD (a WebRTC frame is microseconds of work), whose events come back in session time: the
+milliseconds of audio appended since the session began, the clock of ``audio_start_ms`` /
+``audio_end_ms`` (a VAD made by a later ``session.update`` starts counting at zero, so its times
+are shifted by where it began). Between turns only the last ``prefix_padding_ms`` + 1 s is kept,
+enough for the padding of the next turn's start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from realtime.local.stages.vad import SpeechStarted, Vad, VadEvent, WebRtcVad
+from realtime.protocol.pcm import bytes_for_ms, duration_ms
+
+__all__ = ["SEMANTIC_SILENCE_MS", "InputAudio", "VadFactory", "default_vad"]
+
+VadFactory = Callable[[Mapping[str, Any]], Vad]
+_KEEP_IDLE_MS = 1000  # kept before speech, beyond prefix_padding_ms
+SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
+"""``semantic_vad`` is served by the WebRTC detector too: its eagerness becomes how long a
+silence ends the turn (there is no model judging whether the sentence is finished)."""
+
+
+def default_vad(turn_detection: Mapping[str, Any]) -> Vad:
+    """A WebRTC detector for ``server_vad`` settings, or ``semantic_vad`` by eagerness."""
+    if turn_detection.get("type") == "semantic_vad":
+        silence = SEMANTIC_SILENCE_MS[str(turn_detection.get("eagerness", "auto"))]
+        return WebRtcVad(silence_duration_ms=silence)
+    return WebRtcVad.from_turn_detection(turn_detection)
+
+
+class InputAudio:
+    def __init__(self, vad_factory: VadFactory) -> None:
+        self._vad_factory = vad_factory
+        self._vad: Vad | None = None
+        self._vad_origin_ms = 0
+        self._prefix_ms = 0
+        self._buffer = bytearray()
+        self._start = 0  # session byte position of _buffer[0]
+        self._position = 0  # bytes appended since the session began
+
+    @property
+    def buffered_ms(self) -> float:
+        return duration_ms(len(self._buffer))
+
+    @property
+    def detecting(self) -> bool:
+        return self._vad is not None
+
+    def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
+        """A fresh detector for new settings (None: manual commits); speech in progress ends."""
+        self._vad = None if turn_detection is None else self._vad_factory(turn_detection)
+        self._vad_origin_ms = round(duration_ms(self._position))
+        self._prefix_ms = int((turn_detection or {}).get("prefix_padding_ms", 300))
+
+    def append(self, pcm: bytes) -> list[VadEvent]:
+        """Buffer ``pcm``; returns the VAD's events with times in session milliseconds."""
+        self._buffer += pcm
+        self._position += len(pcm)
+        if self._vad is None:
+            return []
+        shift = self._vad_origin_ms
+        events: list[VadEvent] = []
+        for event in self._vad.process(pcm):
+            if isinstance(event, SpeechStarted):
+                events.append(SpeechStarted(event.audio_start_ms + shift, event.onset_ms + shift))
+            else:
+                events.append(
+                    dataclasses.replace(
+                        event,
+                        audio_end_ms=event.audio_end_ms + shift,
+                        speech_end_ms=event.speech_end_ms + shift,
+                    )
+                )
+        return events
+
+    def trim(self) -> None:
+        """Between turns, forget audio older than the next turn's padding could reach; call it
+        after the turns of the last :meth:`append` were taken."""
+        if self._vad is not None and self._vad.speech_start_ms is None:
+            self._drop_before(self._position - bytes_for_ms(self._prefix_ms + _KEEP_IDLE_MS))
+
+    def turn(self, start_ms: int, end_ms: int) -> bytes:
+        """The audio of a detected turn; everything up to its end leaves the buffer."""
+        start = max(0, bytes_for_ms(start_ms) - self._start)
+        end = max(start, bytes_for_ms(end_ms) - self._start)
+        pcm = bytes(self._buffer[start:end])
+        self._drop_before(self._start + end)
+        return pcm
+
+    def take(self) -> bytes:
+        """Everything buffered (a manual commit); the buffer and the detector start over."""
+        pcm = bytes(self._buffer)
+        self.reset()
+        return pcm
+
+    def reset(self) -> None:
+        self._buffer.clear()
+        self._start = self._position
+        if self._vad is not None:
+            self._vad.reset()
+
+    def _drop_before(self, position: int) -> None:
+        position -= position % 2  # whole samples
+        cut = position - self._start
+        if cut > 0:
+            del self._buffer[:cut]
+            self._start = position

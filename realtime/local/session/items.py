@@ -1,0 +1,201 @@
+"""Conversation items as the local engine keeps them: parsed from clients, drawn for the wire.
+
+Pure; owned by the session state machine on the server's event loop. An :class:`ItemRecord` is
+frozen and replaced on every change. Content part types are kept in GA spelling (``output_text`` /
+``output_audio`` for the assistant); a beta client's ``text`` / ``audio`` are read into them here,
+and the server edge (``realtime.local.session.beta``) spells them back. Audio is kept as PCM16 24
+kHz bytes, drawn as base64 only in ``conversation.item.retrieved``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from realtime.local.session.wire import (
+    InvalidRequest,
+    check_keys,
+    expect_choice,
+    expect_object,
+    expect_string,
+)
+from realtime.protocol.errors import ProtocolError
+from realtime.protocol.events import new_id
+from realtime.protocol.facts import ApiVersion
+from realtime.protocol.pcm import decode_pcm16_base64, duration_ms, encode_pcm16_base64
+
+__all__ = ["ItemRecord", "Part", "item_text", "parse_item", "render_item", "truncate_item"]
+
+# Content part types each role may send, by API version; beta names map to GA ones.
+_PART_TYPES: dict[ApiVersion, dict[str, dict[str, str]]] = {
+    ApiVersion.GA: {
+        "user": {"input_text": "input_text", "input_audio": "input_audio"},
+        "system": {"input_text": "input_text"},
+        "assistant": {"output_text": "output_text", "output_audio": "output_audio"},
+    },
+    ApiVersion.BETA: {
+        "user": {"input_text": "input_text", "input_audio": "input_audio"},
+        "system": {"input_text": "input_text"},
+        "assistant": {"text": "output_text", "audio": "output_audio"},
+    },
+}
+_AUDIO_PARTS = frozenset({"input_audio", "output_audio"})
+_ITEM_KEYS = {
+    "message": ("id", "type", "object", "status", "role", "content"),
+    "function_call": ("id", "type", "object", "status", "name", "call_id", "arguments"),
+    "function_call_output": ("id", "type", "object", "status", "call_id", "output"),
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One content part; ``transcript`` is None until known (user audio before ASR)."""
+
+    type: str
+    text: str | None = None
+    transcript: str | None = None
+    audio: bytes = b""
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: str
+    type: str = "message"
+    role: str = ""
+    status: str = "completed"
+    content: tuple[Part, ...] = ()
+    name: str = ""
+    call_id: str = ""
+    arguments: str = ""
+    output: str = ""
+
+    def replace(self, **changes: Any) -> ItemRecord:
+        return dataclasses.replace(self, **changes)
+
+
+def item_text(item: ItemRecord) -> str:
+    """What a responder reads: message text and transcripts, call arguments, call output."""
+    if item.type == "function_call":
+        return item.arguments
+    if item.type == "function_call_output":
+        return item.output
+    return " ".join(p.text or p.transcript or "" for p in item.content).strip()
+
+
+def parse_item(raw: Any, version: ApiVersion, param: str = "item") -> ItemRecord:
+    """An item of ``conversation.item.create`` (or a response's ``input``)."""
+    obj = expect_object(raw, param)
+    kind = expect_choice(obj.get("type", "message"), f"{param}.type", tuple(_ITEM_KEYS))
+    check_keys(obj, _ITEM_KEYS[kind], param)
+    item_id = expect_string(obj.get("id") or new_id("item"), f"{param}.id")
+    if kind == "function_call":
+        return ItemRecord(
+            item_id,
+            kind,
+            name=_required_string(obj, "name", param),
+            call_id=expect_string(obj.get("call_id") or new_id("call"), f"{param}.call_id"),
+            arguments=_required_string(obj, "arguments", param),
+        )
+    if kind == "function_call_output":
+        return ItemRecord(
+            item_id,
+            kind,
+            call_id=_required_string(obj, "call_id", param),
+            output=_required_string(obj, "output", param),
+        )
+    roles = _PART_TYPES[version]
+    role = expect_choice(obj.get("role"), f"{param}.role", tuple(roles))
+    if "content" not in obj:
+        raise InvalidRequest.missing(f"{param}.content")
+    if not isinstance(obj["content"], list):
+        raise InvalidRequest("invalid_type", f"'{param}.content' must be an array.", param)
+    parts = tuple(
+        _parse_part(p, roles[role], f"{param}.content[{i}]") for i, p in enumerate(obj["content"])
+    )
+    return ItemRecord(item_id, kind, role=role, content=parts)
+
+
+def _required_string(obj: dict[str, Any], key: str, param: str) -> str:
+    if key not in obj:
+        raise InvalidRequest.missing(f"{param}.{key}")
+    return expect_string(obj[key], f"{param}.{key}")
+
+
+def _parse_part(raw: Any, allowed: dict[str, str], param: str) -> Part:
+    obj = expect_object(raw, param)
+    kind = allowed[expect_choice(obj.get("type"), f"{param}.type", tuple(allowed))]
+    check_keys(obj, ("type", "text", "transcript", "audio", "format"), param)
+    if kind in ("input_text", "output_text"):
+        return Part(kind, text=_required_string(obj, "text", param))
+    audio = b""
+    if obj.get("audio") is not None:
+        try:
+            audio = decode_pcm16_base64(expect_string(obj["audio"], f"{param}.audio"))
+        except ProtocolError as exc:
+            raise InvalidRequest.value(f"{param}.audio", f"Invalid audio: {exc}.") from exc
+    transcript = obj.get("transcript")
+    if transcript is not None:
+        expect_string(transcript, f"{param}.transcript")
+    return Part(kind, transcript=transcript, audio=audio)
+
+
+def render_item(item: ItemRecord, *, with_audio: bool = False) -> dict[str, Any]:
+    """The item object of the wire (GA spelling); ``with_audio`` adds base64 audio."""
+    out: dict[str, Any] = {
+        "id": item.id,
+        "object": "realtime.item",
+        "type": item.type,
+        "status": item.status,
+    }
+    if item.type == "function_call":
+        out.update(name=item.name, call_id=item.call_id, arguments=item.arguments)
+    elif item.type == "function_call_output":
+        out.update(call_id=item.call_id, output=item.output)
+    else:
+        out.update(role=item.role, content=[_render_part(p, with_audio) for p in item.content])
+    return out
+
+
+def _render_part(part: Part, with_audio: bool) -> dict[str, Any]:
+    if part.type not in _AUDIO_PARTS:
+        return {"type": part.type, "text": part.text}
+    out: dict[str, Any] = {"type": part.type, "transcript": part.transcript}
+    if with_audio:
+        out["audio"] = encode_pcm16_base64(part.audio)
+    return out
+
+
+def truncate_item(item: ItemRecord, content_index: int, audio_end_ms: int) -> ItemRecord:
+    """``conversation.item.truncate``: keep the first ``audio_end_ms`` of the audio part and
+    the same share of its transcript, cut at a word boundary (text is not timed, so a
+    proportional cut is the honest estimate)."""
+    if item.type != "message" or item.role != "assistant":
+        raise InvalidRequest.value("item_id", "Only assistant message items can be truncated.")
+    if not 0 <= content_index < len(item.content):
+        raise InvalidRequest.value("content_index", f"Content index {content_index} not found.")
+    part = item.content[content_index]
+    if part.type != "output_audio":
+        raise InvalidRequest.value("content_index", "Only audio content can be truncated.")
+    length = duration_ms(len(part.audio))
+    if audio_end_ms > length + 0.5:
+        raise InvalidRequest.value(
+            "audio_end_ms",
+            f"Audio content of {length:.0f}ms is already shorter than {audio_end_ms}ms.",
+        )
+    keep = round(audio_end_ms * 48) // 2 * 2  # bytes: 48 per ms of PCM16 24 kHz, whole samples
+    ratio = audio_end_ms / length if length else 0.0
+    transcript = _cut_words(part.transcript or "", ratio)
+    new_part = dataclasses.replace(part, audio=part.audio[:keep], transcript=transcript)
+    content = tuple(new_part if i == content_index else p for i, p in enumerate(item.content))
+    return item.replace(content=content)
+
+
+def _cut_words(text: str, ratio: float) -> str:
+    if ratio >= 1.0:
+        return text
+    cut = round(len(text) * ratio)
+    head = text[:cut]
+    if cut < len(text) and not text[cut].isspace():
+        head = head.rsplit(" ", 1)[0] if " " in head else ""
+    return head.rstrip()

@@ -1,0 +1,90 @@
+"""What the sans-I/O session asks its I/O layer to do, and what each call hands back.
+
+Pure data, shared between the server's event loop (which owns the session) and its worker
+threads (which run the jobs). Every session call returns an :class:`Outcome`: the events to
+send, in order, and the jobs to start. A job's result goes back into the session through the
+method named in its docstring, on the loop, so the session alone changes its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from realtime.local.session.wire import server_event
+from realtime.local.stages.responder import ResponseRequest
+from realtime.protocol.events import Event
+
+__all__ = ["Cancel", "Job", "Outbox", "Outcome", "Respond", "Speak", "Transcribe"]
+
+
+@dataclass(frozen=True)
+class Transcribe:
+    """Run ASR on a committed user turn; report with ``transcribed`` / ``transcription_failed``."""
+
+    item_id: str
+    pcm: bytes
+    language: str | None = None
+    prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Run the responder; report with ``replied`` / ``response_failed``."""
+
+    response_id: str
+    request: ResponseRequest
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Synthesise ``text`` sentence by sentence; report each with ``spoken``, then
+    ``speech_done`` (or ``response_failed``)."""
+
+    response_id: str
+    text: str
+    voice: str
+    speed: float
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Stop the response's running job now; nothing it produces later is sent."""
+
+    response_id: str
+
+
+Job = Transcribe | Respond | Speak | Cancel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    events: tuple[Event, ...] = ()
+    jobs: tuple[Job, ...] = ()
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(self.events + other.events, self.jobs + other.jobs)
+
+
+class Outbox:
+    """Collects the events and jobs of one session call, in order; ``take`` empties it."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._jobs: list[Job] = []
+
+    def emit(self, event_type: str, **fields: object) -> Event:
+        event = server_event(event_type, **fields)
+        self._events.append(event)
+        return event
+
+    def add(self, event: Event) -> None:
+        self._events.append(event)
+
+    def job(self, job: Job) -> None:
+        self._jobs.append(job)
+
+    def take(self) -> Outcome:
+        outcome = Outcome(tuple(self._events), tuple(self._jobs))
+        self._events.clear()
+        self._jobs.clear()
+        return outcome

@@ -1,0 +1,218 @@
+"""Server-side voice activity detection: PCM16 24 kHz in, speech started / stopped events out.
+
+Runs on the local server's session worker, which feeds it every ``input_audio_buffer.append``
+in order; one instance belongs to one session and one thread, and holds no lock. All times are
+milliseconds of audio fed since the instance was made (bytes, never the wall clock), the clock
+the protocol's ``audio_start_ms`` / ``audio_end_ms`` use.
+
+:class:`WebRtcVad` frames the stream into 20 ms frames (a partial frame waits for the next
+call, so any chunking gives the same events), doubles their rate to 48 kHz by linear
+interpolation (exact in time; WebRTC decimates to 8 kHz internally, which removes the images)
+and asks ``webrtcvad`` whether each frame is voiced. The ``server_vad`` settings map onto it so:
+
+* ``threshold`` (0..1, higher is less sensitive) picks the aggressiveness
+  ``min(3, int(threshold * 4))`` (0.5 -> 2) and the share of voiced frames needed in the start
+  window, ``0.65 + 0.25 * threshold`` (0.5 -> 78 %, 10 of 12 frames).
+* Speech starts when that share of the last ``min_speech_ms`` (default 240 ms, 12 frames) is
+  voiced. webrtcvad keeps saying "voiced" for 60-140 ms after any sound (its hangover), so a
+  click reads as 100-140 ms of voicing; needing at least 160 ms keeps clicks from starting a
+  turn. The onset is the first voiced frame of that window; ``audio_start_ms`` is the onset
+  minus ``prefix_padding_ms``, clamped at 0 (or at the last :meth:`~WebRtcVad.reset`), which
+  is also where the committed item's audio begins (as on the hosted API). The event comes
+  ``min_speech_ms`` or so after the onset.
+* Speech stops once ``silence_duration_ms`` passed since the last voiced frame;
+  ``audio_end_ms`` is that moment (so it includes the silence, as on the hosted API) and
+  ``speech_end_ms`` the end of the last voiced frame (hangover included).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from realtime.protocol.errors import ConfigError, EngineError
+
+__all__ = [
+    "SpeechStarted",
+    "SpeechStopped",
+    "Vad",
+    "VadEvent",
+    "WebRtcVad",
+]
+
+_RATE = 24000
+_BYTES_PER_MS = _RATE * 2 // 1000  # 48: PCM16 mono at 24 kHz
+_FRAME_MS = 20
+_FRAME_BYTES = _FRAME_MS * _BYTES_PER_MS
+_VAD_RATE = 48000  # the rate handed to webrtcvad: an exact doubling of ours
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """``input_audio_buffer.speech_started``; ``onset_ms`` is speech itself, before padding."""
+
+    audio_start_ms: int
+    onset_ms: int
+
+
+@dataclass(frozen=True)
+class SpeechStopped:
+    """``input_audio_buffer.speech_stopped``; the turn's audio is ``audio_start_ms`` to here."""
+
+    audio_end_ms: int
+    speech_end_ms: int
+
+
+VadEvent = SpeechStarted | SpeechStopped
+
+
+class Vad(Protocol):
+    """A voice activity detector fed the session's input audio in order."""
+
+    @property
+    def position_ms(self) -> int:
+        """Milliseconds of audio fed so far."""
+        ...
+
+    @property
+    def speech_start_ms(self) -> int | None:
+        """``audio_start_ms`` of the speech in progress, or ``None`` between turns."""
+        ...
+
+    def process(self, pcm: bytes) -> list[VadEvent]:
+        """Feed PCM16 24 kHz mono; return the events it completed, oldest first."""
+        ...
+
+    def reset(self) -> None:
+        """Forget any speech in progress (``input_audio_buffer.clear``); the clock runs on."""
+        ...
+
+
+def _check_ms(name: str, value: int) -> int:
+    if not 0 <= value <= 60_000:
+        raise ConfigError(name, f"{value} is out of range", allowed="0-60000 ms")
+    return value
+
+
+class WebRtcVad:
+    """The default :class:`Vad`, on Google's WebRTC detector (``webrtcvad-wheels``)."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.5,
+        prefix_padding_ms: int = 300,
+        silence_duration_ms: int = 500,
+        min_speech_ms: int = 240,
+    ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ConfigError("threshold", f"{threshold} is out of range", allowed="0.0-1.0")
+        self.threshold = threshold
+        self.prefix_padding_ms = _check_ms("prefix_padding_ms", prefix_padding_ms)
+        self.silence_duration_ms = _check_ms("silence_duration_ms", silence_duration_ms)
+        self.min_speech_ms = _check_ms("min_speech_ms", min_speech_ms)
+        self.aggressiveness = min(3, int(threshold * 4))
+        window = max(1, math.ceil(min_speech_ms / _FRAME_MS))
+        self._needed = max(1, math.ceil((0.65 + 0.25 * threshold) * window))
+        self._recent: deque[bool] = deque(maxlen=window)
+        self._detector = _make_detector(self.aggressiveness)
+        self._pending = bytearray()
+        self._fed = 0  # bytes fed, including the pending partial frame
+        self._framed = 0  # bytes framed: where the next frame starts
+        self._last = 0  # last sample of the previous frame, for the interpolation
+        self._start_ms: int | None = None
+        self._voiced_end_ms = 0
+        self._floor_ms = 0  # audio_start_ms never reaches back past the start or a reset
+
+    @classmethod
+    def from_turn_detection(cls, settings: Mapping[str, Any]) -> WebRtcVad:
+        """From a ``server_vad`` turn_detection object; absent or null fields take defaults."""
+        values = {
+            key: settings[key]
+            for key in ("threshold", "prefix_padding_ms", "silence_duration_ms")
+            if settings.get(key) is not None
+        }
+        return cls(**values)
+
+    @property
+    def position_ms(self) -> int:
+        return self._fed // _BYTES_PER_MS
+
+    @property
+    def speech_start_ms(self) -> int | None:
+        return self._start_ms
+
+    def process(self, pcm: bytes) -> list[VadEvent]:
+        self._fed += len(pcm)
+        self._pending += pcm
+        events: list[VadEvent] = []
+        while len(self._pending) >= _FRAME_BYTES:
+            frame = bytes(self._pending[:_FRAME_BYTES])
+            del self._pending[:_FRAME_BYTES]
+            start_ms = self._framed // _BYTES_PER_MS
+            self._framed += _FRAME_BYTES
+            event = self._step(start_ms, self._is_speech(frame))
+            if event is not None:
+                events.append(event)
+        return events
+
+    def reset(self) -> None:
+        # The partial frame is dropped with the speech state (its bytes still count as fed),
+        # all but a split sample's first byte, so later frames stay sample-aligned.
+        keep = len(self._pending) % 2
+        del self._pending[: len(self._pending) - keep]
+        self._framed = self._fed - keep
+        self._floor_ms = -(-self._framed // _BYTES_PER_MS)  # audio before a clear is gone
+        self._recent.clear()
+        self._start_ms = None
+        self._last = 0
+        self._detector = _make_detector(self.aggressiveness)  # webrtcvad's hangover is state
+
+    def _is_speech(self, frame: bytes) -> bool:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.int32)
+        previous = np.concatenate(([self._last], samples[:-1]))
+        self._last = int(samples[-1])
+        doubled = np.empty(samples.size * 2, dtype="<i2")
+        doubled[0::2] = (previous + samples) // 2
+        doubled[1::2] = samples
+        return bool(self._detector.is_speech(doubled.tobytes(), _VAD_RATE))
+
+    def _step(self, start_ms: int, voiced: bool) -> VadEvent | None:
+        end_ms = start_ms + _FRAME_MS
+        if self._start_ms is None:
+            self._recent.append(voiced)
+            if len(self._recent) < (self._recent.maxlen or 1) or sum(self._recent) < self._needed:
+                return None
+            onset_ms = end_ms - _FRAME_MS * (len(self._recent) - self._recent.index(True))
+            self._start_ms = max(self._floor_ms, onset_ms - self.prefix_padding_ms)
+            self._voiced_end_ms = end_ms if voiced else self._last_voiced_end(end_ms)
+            return SpeechStarted(self._start_ms, onset_ms)
+        if voiced:
+            self._voiced_end_ms = end_ms
+            return None
+        if end_ms - self._voiced_end_ms < self.silence_duration_ms:
+            return None
+        self._start_ms = None
+        self._recent.clear()
+        return SpeechStopped(end_ms, self._voiced_end_ms)
+
+    def _last_voiced_end(self, end_ms: int) -> int:
+        flags = list(self._recent)
+        last = len(flags) - 1 - flags[::-1].index(True)
+        return end_ms - _FRAME_MS * (len(flags) - 1 - last)
+
+
+def _make_detector(aggressiveness: int) -> Any:
+    try:
+        import webrtcvad
+    except ImportError as exc:
+        raise EngineError(
+            "Voice activity detection needs webrtcvad. Install it with: "
+            "pip install webrtcvad-wheels"
+        ) from exc
+    return webrtcvad.Vad(aggressiveness)

@@ -1,0 +1,102 @@
+"""Rendering a bridge ``Snapshot`` as Streamlit elements (chat bubbles, tool calls, status).
+
+Runs on the Streamlit script thread, inside the voice page's polling fragment. Reads frozen
+values only; decides nothing about the protocol.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from realtime.client.config import Provider, SessionConfig
+from realtime.client.conversation import Item
+from realtime.client.snapshot import LinkState, Snapshot, ToolRun
+from realtime.ui.settings import PROVIDER_LABELS
+
+__all__ = ["provider_line", "render_conversation", "state_line"]
+
+_STATE_WORDS = {
+    LinkState.IDLE: "Not connected yet: press START to talk, or type a message.",
+    LinkState.CONNECTING: "Connecting…",
+    LinkState.CONNECTED: "Connected.",
+    LinkState.RECONNECTING: "Connection lost; reconnecting…",
+    LinkState.STOPPED: "Stopped. Press START to talk again.",
+    LinkState.FAILED: "Not connected.",
+}
+
+
+def provider_line(config: SessionConfig, key: str | None) -> str:
+    if config.provider is Provider.LOCAL:
+        return (
+            "Talking to the bundled offline engine (no API key needed)."
+            if not key
+            else "Talking to the bundled offline engine."
+        )
+    return f"Talking to {PROVIDER_LABELS[config.provider]} · {config.model}."
+
+
+def state_line(snapshot: Snapshot) -> str:
+    text = _STATE_WORDS[snapshot.state]
+    if snapshot.reconnects:
+        text += f" Reconnected {snapshot.reconnects}×."
+    return text
+
+
+def render_conversation(snapshot: Snapshot, *, transcribing: bool = True) -> None:
+    """Status, recent problems, then the conversation as chat bubbles."""
+    if snapshot.state is LinkState.FAILED and snapshot.error:
+        st.error(snapshot.error, icon=":material/link_off:")
+    else:
+        st.caption(state_line(snapshot))
+    for notice in snapshot.notices[-3:]:
+        if notice.level == "error" and notice.text != snapshot.error:
+            st.warning(notice.text, icon=":material/warning:")
+        elif notice.level == "warning":
+            st.warning(notice.text, icon=":material/warning:")
+        else:
+            st.info(notice.text, icon=":material/info:")
+    runs = {run.item_id: run for run in snapshot.tool_runs}
+    for item in snapshot.items:
+        if item.type == "function_call":
+            _tool_bubble(runs.get(item.id), item)
+        elif item.type == "message" and item.role in ("user", "assistant"):
+            _message_bubble(item, transcribing)
+
+
+def _message_bubble(item: Item, transcribing: bool) -> None:
+    with st.chat_message(item.role):
+        if item.text:
+            st.markdown(item.text)
+        elif item.role == "user":
+            if not transcribing:
+                st.caption("(spoken; turn on transcription in the sidebar to see it here)")
+            else:
+                st.caption("(transcribing…)" if item.transcribing else "(audio)")
+        else:
+            st.caption("…")
+        if item.truncated_at_ms is not None:
+            st.caption(f"interrupted after {item.truncated_at_ms / 1000:.1f} s")
+
+
+def _tool_bubble(run: ToolRun | None, item: Item) -> None:
+    name = run.name if run else item.name or "tool"
+    with st.chat_message("assistant", avatar=":material/build:"):
+        if run is None or run.ok is None:
+            st.markdown(f"Calling `{name}`…")
+        elif run.ok:
+            st.markdown(f"Called `{name}` ({run.duration_ms or 0:.0f} ms)")
+        else:
+            st.markdown(f"`{name}` failed: {run.error}")
+        with st.expander("arguments and result", expanded=False):
+            st.code(_pretty(run.arguments if run else item.text), language="json")
+            if run is not None and run.output is not None:
+                st.code(_pretty(run.output), language="json")
+
+
+def _pretty(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

