@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -31,13 +30,15 @@ from websockets.exceptions import (
 
 from realtime.protocol.errors import ConnectionFailed
 from realtime.protocol.events import Event, serialize
+from realtime.protocol.facts import MAX_FRAME_BYTES
+from realtime.protocol.logs import wire_logger
 
 __all__ = ["CLOSE_CODES", "Transport", "describe_close", "map_errors", "open_transport"]
 
-_wire_log = logging.getLogger("realtime.client.transport.wire")
-_wire_log.setLevel(logging.INFO)  # never DEBUG: handshake headers carry the key
+_wire_log = wire_logger(
+    "realtime.client.transport.wire"
+)
 
-MAX_FRAME = 16 * 2**20  # audio deltas and session objects stay far below this
 
 CLOSE_CODES = {
     1000: "the server ended the session normally",
@@ -161,7 +162,7 @@ async def open_transport(
             url,
             additional_headers=headers,
             open_timeout=open_timeout,
-            max_size=MAX_FRAME,
+            max_size=MAX_FRAME_BYTES,
             logger=_wire_log,
             **options,
         )

@@ -33,17 +33,18 @@ from realtime.local.connection import SessionRunner
 from realtime.local.engine import Engine
 from realtime.local.session.server_session import ServerSession
 from realtime.protocol.errors import EngineError
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import MAX_FRAME_BYTES, ApiVersion
+from realtime.protocol.logs import wire_logger
 
 __all__ = ["PATHS", "EngineServer"]
 
 PATHS = ("/v1/realtime", "/realtime")
-MAX_FRAME = 16 * 2**20  # the hosted API takes appends of up to 15 MiB
 logger = logging.getLogger(__name__)
 # websockets logs handshake headers at DEBUG, the client's key among them: the connections get
 # a logger of their own that never goes below INFO.
-_wire_log = logging.getLogger("realtime.local.session.wire")
-_wire_log.setLevel(logging.INFO)
+_wire_log = wire_logger(
+    "realtime.local.server.wire"
+)
 
 
 def _json_response(status: HTTPStatus, message: str, code: str) -> Response:
@@ -162,7 +163,7 @@ class EngineServer:
                 self.host,
                 self._requested_port,
                 process_request=self._check_request,
-                max_size=MAX_FRAME,
+                max_size=MAX_FRAME_BYTES,
                 logger=_wire_log,
             )
         except (OSError, EngineError) as exc:
