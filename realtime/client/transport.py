@@ -35,9 +35,7 @@ from realtime.protocol.logs import wire_logger
 
 __all__ = ["CLOSE_CODES", "Transport", "describe_close", "map_errors", "open_transport"]
 
-_wire_log = wire_logger(
-    "realtime.client.transport.wire"
-)
+_wire_log = wire_logger("realtime.client.transport.wire")
 
 
 CLOSE_CODES = {

@@ -42,9 +42,7 @@ PATHS = ("/v1/realtime", "/realtime")
 logger = logging.getLogger(__name__)
 # websockets logs handshake headers at DEBUG, the client's key among them: the connections get
 # a logger of their own that never goes below INFO.
-_wire_log = wire_logger(
-    "realtime.local.server.wire"
-)
+_wire_log = wire_logger("realtime.local.server.wire")
 
 
 def _json_response(status: HTTPStatus, message: str, code: str) -> Response:
