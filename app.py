@@ -14,7 +14,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from realtime.client.config import MODELS, TRANSCRIPTION_MODELS, Provider
-from realtime.protocol.facts import GA_VOICES, ApiVersion
+from realtime.protocol.facts import (
+    EAGERNESS,
+    GA_VOICES,
+    TEMPERATURE_RANGE,
+    ApiVersion,
+    takes_temperature,
+)
 from realtime.tools import default_registry
 from realtime.ui.settings import (
     INSTRUCTION_PRESETS,
@@ -24,6 +30,7 @@ from realtime.ui.settings import (
     Settings,
     build_config,
     default_provider,
+    local_voice_names,
     resolve_api_key,
 )
 from realtime.ui.studio import CONFIG_KEY, key_widget, local_engine_url, secrets
@@ -97,9 +104,7 @@ def sidebar() -> None:
             model = choice
         slots["model"] = st.container()
         if provider is Provider.LOCAL:
-            from realtime.local.stages.tts import voices
-
-            voice_names = [v.name for v in voices()] or ["joe"]
+            voice_names = local_voice_names()
         else:
             voice_names = list(GA_VOICES)
         voice = st.selectbox("Voice", voice_names)
@@ -111,13 +116,15 @@ def sidebar() -> None:
 
         st.subheader("Turn detection")
         turn_mode = st.radio("Mode", TURN_MODES, horizontal=True, label_visibility="collapsed")
-        threshold, padding, silence, eagerness = 0.5, 300, 500, "auto"
+        defaults = Settings()
+        threshold, padding = defaults.threshold, defaults.prefix_padding_ms
+        silence, eagerness = defaults.silence_duration_ms, defaults.eagerness
         if turn_mode == "Server VAD":
-            threshold = st.slider("Threshold", 0.0, 1.0, 0.5, 0.05)
-            padding = st.slider("Prefix padding (ms)", 0, 1000, 300, 50)
-            silence = st.slider("Silence to end a turn (ms)", 100, 2000, 500, 50)
+            threshold = st.slider("Threshold", 0.0, 1.0, threshold, 0.05)
+            padding = st.slider("Prefix padding (ms)", 0, 1000, padding, 50)
+            silence = st.slider("Silence to end a turn (ms)", 100, 2000, silence, 50)
         elif turn_mode == "Semantic VAD":
-            eagerness = st.selectbox("Eagerness", ["auto", "low", "medium", "high"])
+            eagerness = st.selectbox("Eagerness", EAGERNESS, index=EAGERNESS.index(eagerness))
         interrupt = st.checkbox(
             "Speaking interrupts the answer", True, disabled=turn_mode == "Push-to-talk"
         )
@@ -130,11 +137,10 @@ def sidebar() -> None:
         slots["noise_reduction"] = st.container()
         temperature = st.slider(
             "Temperature",
-            0.6,
-            1.2,
+            *TEMPERATURE_RANGE,
             0.8,
             0.05,
-            disabled=version is ApiVersion.GA,
+            disabled=not takes_temperature(version),
             help="Only the beta API takes a temperature; the GA API refuses it, so it is not sent.",
         )
         slots["temperature"] = st.container()
@@ -163,7 +169,7 @@ def sidebar() -> None:
         eagerness=eagerness,
         transcription_model=None if transcription == "off" else transcription,
         noise_reduction=None if noise == "off" else noise,
-        temperature=temperature if version is ApiVersion.BETA else None,
+        temperature=temperature,
         max_output_tokens=int(max_tokens) or None,
         tools=tuple(default_registry.definitions(enabled)),
         tool_choice=tool_choice,

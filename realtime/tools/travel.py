@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from realtime.tools.airports import Airport, airport_index, haversine_km
 from realtime.tools.registry import tool
@@ -37,7 +37,7 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def _system_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _now: Now = _system_now

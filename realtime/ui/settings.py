@@ -20,7 +20,7 @@ from realtime.client.config import (
     TurnDetection,
 )
 from realtime.protocol.errors import ConfigError
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import SERVER_VAD_DEFAULTS, ApiVersion, takes_temperature
 
 __all__ = [
     "INSTRUCTION_PRESETS",
@@ -103,9 +103,9 @@ class Settings:
     instructions: str = INSTRUCTION_PRESETS["Helpful assistant"]
     text_only: bool = False
     turn_mode: str = "Server VAD"
-    threshold: float = 0.5
-    prefix_padding_ms: int = 300
-    silence_duration_ms: int = 500
+    threshold: float = SERVER_VAD_DEFAULTS["threshold"]
+    prefix_padding_ms: int = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
+    silence_duration_ms: int = SERVER_VAD_DEFAULTS["silence_duration_ms"]
     interrupt_response: bool = True
     eagerness: str = "auto"
     transcription_model: str | None = "whisper-1"
@@ -158,7 +158,7 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
             turn_detection=turn,
             transcription=transcription,
             noise_reduction=settings.noise_reduction,
-            temperature=settings.temperature if settings.api_version is ApiVersion.BETA else None,
+            temperature=settings.temperature if takes_temperature(settings.api_version) else None,
             max_output_tokens=settings.max_output_tokens or "inf",
             tools=settings.tools,
             tool_choice=settings.tool_choice,
@@ -168,3 +168,10 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
     except ConfigError as exc:
         return None, {exc.field: str(exc)}
     return config, {}
+
+
+def local_voice_names() -> list[str]:
+    """The voices the bundled engine speaks (piper voices shipped in installed packages)."""
+    from realtime.local.stages.tts import voices  # here: only the local provider needs it
+
+    return [v.name for v in voices()] or ["joe"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,8 +18,8 @@ from realtime.tools.travel import block_time_minutes, set_clock
 from tests.fixtures.loader import assert_golden
 
 TRAVEL_TOOLS = ["find_airport", "get_local_time", "get_flight_estimate"]
-SUMMER_NOON_UTC = datetime(2024, 7, 1, 12, 0, tzinfo=timezone.utc)  # a Monday
-WINTER_NOON_UTC = datetime(2024, 1, 15, 12, 0, tzinfo=timezone.utc)
+SUMMER_NOON_UTC = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # a Monday
+WINTER_NOON_UTC = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
