@@ -16,6 +16,7 @@ with another thread without copying.
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -223,6 +224,32 @@ class Conversation:
         self.items[item_id] = item
         return item
 
+    def _item_from_wire(self, wire: dict[str, Any], previous: str | None, rid: str | None) -> None:
+        """Upsert an item as the server describes it (messages, function calls and outputs)."""
+        kind = wire.get("type", "message")
+        fields: dict[str, Any] = {"type": kind, "status": wire.get("status", "completed")}
+        if rid:
+            fields["response_id"] = rid
+        if kind == "message":
+            fields["role"] = wire.get("role", "user")
+            text = _content_text(wire.get("content") or [])
+            if text:
+                fields["text"] = text
+        else:
+            fields.update(role="tool", call_id=wire.get("call_id"), name=wire.get("name"))
+            payload = wire.get("arguments") if kind == "function_call" else wire.get("output")
+            if payload:
+                fields["text"] = str(payload)
+        self._upsert(wire["id"], previous, **fields)
+        if kind == "function_call" and wire.get("call_id") and wire["call_id"] not in self.calls:
+            self.calls[wire["call_id"]] = FunctionCall(
+                call_id=wire["call_id"],
+                name=wire.get("name", ""),
+                item_id=wire["id"],
+                response_id=rid,
+                arguments=wire.get("arguments", ""),
+            )
+
     def _start_turn(self, rid: str) -> Turn:
         """A new turn for ``rid``, started by the pending speech stop or ``response.create``."""
         started_at, trigger = self._pending_start or (None, None)
@@ -243,3 +270,8 @@ class Conversation:
             turn = self._start_turn(rid)
             self._pending_start = pending
         return turn
+
+
+def _content_text(content: Iterable[dict[str, Any]]) -> str:
+    parts = [part.get("text") or part.get("transcript") or "" for part in content]
+    return "".join(p for p in parts if p)
