@@ -1,7 +1,7 @@
 """Event inspector page: every client and server event of this session, newest first.
 
-Thin: filters wired to the bridge's EventLog (audio payloads already shown as their size, keys
-already scrubbed). Keeps up live in a polling fragment while a session runs.
+Thin: filters wired to the session recording's EventLog (audio payloads already shown as
+their size, keys already scrubbed). Keeps up live in a polling fragment while a session runs.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from realtime.ui.session_view import render_event_counts, render_event_filters, render_events
-from realtime.ui.studio import current_bridge
+from realtime.ui.studio import current_bridge, current_recording
 
 st.title("Event inspector")
-bridge = current_bridge()
-if bridge is None:
+bridge, recording = current_bridge(), current_recording()
+if bridge is None or recording is None:
     st.info("No session yet: start one on the Voice chat page; its events appear here.")
     st.stop()
 
-log = bridge.log
+log = recording.log
 left, right = st.columns([3, 1])
 with right:
     live = st.toggle("Live", value=bridge.running, help="Refresh every second.")

@@ -1,14 +1,14 @@
 """Latency and cost page: per-turn latency, cumulative tokens and an estimated cost.
 
-Thin: charts of the bridge's TurnTracker (built from the event stream, priced from the one
-table in realtime/recording/pricing.py).
+Thin: charts of the turns in the bridge's snapshot (the conversation's latency marks), priced
+from the one table in realtime/recording/pricing.py.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from realtime.ui.session_view import render_metric_strip, render_metrics
+from realtime.ui.session_view import render_metric_strip, render_metrics, session_turns
 from realtime.ui.studio import current_bridge
 
 st.title("Latency and cost")
@@ -17,8 +17,9 @@ if bridge is None:
     st.info("No session yet: start one on the Voice chat page; its turns are measured here.")
     st.stop()
 
-render_metric_strip(bridge.turn_tracker)
-render_metrics(bridge.turn_tracker)
+turns = session_turns(bridge)
+render_metric_strip(turns)
+render_metrics(turns, model=bridge.config.model)
 st.caption(
     "Costs use OpenAI's published USD prices per million tokens (late 2025); the local engine "
     "counts tokens in its own units and has no price."

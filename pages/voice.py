@@ -1,8 +1,9 @@
 """Voice chat page: microphone and speaker over WebRTC, live transcript, typed turns.
 
-Thin: widgets wired to this session's ``Bridge`` (realtime/client/bridge.py). The sink callback runs
-on aiortc's loop and only hands frames to the bridge; the transcript fragment polls the
-bridge's frozen snapshot; nothing here touches the protocol.
+Thin: widgets wired to this session's ``Bridge`` (realtime/client/bridge.py) and its
+``SessionRecording`` (realtime/recording/session.py). The sink callback runs on aiortc's loop
+and only hands frames to the bridge; the transcript fragment polls the bridge's frozen
+snapshot; nothing here touches the protocol.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from realtime.ui.session_view import (
     render_export_buttons,
     render_levels,
     render_metric_strip,
+    session_turns,
 )
 from realtime.ui.studio import CONFIG_KEY, api_key, session_bridge
 
@@ -25,7 +27,7 @@ if config is None:
     st.info("Fix the settings in the sidebar to start a session.")
     st.stop()
 
-bridge = session_bridge(config, api_key(config.provider))
+bridge, recording = session_bridge(config, api_key(config.provider))
 st.caption(view.provider_line(config, api_key(config.provider)))
 
 ctx = media.webrtc_controls(bridge)
@@ -43,21 +45,21 @@ if config.turn_detection is None:
 @st.fragment(run_every=0.5)
 def live() -> None:
     render_levels(bridge)
-    render_metric_strip(bridge.turn_tracker)
+    render_metric_strip(session_turns(bridge))
     view.render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
 
 
 live()
 
 with st.expander("Export the conversation"):
-    render_export_buttons(bridge)
+    render_export_buttons(bridge, recording)
 
 with st.expander("Live events"):
-    filters = render_event_filters(bridge.log, key="voice.events")
+    filters = render_event_filters(recording.log, key="voice.events")
 
     @st.fragment(run_every=2.0)
     def live_events() -> None:
-        render_events(bridge.log, filters, limit=30)
+        render_events(recording.log, filters, limit=30)
 
     live_events()
 

@@ -210,16 +210,6 @@ class SessionConfig:
         """A copy with ``changes`` applied, validated again."""
         return dataclasses.replace(self, **changes)
 
-    def dropped_fields(self) -> tuple[str, ...]:
-        """Settings this config holds that its API version does not accept (so never sends)."""
-        dropped = []
-        if self.api_version is ApiVersion.GA and self.temperature is not None:
-            dropped.append("temperature")
-        if self.api_version is ApiVersion.BETA and isinstance(self.turn_detection, ServerVad):
-            if self.turn_detection.idle_timeout_ms is not None:
-                dropped.append("turn_detection.idle_timeout_ms")
-        return tuple(dropped)
-
 
 def ws_url(name: str, url: str) -> str:
     """``url`` as a ws:// or wss:// URL (http(s) mapped), or ``ConfigError`` naming ``name``."""

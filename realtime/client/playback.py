@@ -18,12 +18,11 @@ from collections.abc import Callable
 import av
 import numpy as np
 
-from realtime.protocol.facts import SAMPLE_RATE
-from realtime.protocol.pcm import rms_dbfs
+from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE
+from realtime.protocol.pcm import duration_ms, rms_dbfs
 
 __all__ = ["Playback"]
 
-_BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
 _KEEP_ITEMS = 64
 
 
@@ -34,9 +33,9 @@ class Playback:
         self._lock = threading.Lock()
         self._segments: collections.deque[tuple[str, bytearray]] = collections.deque()
         self._pending = 0
-        self._max_pending = int(max_seconds * 1000) * _BYTES_PER_MS
+        self._max_pending = int(max_seconds * 1000) * BYTES_PER_MS
         self._played: collections.OrderedDict[str, int] = collections.OrderedDict()
-        self._frame_bytes = frame_ms * _BYTES_PER_MS
+        self._frame_bytes = frame_ms * BYTES_PER_MS
         self.dropped_bytes = 0
         self.level_dbfs = -96.0  # of the last frame handed to the track, for a level meter
         self.on_played: Callable[[bytes], None] | None = None  # audio really handed out
@@ -99,9 +98,9 @@ class Playback:
     # ---- readers (any thread) ----
     def played_ms(self, item_id: str) -> float:
         with self._lock:
-            return self._played.get(item_id, 0) / _BYTES_PER_MS
+            return duration_ms(self._played.get(item_id, 0))
 
     @property
     def pending_ms(self) -> float:
         with self._lock:
-            return self._pending / _BYTES_PER_MS
+            return duration_ms(self._pending)

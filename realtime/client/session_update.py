@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.client.config import SemanticVad, SessionConfig, Transcription, TurnDetection
-from realtime.protocol.facts import TOOL_CHOICES, ApiVersion
+from realtime.protocol.facts import TOOL_CHOICES, ApiVersion, pcm_format, takes_temperature
 
 __all__ = ["session_payload"]
-
-_PCM_GA = {"type": "audio/pcm", "rate": 24000}
 
 
 def session_payload(config: SessionConfig) -> dict[str, Any]:
@@ -25,7 +23,7 @@ def session_payload(config: SessionConfig) -> dict[str, Any]:
 
 
 def _ga_session(config: SessionConfig) -> dict[str, Any]:
-    audio_out: dict[str, Any] = {"format": dict(_PCM_GA), "voice": config.voice}
+    audio_out: dict[str, Any] = {"format": pcm_format(), "voice": config.voice}
     if config.speed is not None:
         audio_out["speed"] = config.speed
     return {
@@ -34,7 +32,7 @@ def _ga_session(config: SessionConfig) -> dict[str, Any]:
         "output_modalities": ["audio"] if config.audio_output else ["text"],
         "audio": {
             "input": {
-                "format": dict(_PCM_GA),
+                "format": pcm_format(),
                 "turn_detection": _turn_detection(config.turn_detection, ApiVersion.GA),
                 "transcription": _transcription(config.transcription),
                 "noise_reduction": _noise_reduction(config.noise_reduction),
@@ -68,7 +66,7 @@ def _beta_session(config: SessionConfig) -> dict[str, Any]:
         "tools": tools,
         "tool_choice": tool_choice,
     }
-    if config.temperature is not None:
+    if config.temperature is not None and takes_temperature(config.api_version):
         session["temperature"] = config.temperature
     if config.speed is not None:
         session["speed"] = config.speed

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from realtime.client.conversation import Item, Turn, Usage
+from realtime.client.values import Item, Turn, Usage
 
 __all__ = ["LinkState", "Notice", "Snapshot", "ToolRun"]
 

@@ -146,10 +146,6 @@ class Transport:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._ws.close(), timeout=1.0)
 
-    @property
-    def open(self) -> bool:
-        return self._ws.close_code is None
-
 
 async def open_transport(
     url: str, headers: dict[str, str], *, open_timeout: float = 10.0, **options: Any

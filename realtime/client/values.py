@@ -1,4 +1,5 @@
-"""The frozen values of a Realtime conversation, and the effects a client must act on.
+"""The frozen values of a Realtime conversation, the effects a client must act on, and the
+``Outcome`` every ``Conversation`` call hands back.
 
 Pure data shared across threads: ``Conversation`` (the bridge thread) builds them and replaces
 them on every change; snapshots, pages, exports and metrics only read them.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.protocol.events import Event
+
 __all__ = [
     "AudioOut",
     "CallsReady",
@@ -16,6 +19,7 @@ __all__ = [
     "ErrorReported",
     "FunctionCall",
     "Item",
+    "Outcome",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -111,20 +115,43 @@ class ServerError:
 
 @dataclass(frozen=True)
 class Turn:
-    """Latency marks of one response, in the caller's clock (seconds)."""
+    """One response as the metrics see it: latency marks (seconds, the caller's clock), how it
+    started and ended, its tokens and the session's model.
+
+    The clock starts when the user stopped speaking (``input_audio_buffer.speech_stopped``,
+    trigger ``speech``) or when the client built ``response.create`` (typed and push-to-talk
+    turns, tool outputs: trigger ``client``); ``None`` when the start was not seen.
+    """
 
     response_id: str
-    started_at: float | None = None  # speech stopped, or the client asked for the response
-    first_text_at: float | None = None
+    index: int = 0  # 1 for the session's first response
+    trigger: str | None = None  # "speech" | "client" | None
+    started_at: float | None = None
+    first_text_at: float | None = None  # first text or audio transcript delta
     first_audio_at: float | None = None
     done_at: float | None = None
+    status: str = "in_progress"  # response.done status: completed, cancelled, incomplete, failed
+    usage: Usage | None = None
+    model: str | None = None  # the session's model as the server reported it, at response.done
 
     def latency(self, mark: str) -> float | None:
-        """Seconds from the start to ``first_text``, ``first_audio`` or ``done``."""
-        end = getattr(self, f"{mark}_at")
+        """Seconds from the start to ``first_text``, ``first_audio`` or ``done``, to the us."""
+        end: float | None = getattr(self, f"{mark}_at")
         if end is None or self.started_at is None:
             return None
-        return float(end - self.started_at)
+        return round(end - self.started_at, 6)
+
+    @property
+    def first_text_latency(self) -> float | None:
+        return self.latency("first_text")
+
+    @property
+    def first_audio_latency(self) -> float | None:
+        return self.latency("first_audio")
+
+    @property
+    def done_latency(self) -> float | None:
+        return self.latency("done")
 
 
 @dataclass(frozen=True)
@@ -169,3 +196,15 @@ class ErrorReported:
 
 
 Effect = AudioOut | SpeechStarted | CallsReady | ResponseFinished | ErrorReported
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one ``Conversation`` call hands back: the client events to send, in order, and the
+    effects to act on (the local engine's session answers with the same shape)."""
+
+    events: tuple[Event, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(self.events + other.events, self.effects + other.effects)

@@ -242,7 +242,7 @@ class EventLog:
 
 
 def fan_out(*observers: EventObserver) -> EventObserver:
-    """One ``on_event`` calling each observer in turn (event log, metrics, item clock).
+    """One ``on_event`` calling each observer in turn (the event log, the item clock).
 
     An observer that raises is logged and skipped: watching must never end the session.
     """

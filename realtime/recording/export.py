@@ -6,7 +6,7 @@ every text still goes through the ``Redactor`` (a user may read a key aloud or p
 Timestamps come from :class:`ItemClock`, an event observer fed on the bridge thread with the other
 ``on_event`` observers: the first time each item id appeared on the wire (a spoken turn's
 ``speech_started``, an answer's ``output_item.added``), in seconds from the session's first event.
-The audio recorder lives in ``realtime.recording.recorder`` and is re-exported.
+The audio recorder lives in ``realtime.recording.recorder``.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from realtime.client.conversation import Item
 from realtime.client.snapshot import Snapshot, ToolRun
-from realtime.recording.recorder import ConversationRecorder
+from realtime.client.values import Item
 from realtime.recording.redact import Redactor
 
 __all__ = [
-    "ConversationRecorder",
     "ItemClock",
-    "ToolCallRecord",
     "TranscriptEntry",
     "transcript",
     "transcript_from_snapshot",
@@ -66,17 +63,6 @@ class ItemClock:
 
 
 @dataclass(frozen=True)
-class ToolCallRecord:
-    call_id: str
-    name: str
-    arguments: str
-    output: str | None = None
-    ok: bool | None = None
-    error: str | None = None
-    duration_ms: float | None = None
-
-
-@dataclass(frozen=True)
 class TranscriptEntry:
     item_id: str
     speaker: str  # user | assistant | system | tool
@@ -85,7 +71,7 @@ class TranscriptEntry:
     kind: str = "message"  # message | function_call | function_call_output
     status: str = "completed"
     interrupted_at_ms: int | None = None  # the assistant was cut off after this much audio
-    tool: ToolCallRecord | None = None
+    tool: ToolRun | None = None  # the call with its scrubbed arguments and result
 
 
 def transcript(
@@ -145,13 +131,13 @@ def transcript_from_snapshot(
 
 def _tool_record(
     item: Item | None, run: ToolRun | None, output: str | None, scrub: Callable[[str], str]
-) -> ToolCallRecord:
+) -> ToolRun:
     name = (item.name if item else None) or (run.name if run else "") or ""
     call_id = (item.call_id if item else None) or (run.call_id if run else "") or ""
     arguments = (item.text if item else "") or (run.arguments if run else "")
     if run is not None and run.output is not None:
         output = run.output
-    return ToolCallRecord(
+    return ToolRun(
         call_id=call_id,
         name=name,
         arguments=scrub(arguments),
@@ -159,6 +145,7 @@ def _tool_record(
         ok=run.ok if run else None,
         error=scrub(run.error) if run and run.error else None,
         duration_ms=run.duration_ms if run else None,
+        item_id=(item.id if item else None) or (run.item_id if run else ""),
     )
 
 
@@ -204,7 +191,7 @@ def transcript_markdown(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _outcome(tool: ToolCallRecord) -> str:
+def _outcome(tool: ToolRun) -> str:
     if tool.ok is None:
         return ""
     took = f", {tool.duration_ms:.0f} ms" if tool.duration_ms is not None else ""

@@ -1,9 +1,11 @@
 """The one price table, and what a response's token usage costs.
 
 Pure; runs on whichever thread asks (the script thread for the metrics page and the live strip).
-Tokens come in as :class:`realtime.client.conversation.Usage` (from ``response.done`` ``usage``), a
+Tokens come in as :class:`realtime.client.values.Usage` (from ``response.done`` ``usage``), a
 :class:`Cost` in US dollars comes out, or ``None`` for a model without a price here: an unknown
 model (the local engine, a preview, an Azure deployment name) shows tokens without a cost.
+Only the hosted APIs (:data:`PRICED_PROVIDERS`) bill at these prices; another server's token
+counts (the local engine counts its own units) are shown unpriced whatever model it names.
 
 Cached input tokens are a part of the input tokens, billed at the cached rate instead of (not on
 top of) the full rate: text in = (text - cached text) x text rate + cached text x cached rate,
@@ -15,11 +17,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from realtime.client.conversation import Usage
+from realtime.client.config import Provider
+from realtime.client.values import Usage
 
-__all__ = ["PRICES", "PRICES_AS_OF", "Cost", "Price", "cost_of", "model_family", "price_for"]
+__all__ = [
+    "PRICED_PROVIDERS",
+    "PRICES",
+    "PRICES_AS_OF",
+    "Cost",
+    "Price",
+    "cost_of",
+    "model_family",
+    "price_for",
+]
 
 PER_TOKENS = 1_000_000
+PRICED_PROVIDERS = frozenset({Provider.OPENAI, Provider.AZURE})
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,7 @@ class Price:
 
 PRICES_AS_OF = "late 2025"
 PRICES: dict[str, Price] = {
-    # As published by OpenAI in late 2025 (the figures of issue 6).
+    # As published by OpenAI in late 2025.
     "gpt-realtime": Price(
         text_in=4.00,
         cached_text_in=0.40,
@@ -45,8 +58,8 @@ PRICES: dict[str, Price] = {
         cached_audio_in=0.40,
         audio_out=64.00,
     ),
-    # Issue 6 gives the uncached rates; the cached ones (0.06 text, 0.30 audio) are those of
-    # OpenAI's gpt-realtime-mini model page.
+    # The cached rates (0.06 text, 0.30 audio) are those of OpenAI's gpt-realtime-mini model
+    # page.
     "gpt-realtime-mini": Price(
         text_in=0.60,
         cached_text_in=0.06,

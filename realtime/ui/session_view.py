@@ -1,8 +1,9 @@
 """Rendering what a bridge recorded: the event inspector, latency/cost charts, exports, meters.
 
-Runs on the Streamlit script thread (pages and their polling fragments). Reads the bridge's
-thread-safe ``EventLog``, ``TurnTracker``, ``ItemClock`` and ``ConversationRecorder``; exports
-are built when the user asks for them, never on a polling rerun.
+Runs on the Streamlit script thread (pages and their polling fragments). Reads the session's
+``SessionRecording`` (its thread-safe ``EventLog``, ``ItemClock`` and ``ConversationRecorder``)
+and the turns of the bridge's frozen ``Snapshot``, priced here; exports are built when the user
+asks for them, never on a polling rerun.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import streamlit as st
 from realtime.client.bridge import Bridge
 from realtime.recording.eventlog import EventLog
 from realtime.recording.export import transcript_from_snapshot, transcript_json, transcript_markdown
-from realtime.recording.metrics import TurnTracker, chart_rows, totals
+from realtime.recording.metrics import TurnMetrics, chart_rows, price_turns, totals
+from realtime.recording.pricing import PRICED_PROVIDERS
+from realtime.recording.session import SessionRecording
 
 __all__ = [
     "render_event_filters",
@@ -26,6 +29,7 @@ __all__ = [
     "render_levels",
     "render_metric_strip",
     "render_metrics",
+    "session_turns",
 ]
 
 DIRECTIONS = {"client": "→ sent", "server": "← received"}
@@ -85,9 +89,16 @@ def render_event_counts(log: EventLog) -> None:
         st.dataframe(frame, hide_index=True, use_container_width=True)
 
 
-def render_metric_strip(tracker: TurnTracker) -> None:
+def session_turns(bridge: Bridge) -> tuple[TurnMetrics, ...]:
+    """The turns of the bridge's snapshot with their cost (only hosted APIs are priced)."""
+    config = bridge.config
+    priced = config.provider in PRICED_PROVIDERS
+    return price_turns(bridge.snapshot().turns, model=config.model, priced=priced)
+
+
+def render_metric_strip(turns: tuple[TurnMetrics, ...]) -> None:
     """The voice page's live strip: last turn latency and the session's cost so far."""
-    summary = totals(tracker.turns())
+    summary = totals(turns)
     last = summary.last
     a, b, c, d = st.columns(4)
     a.metric("Turns", summary.turns)
@@ -117,8 +128,8 @@ def render_metric_strip(tracker: TurnTracker) -> None:
     )
 
 
-def render_metrics(tracker: TurnTracker) -> None:
-    rows = chart_rows(tracker.turns())
+def render_metrics(turns: tuple[TurnMetrics, ...], *, model: str | None = None) -> None:
+    rows = chart_rows(turns)
     if not rows:
         st.info("No finished turn yet: talk or type on the Voice chat page, then come back.")
         return
@@ -132,7 +143,7 @@ def render_metrics(tracker: TurnTracker) -> None:
     if frame["cumulative_cost_usd"].notna().any():
         right.line_chart(frame[["cumulative_cost_usd"]])
     else:
-        right.info(f"No published price for {tracker.model or 'this model'}: tokens only.")
+        right.info(f"No published price for {model or 'this model'}: tokens only.")
     st.dataframe(frame, use_container_width=True)
 
 
@@ -163,30 +174,30 @@ class PreparedExports:
     ]  # label, data, name, mime, hint
 
 
-def prepare_exports(bridge: Bridge) -> PreparedExports:
+def prepare_exports(bridge: Bridge, recording: SessionRecording) -> PreparedExports:
     now = dt.datetime.now()
     stamp = now.strftime("%Y%m%d-%H%M%S")
     meta = {"model": bridge.config.model, "provider": bridge.config.provider.value}
-    redactor = bridge.log.redactor
+    redactor = recording.log.redactor
     entries = transcript_from_snapshot(
-        bridge.snapshot(), times=bridge.item_times.times(), redactor=redactor
+        bridge.snapshot(), times=recording.item_times.times(), redactor=redactor
     )
-    minutes = bridge.recorder.max_minutes
+    minutes = recording.audio.max_minutes
     files = (
         ("Transcript (.md)", transcript_markdown(entries, meta=meta, redactor=redactor),
          f"conversation-{stamp}.md", "text/markdown", None),
         ("Transcript (.json)", transcript_json(entries, meta=meta, redactor=redactor),
          f"conversation-{stamp}.json", "application/json", None),
-        ("Audio (.wav)", bridge.recorder.to_wav(), f"conversation-{stamp}.wav", "audio/wav",
+        ("Audio (.wav)", recording.audio.to_wav(), f"conversation-{stamp}.wav", "audio/wav",
          f"Both sides on one timeline (left: you, right: assistant); keeps the last "
          f"{minutes:g} minutes."),
-        ("Events (.jsonl)", bridge.log.to_jsonl(), f"events-{stamp}.jsonl", "application/jsonl",
+        ("Events (.jsonl)", recording.log.to_jsonl(), f"events-{stamp}.jsonl", "application/jsonl",
          None),
     )  # fmt: skip
     return PreparedExports(now.strftime("%H:%M:%S"), files)
 
 
-def render_export_buttons(bridge: Bridge) -> None:
+def render_export_buttons(bridge: Bridge, recording: SessionRecording) -> None:
     """A snapshot of the exports, made on request, then one download button per file.
 
     The data is built here rather than lazily at click time: Streamlit drops a lazily built
@@ -194,7 +205,7 @@ def render_export_buttons(bridge: Bridge) -> None:
     which made downloads fail now and then.
     """
     if st.button("Prepare downloads", help="Snapshot the conversation as it is now."):
-        st.session_state[EXPORTS_KEY] = prepare_exports(bridge)
+        st.session_state[EXPORTS_KEY] = prepare_exports(bridge, recording)
     prepared = st.session_state.get(EXPORTS_KEY)
     if not isinstance(prepared, PreparedExports):
         return

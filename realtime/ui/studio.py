@@ -1,9 +1,12 @@
 """Streamlit glue: the objects one browser session keeps across reruns, and the shared engine.
 
 Runs on the Streamlit script thread only. Everything kept in ``st.session_state`` is created
-here, from classes defined in ``realtime/``, so a rerun of a page never changes their identity.
+here, from classes defined in ``realtime/``, so a rerun of a page never changes their identity:
+the session's ``Bridge`` and, beside it, its ``SessionRecording`` (event log, item times, both
+sides' audio), wired to the bridge through its observer hooks. Pages read both from here.
 The API key lives in the bridge (handshake headers only) and in the password widget of the
-session that typed it; this module reads it from there and never stores a copy.
+session that typed it; this module reads it from there and never stores a copy, and registers
+it with the recording as a secret before the bridge gets it, so no logged event shows it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from realtime.client.bridge import Bridge
 from realtime.client.config import Provider, SessionConfig
 from realtime.client.playback import Playback
 from realtime.local.server import EngineServer
+from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
 from realtime.ui.settings import resolve_api_key
 from realtime.ui.tab_watch import TabWatch
@@ -29,6 +33,7 @@ __all__ = [
     "key_widget",
     "api_key",
     "current_bridge",
+    "current_recording",
     "ice_servers",
     "local_engine_url",
     "secrets",
@@ -38,6 +43,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BRIDGE_KEY = "rvs.bridge"
+RECORDING_KEY = "rvs.recording"
 OBSERVER_KEY = "rvs.bridge_shutdown_observer"
 TAB_WATCH_KEY = "rvs.tab_watch"
 CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
@@ -92,13 +98,33 @@ def current_bridge() -> Bridge | None:
     return bridge if isinstance(bridge, Bridge) else None
 
 
-def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
-    """This browser session's bridge, created once; later settings apply to it live."""
-    bridge = current_bridge()
-    if bridge is None:
-        bridge = Bridge(config, api_key=api_key, tools=default_registry, playback=Playback())
+def current_recording() -> SessionRecording | None:
+    recording = st.session_state.get(RECORDING_KEY)
+    return recording if isinstance(recording, SessionRecording) else None
+
+
+def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, SessionRecording]:
+    """This browser session's bridge and its recording, created once; later settings apply
+    to the bridge live."""
+    bridge, recording = current_bridge(), current_recording()
+    if bridge is None or recording is None:
+        if bridge is not None:
+            bridge.stop()  # never left running without its recording
+        recording = SessionRecording(secrets=[api_key] if api_key else ())
+        playback = Playback()
+        playback.on_played = recording.hear_assistant
+        bridge = Bridge(
+            config,
+            api_key=api_key,
+            tools=default_registry,
+            playback=playback,
+            on_event=recording.observe,
+            on_mic_audio=recording.hear_user,
+        )
+        st.session_state[RECORDING_KEY] = recording
         st.session_state[BRIDGE_KEY] = bridge
     else:
+        recording.add_secret(api_key)  # before the bridge can send or log anything with it
         bridge.update_session(config, api_key=api_key)  # a no-op when nothing changed
     from streamlit_webrtc.shutdown import SessionShutdownObserver
 
@@ -112,7 +138,7 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> Bridge:
         _watch_tab(bridge)
     except Exception:  # no live Streamlit runtime (a script test): nothing to observe
         log.info("no Streamlit session to observe; the bridge stops on Stop only")
-    return bridge
+    return bridge, recording
 
 
 def _watch_tab(bridge: Bridge) -> None:

@@ -24,8 +24,9 @@ from realtime.client.playback import Playback
 from realtime.local.server import EngineServer
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.wav import read_wav
+from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
-from tests.support.bridge import S, assistant_texts, finished, wait_for
+from tests.support.bridge import S, assistant_texts, finished, wait_for, wait_until
 
 pytestmark = pytest.mark.engine
 
@@ -130,28 +131,30 @@ def test_barge_in_truncates_at_what_was_heard(
     engine: EngineServer, make_bridge: Callable[..., Bridge]
 ) -> None:
     playback = Playback()
+    recording = SessionRecording()
     config = config_for(engine.url, turn_detection=ServerVad(interrupt_response=True))
-    bridge = make_bridge(config, playback=playback)
+    bridge = make_bridge(config, playback=playback, on_event=recording.observe)
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     bridge.send_text("Tell me everything you can do, in detail.")
     wait_for(bridge, lambda s: playback.pending_ms > 1500)
     speaker = _RealTimeSpeaker(playback)
     try:
-        time.sleep(0.6 * S)  # the user hears about 600 ms, then talks over it
+        # The user hears about 600 ms, then talks over it.
+        wait_for(bridge, lambda s: any(playback.played_ms(i.id) >= 600 for i in s.items))
         speak(bridge, TOKYO, silence_s=0.2)
         snapshot = wait_for(bridge, lambda s: any(i.truncated_at_ms for i in s.items))
     finally:
         speaker.stop()
     (truncated,) = [i for i in snapshot.items if i.truncated_at_ms is not None]
     heard = playback.played_ms(truncated.id)
-    sent = [e.event for e in bridge.log.events() if e.type == "conversation.item.truncate"]
+    sent = [e.event for e in recording.log.events() if e.type == "conversation.item.truncate"]
     assert sent and sent[0]["item_id"] == truncated.id
     assert abs(sent[0]["audio_end_ms"] - heard) <= 60  # one or two 20 ms frames in flight
     assert 400 <= sent[0]["audio_end_ms"] < truncated.audio_ms
     assert playback.pending_ms == 0
     # The engine synthesises faster than real time, so its response is usually complete while
     # the speaker still plays it: the truncation is what makes its memory match what was heard.
-    confirmed = [e.event for e in bridge.log.events() if e.type == "conversation.item.truncated"]
+    confirmed = [e.event for e in recording.log.events() if e.type == "conversation.item.truncated"]
     assert confirmed and confirmed[0]["audio_end_ms"] == sent[0]["audio_end_ms"]
 
 
@@ -252,7 +255,13 @@ def test_server_closing_mid_answer_reconnects_and_keeps_the_transcript(
     proxy: CuttableProxy, make_bridge: Callable[..., Bridge]
 ) -> None:
     playback = Playback()
-    bridge = make_bridge(config_for(proxy.url), playback=playback, reconnect_delays=(0.1,) * 5)
+    recording = SessionRecording()
+    bridge = make_bridge(
+        config_for(proxy.url),
+        playback=playback,
+        reconnect_delays=(0.1,) * 5,
+        on_event=recording.observe,
+    )
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     bridge.send_text("Hello there.")
     wait_for(bridge, answered)
@@ -264,7 +273,7 @@ def test_server_closing_mid_answer_reconnects_and_keeps_the_transcript(
     assert any("reconnecting" in n.text for n in snapshot.notices)
     bridge.send_text("Are you still there?")
     snapshot = wait_for(bridge, lambda s: any(i.text == "Are you still there?" for i in s.items))
-    sent = [e.event for e in bridge.log.events() if e.type == "session.update"]
+    sent = [e.event for e in recording.log.events() if e.type == "session.update"]
     assert len(sent) >= 2  # the session was sent again after reconnecting
 
 
@@ -283,7 +292,7 @@ def test_wrong_key_fails_clearly_without_retrying(
             config_for(locked.url), api_key="wrong-key-456", open_transport=counting_open
         )
         snapshot = wait_for(bridge, lambda s: s.state is LinkState.FAILED, timeout=10 * S)
-        time.sleep(0.5 * S)
+        wait_until(lambda: not bridge.running, what="the bridge thread to end")
     assert snapshot.error is not None and "API key was refused" in snapshot.error
     assert "wrong-key-456" not in snapshot.error
     assert len(attempts) == 1 and not bridge.running
@@ -315,15 +324,9 @@ def test_stop_from_the_bridge_thread_and_nothing_left_running(
     bridge = Bridge(config_for(proxy.url), on_event=stop_on_first_server_event)
     holder["bridge"] = bridge
     bridge.start()
-    deadline = time.monotonic() + 5 * S
-    while bridge.running and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not bridge.running
+    wait_until(lambda: not bridge.running, what="the bridge thread to end")
     assert bridge.snapshot().state is LinkState.STOPPED
-    deadline = time.monotonic() + 2 * S
-    while proxy.open_connections and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proxy.open_connections == 0
+    wait_until(lambda: proxy.open_connections == 0, timeout=2 * S, what="the socket to close")
     assert not [t for t in threading.enumerate() if t.name == "realtime-bridge"]
 
 
@@ -334,29 +337,26 @@ def test_stop_is_prompt_idempotent_and_restartable(
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     started = time.monotonic()
     bridge.stop()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.0 * S
     bridge.stop()
-    assert not bridge.running and proxy.open_connections == 0 or _settles(proxy)
+    assert not bridge.running
+    wait_until(lambda: proxy.open_connections == 0, timeout=1 * S, what="the socket to close")
     bridge.start()
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     assert proxy.accepted == 2
-
-
-def _settles(proxy: CuttableProxy) -> bool:
-    deadline = time.monotonic() + 1.0
-    while proxy.open_connections and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return proxy.open_connections == 0
 
 
 def test_api_key_never_enters_the_event_log_or_snapshot(
     make_bridge: Callable[..., Bridge],
 ) -> None:
     key = "sk-local-test-key-987654"
+    recording = SessionRecording(secrets=[key])  # as the studio registers the key it hands over
     with EngineServer(api_key=key) as locked:
-        bridge = make_bridge(config_for(locked.url, output_modalities=("text",)), api_key=key)
+        config = config_for(locked.url, output_modalities=("text",))
+        bridge = make_bridge(config, api_key=key, on_event=recording.observe)
         wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
         bridge.send_text(f"My key is {key}, please remember it.")
         snapshot = wait_for(bridge, answered)
-    assert key not in bridge.log.to_jsonl()
+    assert key not in recording.log.to_jsonl()
+    assert any(e.type == "conversation.item.create" for e in recording.log.events())
     assert key not in repr(snapshot.notices) and key not in repr(snapshot.session)

@@ -9,16 +9,7 @@ import pytest
 from realtime.client.config import Provider, SemanticVad, ServerVad, SessionConfig, Transcription
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import ApiVersion
-from tests.client.test_session_update import CASES, TOOLS
-
-
-def test_dropped_fields_say_what_a_version_ignores() -> None:
-    tuned = CASES["tuned"]
-    assert SessionConfig(api_version=ApiVersion.GA, **tuned).dropped_fields() == ("temperature",)
-    assert SessionConfig(api_version=ApiVersion.BETA, **tuned).dropped_fields() == (
-        "turn_detection.idle_timeout_ms",
-    )
-
+from tests.client.test_session_update import TOOLS
 
 REFUSED: list[tuple[str, Callable[[], object]]] = [
     ("provider", lambda: SessionConfig(**{"provider": "openai"})),

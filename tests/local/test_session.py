@@ -569,9 +569,9 @@ def test_function_call_then_output_then_spoken_answer() -> None:
     assert (done["name"], json.loads(done["arguments"])) == ("get_local_time", {"place": "Tokyo"})
     assert len(outcome.events[-1]["response"]["output"]) == 1  # the unoffered tool is dropped
     conv = h.conversation()
-    (call,) = conv.pending_calls()
+    (call,) = [c for c in conv.calls.values() if c.done and c.output is None]
     assert call.parsed == {"place": "Tokyo"}
-    for event in conv.function_output(call.call_id, json.dumps({"time": "14:05"})):
+    for event in conv.function_output(call.call_id, json.dumps({"time": "14:05"})).events:
         h.send(event["type"], **{k: v for k, v in event.items() if k != "type"})
     answer = h.job(Respond)
     assert answer.response_id != respond.response_id

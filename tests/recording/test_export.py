@@ -14,13 +14,13 @@ from realtime.client.conversation import AudioOut, Conversation
 from realtime.client.snapshot import Snapshot, ToolRun
 from realtime.protocol.events import serialize
 from realtime.recording.export import (
-    ConversationRecorder,
     ItemClock,
     transcript,
     transcript_from_snapshot,
     transcript_json,
     transcript_markdown,
 )
+from realtime.recording.recorder import ConversationRecorder
 from realtime.recording.redact import Redactor
 from tests.fixtures.loader import load_turn
 
@@ -37,7 +37,7 @@ def session(lines: list[dict[str, Any]]) -> tuple[Conversation, ItemClock, list[
     for line in lines:
         clock.record(line["dir"], line["event"], line["t"])
         if line["dir"] == "server":
-            effects += conv.receive_frame(serialize(line["event"]), at=line["t"])
+            effects += conv.receive_frame(serialize(line["event"]), at=line["t"]).effects
     return conv, clock, effects
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from realtime.client.conversation import Conversation, Usage
+from realtime.client.conversation import Conversation, Turn, Usage
 from realtime.protocol.events import serialize
 from realtime.recording.eventlog import EventLog
-from realtime.recording.metrics import TurnTracker, chart_rows, totals, turn_metrics
+from realtime.recording.metrics import chart_rows, price_turns, totals, turn_metrics
 from realtime.recording.pricing import PRICES, cost_of, model_family, price_for
 from tests.fixtures.loader import FIXTURES, load_turn
 
@@ -64,7 +64,7 @@ def test_marks_agree_with_the_conversation_state(name: str) -> None:
         if line["dir"] == "server":
             conv.receive_frame(serialize(line["event"]), at=line["t"])
         elif line["event"]["type"] == "response.create":
-            conv.respond(at=line["t"])
+            conv.response_create(at=line["t"])
     for turn in turn_metrics(load_turn(name)):
         mark = conv.turns[turn.response_id]
         assert (turn.started_at, turn.first_text_at, turn.first_audio_at, turn.done_at) == (
@@ -187,24 +187,38 @@ def test_totals_for_the_live_strip() -> None:
     assert totals([]).cost is None and totals([]).last is None
 
 
-def test_tracker_shows_the_turn_in_progress_and_is_bounded() -> None:
-    tracker = TurnTracker(max_turns=2)
+def test_the_turn_in_progress_is_shown_and_numbered() -> None:
+    lines: list[dict[str, Any]] = []
     for n in range(1, 4):
-        tracker.record("client", {"type": "response.create"}, n * 10.0)
-        tracker.record("server", {"type": "response.created", "response": {"id": f"r{n}"}}, n * 10)
-    tracker.record("server", {"type": "response.output_text.delta", "response_id": "r3"}, 30.5)
-    turns = tracker.turns()
+        lines.append({"t": n * 10.0, "dir": "client", "event": {"type": "response.create"}})
+        created = {"type": "response.created", "response": {"id": f"r{n}"}}
+        lines.append({"t": n * 10.0, "dir": "server", "event": created})
+    delta = {"type": "response.output_text.delta", "response_id": "r3", "item_id": "a"}
+    lines.append({"t": 30.5, "dir": "server", "event": {**delta, "delta": "Hi"}})
+    turns = turn_metrics(lines)
     assert [(t.index, t.response_id, t.status) for t in turns] == [
+        (1, "r1", "in_progress"),
         (2, "r2", "in_progress"),
         (3, "r3", "in_progress"),
     ]
     assert turns[-1].first_text_latency == 0.5 and turns[-1].done_latency is None
+    assert turns[-1].trigger == "client" and turns[-1].cost is None
 
 
-def test_tracker_ignores_malformed_events_and_unseen_starts() -> None:
-    tracker = TurnTracker()
-    tracker.record("server", {"type": "response.done", "response": "nonsense"}, 1.0)
-    tracker.record("server", {"type": "response.created"}, 1.0)
-    tracker.record("server", {"type": "response.done", "response": {"id": "r9"}}, 2.0)
-    (turn,) = tracker.turns()
+def test_malformed_events_and_unseen_starts_are_skipped() -> None:
+    lines = [
+        {"t": 1.0, "dir": "server", "event": {"type": "response.done", "response": "nonsense"}},
+        {"t": 1.0, "dir": "server", "event": {"type": "response.created"}},
+        {"t": 2.0, "dir": "server", "event": {"type": "response.done", "response": {"id": "r9"}}},
+    ]
+    (turn,) = turn_metrics(lines)
     assert turn.response_id == "r9" and turn.started_at is None and turn.done_latency is None
+
+
+def test_unpriced_servers_show_tokens_without_cost() -> None:
+    usage = Usage(input_text_tokens=18, output_text_tokens=5, total_tokens=23)
+    done = Turn("r1", 1, "client", 0.0, done_at=0.5, status="completed", usage=usage)
+    (priced,) = price_turns([done], model="gpt-realtime")
+    (local,) = price_turns([done], model="gpt-realtime", priced=False)
+    assert priced.cost is not None and priced.cost.total == pytest.approx(0.000152, abs=1e-12)
+    assert local.cost is None and local.usage == usage and local.model == "gpt-realtime"

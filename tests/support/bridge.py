@@ -1,4 +1,5 @@
-"""Shared by the tests that drive a Bridge against the local engine: waiting on snapshots."""
+"""Shared by the tests that drive a Bridge against the local engine: every wait, in the one
+scaled time unit ``S``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ def wait_for(
             return snapshot
         time.sleep(0.02 * S)
     raise AssertionError(f"timed out; last snapshot: {bridge.snapshot()}")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5 * S, what: str = "") -> None:
+    """Poll ``condition`` (a thread ended, a socket closed) until it holds; fail after
+    ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.1f} s waiting for {what or condition}")
+        time.sleep(0.02 * S)
 
 
 def finished(count: int = 1) -> Callable[[Snapshot], bool]:

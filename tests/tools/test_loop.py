@@ -19,14 +19,24 @@ from realtime.client.bridge import Bridge
 from realtime.client.config import Provider, SessionConfig
 from realtime.client.snapshot import LinkState
 from realtime.local.server import EngineServer
+from realtime.recording.eventlog import EventLog
+from realtime.recording.session import SessionRecording
 from realtime.tools import ToolRegistry, default_registry
-from tests.support.bridge import assistant_texts, finished, wait_for
+from tests.support.bridge import S, assistant_texts, finished, wait_for
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def start(engine: EngineServer) -> Iterator[Callable[[ToolRegistry], Bridge]]:
+def logs() -> dict[int, EventLog]:
+    """The event log of each bridge ``start`` made, by ``id(bridge)``."""
+    return {}
+
+
+@pytest.fixture
+def start(
+    engine: EngineServer, logs: dict[int, EventLog]
+) -> Iterator[Callable[[ToolRegistry], Bridge]]:
     bridges: list[Bridge] = []
 
     def make(registry: ToolRegistry, **kwargs: Any) -> Bridge:
@@ -37,7 +47,9 @@ def start(engine: EngineServer) -> Iterator[Callable[[ToolRegistry], Bridge]]:
             output_modalities=("text",),
             tools=tuple(registry.definitions()),
         )
-        bridge = Bridge(config, tools=registry, **kwargs)
+        recording = SessionRecording()
+        bridge = Bridge(config, tools=registry, on_event=recording.observe, **kwargs)
+        logs[id(bridge)] = recording.log
         bridges.append(bridge)
         bridge.start()
         wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
@@ -49,7 +61,7 @@ def start(engine: EngineServer) -> Iterator[Callable[[ToolRegistry], Bridge]]:
 
 
 def test_typed_travel_question_calls_the_tool_and_answers_with_its_result(
-    start: Callable[..., Bridge],
+    start: Callable[..., Bridge], logs: dict[int, EventLog]
 ) -> None:
     bridge = start(default_registry)
     bridge.send_text("How far is it from JFK to LHR?")
@@ -63,7 +75,7 @@ def test_typed_travel_question_calls_the_tool_and_answers_with_its_result(
         f"{round(km):,}" in assistant_texts(snapshot)[-1]
         or str(round(km)) in assistant_texts(snapshot)[-1]
     )
-    sent = [e.event for e in bridge.log.events() if e.direction == "client"]
+    sent = [e.event for e in logs[id(bridge)].events() if e.direction == "client"]
     outputs = [
         e
         for e in sent
@@ -112,7 +124,7 @@ def test_failing_tool_gives_the_model_an_error_and_the_conversation_goes_on(
 
 
 def test_parallel_calls_are_all_answered_before_one_response_create(
-    start: Callable[..., Bridge],
+    start: Callable[..., Bridge], logs: dict[int, EventLog]
 ) -> None:
     bridge = start(default_registry)
     bridge.send_text("What time is it in Tokyo and in Paris?")
@@ -120,7 +132,8 @@ def test_parallel_calls_are_all_answered_before_one_response_create(
     runs = snapshot.tool_runs
     assert [json.loads(r.arguments)["place"] for r in runs] == ["Tokyo", "Paris"]
     assert all(r.ok for r in runs)
-    sent = [e.event for e in bridge.log.events() if e.direction == "client"]
+    log = logs[id(bridge)]
+    sent = [e.event for e in log.events() if e.direction == "client"]
     after_text = sent[[e["type"] for e in sent].index("response.create") + 1 :]
     # Both outputs go out before the single response.create that asks for the answer.
     assert [e["type"] for e in after_text] == [
@@ -128,9 +141,7 @@ def test_parallel_calls_are_all_answered_before_one_response_create(
         "conversation.item.create",
         "response.create",
     ]
-    responses = {
-        e.event["response"]["id"] for e in bridge.log.events() if e.type == "response.done"
-    }
+    responses = {e.event["response"]["id"] for e in log.events() if e.type == "response.done"}
     assert len(responses) == 2
     spoken = assistant_texts(snapshot)[-1]
     for run in runs:
@@ -156,7 +167,7 @@ def test_the_session_stays_live_while_a_slow_tool_runs(start: Callable[..., Brid
     wait_for(bridge, lambda s: bool(s.tool_runs) and s.tool_runs[0].ok is None)
     # The tool is still running: a settings change still goes out and its echo comes back.
     bridge.update_session(bridge.config.replace(instructions="Be brief."))
-    wait_for(bridge, lambda s: s.session.get("instructions") == "Be brief.", timeout=3)
+    wait_for(bridge, lambda s: s.session.get("instructions") == "Be brief.", timeout=3 * S)
     assert bridge.snapshot().tool_runs[0].ok is None
     release.set()
     snapshot = wait_for(bridge, finished(2))

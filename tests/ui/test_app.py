@@ -3,7 +3,6 @@ without data. The typed turn goes to the real in-process local engine."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -13,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from realtime.client.config import Provider
 from realtime.tools import default_registry, tool
-from realtime.ui.studio import BRIDGE_KEY
+from realtime.ui.studio import BRIDGE_KEY, RECORDING_KEY
+from tests.support.bridge import S, wait_for, wait_until
 
 pytestmark = pytest.mark.engine
 
@@ -51,14 +51,10 @@ def test_no_key_selects_the_local_engine(app: AppTest) -> None:
 def test_typed_turn_through_the_page_gets_an_answer(app: AppTest) -> None:
     app.run()
     app.chat_input[0].set_value("Hello! Who are you?").run()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        snapshot = app.session_state[BRIDGE_KEY].snapshot()
-        if any(i.role == "assistant" and i.text for i in snapshot.items) and not (
-            snapshot.response_active
-        ):
-            break
-        time.sleep(0.1)
+    wait_for(
+        app.session_state[BRIDGE_KEY],
+        lambda s: any(i.role == "assistant" and i.text for i in s.items) and not s.response_active,
+    )
     app.run()
     assert not app.exception
     bubbles = app.get("chat_message")
@@ -99,10 +95,7 @@ def test_inspector_and_metrics_without_a_session(app: AppTest, page: str) -> Non
 def test_inspector_and_metrics_with_a_session(app: AppTest) -> None:
     app.run()
     app.chat_input[0].set_value("Hello!").run()
-    bridge = app.session_state[BRIDGE_KEY]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(t.done_at for t in bridge.turn_tracker.turns()):
-        time.sleep(0.1)
+    wait_for(app.session_state[BRIDGE_KEY], lambda s: any(t.done_at for t in s.turns))
     app.switch_page("pages/inspector.py").run()
     assert not app.exception
     labels = [e.label for e in app.expander]
@@ -130,14 +123,14 @@ def test_a_new_tool_is_one_function_and_shows_in_sidebar_and_session(app: AppTes
         options = app.sidebar.multiselect[0].options
         assert "get_packing_list" in options
         app.chat_input[0].set_value("Hello!").run()
-        bridge = app.session_state[BRIDGE_KEY]
-        deadline = time.monotonic() + 10
-        sent: list[str] = []
-        while time.monotonic() < deadline and "get_packing_list" not in sent:
-            updates = [e.event for e in bridge.log.events() if e.type == "session.update"]
-            sent = [t["name"] for u in updates for t in u["session"]["tools"]]
-            time.sleep(0.05)
-        assert "get_packing_list" in sent
+        log = app.session_state[RECORDING_KEY].log
+
+        def tools_sent() -> list[str]:
+            updates = [e.event for e in log.events() if e.type == "session.update"]
+            return [t["name"] for u in updates for t in u["session"]["tools"]]
+
+        wait_until(lambda: "get_packing_list" in tools_sent(), timeout=10 * S)
+        assert "get_packing_list" in tools_sent()
     finally:
         default_registry.unregister("get_packing_list")
 
@@ -166,3 +159,16 @@ def test_a_key_typed_for_one_provider_is_not_used_for_another(app: AppTest) -> N
     assert not app.exception
     assert "Key: no key." in [c.value for c in app.sidebar.caption]
     assert KEY not in texts(app)
+
+
+def test_the_key_handed_to_the_bridge_is_scrubbed_from_the_event_log(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "plain words 4815162342 as a key"  # not key-shaped: only registration scrubs it
+    monkeypatch.setenv("REALTIME_LOCAL_API_KEY", secret)
+    app.run()
+    app.chat_input[0].set_value(f"Remember this: {secret}").run()
+    wait_for(app.session_state[BRIDGE_KEY], lambda s: any(t.done_at for t in s.turns))
+    log = app.session_state[RECORDING_KEY].log
+    assert any(e.type == "conversation.item.create" for e in log.events())
+    assert secret not in log.to_jsonl()

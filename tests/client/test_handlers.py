@@ -1,0 +1,97 @@
+"""The handler table: each server event's effect on the conversation, and peer input that is
+wrong in some way becoming recorded state instead of an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime.client.conversation import Conversation, Outcome
+from realtime.client.handlers import HANDLERS
+from realtime.client.values import ErrorReported
+from realtime.protocol.events import BETA_TO_GA
+
+
+def test_the_table_speaks_ga_names_only() -> None:
+    # Beta names are folded to GA before the look-up, so a beta key could never run.
+    assert not set(HANDLERS) & (set(BETA_TO_GA) - set(BETA_TO_GA.values()))
+
+
+def test_beta_names_reach_their_ga_handler() -> None:
+    conv = Conversation()
+    item = {"id": "u1", "type": "message", "role": "user"}
+    conv.receive({"type": "conversation.item.created", "item": item})
+    assert conv.order == ["u1"] and not conv.unknown_events
+
+
+def test_unknown_event_is_kept_and_raises_nothing() -> None:
+    conv = Conversation()
+    event = {"type": "response.brand_new_thing", "event_id": "e1", "payload": [1, 2]}
+    assert conv.receive(event) == Outcome()
+    assert list(conv.unknown_events) == [event]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [b"\xff\xfe", "not json", "[1, 2]", '{"no": "type"}', '{"type": 5}'],
+)
+def test_malformed_frame_is_recorded_as_a_protocol_error(frame: str | bytes) -> None:
+    conv = Conversation()
+    effects = conv.receive_frame(frame).effects
+    assert len(effects) == 1 and isinstance(effects[0], ErrorReported)
+    assert conv.errors[0].type == "protocol_error"
+
+
+def test_event_with_a_wrong_shape_is_recorded_not_raised() -> None:
+    conv = Conversation()
+    effects = conv.receive({"type": "response.created"}).effects  # no response object
+    assert isinstance(effects[0], ErrorReported)
+    assert "response.created" in conv.errors[0].message
+    conv.receive({"type": "response.output_audio.delta", "item_id": "a", "delta": "!!"})
+    assert "base64" in conv.errors[-1].message
+
+
+def test_server_error_is_surfaced_with_code_and_message() -> None:
+    conv = Conversation()
+    event = {
+        "type": "error",
+        "event_id": "event_9",
+        "error": {
+            "type": "invalid_request_error",
+            "code": "input_audio_buffer_commit_empty",
+            "message": "Error committing input audio buffer: buffer too small.",
+            "param": None,
+            "event_id": "event_client_3",
+        },
+    }
+    (effect,) = conv.receive(event).effects
+    assert isinstance(effect, ErrorReported)
+    assert effect.error.code == "input_audio_buffer_commit_empty"
+    assert effect.error.message.startswith("Error committing")
+    assert effect.error.event_id == "event_client_3"
+
+
+def test_errors_are_bounded() -> None:
+    conv = Conversation()
+    for _ in range(500):
+        conv.receive_frame("garbage")
+    assert len(conv.errors) == 100
+
+
+def test_item_inserted_after_its_previous_item() -> None:
+    conv = Conversation()
+    conv.receive(
+        {"type": "conversation.item.added", "item": {"id": "a", "type": "message", "role": "user"}}
+    )
+    conv.receive(
+        {"type": "conversation.item.added", "item": {"id": "c", "type": "message", "role": "user"}}
+    )
+    conv.receive(
+        {
+            "type": "conversation.item.added",
+            "previous_item_id": "a",
+            "item": {"id": "b", "type": "message", "role": "assistant"},
+        }
+    )
+    assert conv.order == ["a", "b", "c"]
+    conv.receive({"type": "conversation.item.deleted", "item_id": "b"})
+    assert conv.order == ["a", "c"]
