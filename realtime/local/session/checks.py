@@ -25,6 +25,8 @@ from realtime.protocol.facts import (
     EAGERNESS,
     SAMPLE_RATE,
     SERVER_VAD_DEFAULTS,
+    SPEED_RANGE,
+    TEMPERATURE_RANGE,
     TOOL_CHOICES,
     ApiVersion,
     voices_for,
@@ -39,6 +41,8 @@ __all__ = [
     "check_ga_turn_detection",
     "check_max_tokens",
     "check_noise_reduction",
+    "check_speed",
+    "check_temperature",
     "check_tool_choice",
     "check_tools",
     "check_transcription",
@@ -49,6 +53,14 @@ __all__ = [
 
 def server_vad(**changes: Any) -> dict[str, Any]:
     return {"type": "server_vad", **SERVER_VAD_DEFAULTS, **changes}
+
+
+def check_speed(value: Any, param: str) -> float:
+    return expect_number(value, param, *SPEED_RANGE)
+
+
+def check_temperature(value: Any, param: str) -> float:
+    return expect_number(value, param, *TEMPERATURE_RANGE)
 
 
 def check_ga_format(value: Any, param: str) -> None:

@@ -21,7 +21,6 @@ configured, but every audio turn is transcribed, since the responder reads text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -43,17 +42,21 @@ from realtime.local.session.wire import InvalidRequest, error_event, expect_int,
 from realtime.local.stages.responder import Message, Reply, ResponseRequest
 from realtime.local.stages.vad import SpeechStarted
 from realtime.protocol.errors import ProtocolError
-from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.events import (
+    BETA_CLIENT_EVENTS,
+    GA_CLIENT_EVENTS,
+    Event,
+    decode_frame,
+    new_id,
+)
+from realtime.protocol.facts import MIN_COMMIT_MS, ApiVersion
 from realtime.protocol.pcm import decode_pcm16_base64, duration_ms
 
 __all__ = [
     "DEFAULT_MODELS",
-    "MIN_COMMIT_MS",
     "ServerSession",
 ]
 
-MIN_COMMIT_MS = 100
 DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realtime-preview"}
 
 
@@ -91,10 +94,9 @@ class ServerSession:
 
     def receive_frame(self, frame: str | bytes) -> Outcome:
         try:
-            text = frame.decode("utf-8") if isinstance(frame, bytes) else frame
-            data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            message = f"The event is not valid JSON: {exc}. Send each event as a JSON object."
+            data = decode_frame(frame)
+        except ProtocolError as exc:
+            message = f"The event is not valid JSON ({exc}). Send each event as a JSON object."
             self._out.add(error_event(InvalidRequest("invalid_json", message), None))
             return self._out.take()
         if not isinstance(data, dict):
