@@ -1,11 +1,11 @@
 """The local engine's WebSocket server: the hosted API's paths, handshake checks, one session
 per connection.
 
-Threads: :meth:`EngineServer.start` runs an asyncio event loop in a thread of its own (the
-Streamlit app starts one in-process on a free port; ``python -m realtime.local`` starts one and
-waits for Ctrl-C). The loop owns every connection's session; a pool of worker threads runs the
-models. :meth:`EngineServer.stop` is idempotent and safe from any thread, including the
-server's own.
+Threads: :meth:`EngineServer.start` runs an asyncio event loop in a thread of its own
+(``realtime.local.server_thread``; the Streamlit app starts one in-process on a free port,
+``python -m realtime.local`` starts one and waits for Ctrl-C). The loop owns every connection's
+session; a pool of worker threads runs the models. :meth:`EngineServer.stop` is idempotent and
+safe from any thread, including the server's own.
 
 The handshake serves ``/v1/realtime`` and ``/realtime`` (``?model=`` names the model echoed in
 the session; Azure's ``deployment=`` works too) and answers anything else with 404. With an
@@ -16,7 +16,6 @@ with HTTP 401 and a JSON body like the hosted API's, before the WebSocket opens.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import hmac
 import json
@@ -25,12 +24,13 @@ import threading
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from realtime.local.connection import SessionRunner
 from realtime.local.engine import Engine
+from realtime.local.server_thread import ServerThread
 from realtime.local.session.server_session import ServerSession
 from realtime.protocol.errors import EngineError
 from realtime.protocol.facts import MAX_FRAME_BYTES, ApiVersion
@@ -74,25 +74,28 @@ class EngineServer:
         self.api_key = api_key or None
         self.engine = engine
         self.preload = preload
-        self._requested_port = port
-        self._port: int | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="realtime-engine"
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._failure: BaseException | None = None
-        self._stopped = False
+        self._server = ServerThread(
+            self._handle,
+            host=host,
+            port=port,
+            name="realtime-local-server",
+            process_request=self._check_request,
+            max_size=MAX_FRAME_BYTES,
+            logger=_wire_log,
+        )
+        self._started = False
         self._lock = threading.Lock()
 
     # ---- addresses ----------------------------------------------------------------------
     @property
     def port(self) -> int:
-        if self._port is None:
+        port = self._server.port
+        if port is None:
             raise EngineError("The local engine is not listening yet; call start() first.")
-        return self._port
+        return port
 
     @property
     def url(self) -> str:
@@ -106,35 +109,29 @@ class EngineServer:
     def start(self, timeout: float = 30.0) -> EngineServer:
         """Serve from a background thread; returns once the port is bound."""
         with self._lock:
-            if self._thread is not None:
-                return self
-            self._thread = threading.Thread(
-                target=self._thread_main, name="realtime-local-server", daemon=True
-            )
-            self._thread.start()
-        if not self._ready.wait(timeout):
-            raise EngineError(f"The local engine did not start within {timeout:.0f} s.")
-        if self._failure is not None:
-            raise EngineError(f"The local engine could not start: {self._failure}") from (
-                self._failure
-            )
+            first = not self._started
+            if first and self.engine is None:
+                try:
+                    self.engine = Engine.default()
+                except EngineError as exc:
+                    raise EngineError(f"The local engine could not start: {exc}") from exc
+            self._started = True
+        try:
+            self._server.start(timeout)
+        except TimeoutError as exc:
+            raise EngineError(f"The local engine did not start within {timeout:.0f} s.") from exc
+        except OSError as exc:
+            raise EngineError(f"The local engine could not start: {exc}") from exc
+        if first and self.preload:
+            try:
+                self._executor.submit(self._warm)
+            except RuntimeError:  # stopped already: nothing to warm for
+                pass
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close every connection and stop listening; idempotent, from any thread."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None:
-            try:
-                loop.call_soon_threadsafe(stop.set)
-            except RuntimeError:  # the loop has closed already
-                pass
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        self._server.stop(timeout)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> EngineServer:
@@ -144,39 +141,6 @@ class EngineServer:
         self.stop()
 
     # ---- the loop -----------------------------------------------------------------------
-    def _thread_main(self) -> None:
-        try:
-            asyncio.run(self._main())
-        finally:
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            if self.engine is None:
-                self.engine = Engine.default()
-            server = await serve(
-                self._handle,
-                self.host,
-                self._requested_port,
-                process_request=self._check_request,
-                max_size=MAX_FRAME_BYTES,
-                logger=_wire_log,
-            )
-        except (OSError, EngineError) as exc:
-            self._failure = exc
-            self._ready.set()
-            return
-        async with server:
-            self._port = server.sockets[0].getsockname()[1] if server.sockets else None
-            self._ready.set()
-            if self.preload:
-                self._executor.submit(self._warm)
-            if self._stopped:
-                self._stop.set()
-            await self._stop.wait()
-
     def _warm(self) -> None:
         assert self.engine is not None
         try:

@@ -24,6 +24,7 @@ __all__ = [
     "GA_TO_BETA",
     "Event",
     "client_event",
+    "decode_frame",
     "new_id",
     "parse_client_event",
     "parse_server_event",
@@ -180,16 +181,26 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
-def _decode(frame: str | bytes) -> Event:
+def decode_frame(frame: str | bytes) -> object:
+    """The JSON value of one WebSocket frame: the first step on both ends of the protocol.
+
+    A frame that is not UTF-8 text or not JSON raises ``ProtocolError``; whether the value is an
+    event (an object with a ``type``) is for the caller to check, since the client refuses such a
+    frame outright while the local engine answers it with an ``error`` event of its own code.
+    """
     if isinstance(frame, bytes | bytearray | memoryview):
         try:
             frame = bytes(frame).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ProtocolError(f"frame is not UTF-8 text: {exc}") from exc
     try:
-        data = json.loads(frame)
+        return json.loads(frame)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"frame is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+
+
+def _decode(frame: str | bytes) -> Event:
+    data = decode_frame(frame)
     if not isinstance(data, dict):
         raise ProtocolError(f"event must be a JSON object, got {type(data).__name__}")
     event_type = data.get("type")

@@ -7,7 +7,6 @@ key, stop from the bridge's own thread, and nothing left running after stop.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import ServerConnection, serve
 
 from realtime.client.bridge import Bridge, LinkState, Snapshot
 from realtime.client.config import Provider, ServerVad, SessionConfig
@@ -27,6 +24,7 @@ from realtime.protocol.wav import read_wav
 from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
 from tests.support.bridge import S, assistant_texts, finished, wait_for, wait_until
+from tests.support.servers import CuttableProxy
 
 pytestmark = pytest.mark.engine
 
@@ -177,71 +175,6 @@ class _RealTimeSpeaker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(1)
-
-
-class CuttableProxy:
-    """A loopback WebSocket proxy in front of the engine that the test can cut."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.port = 0
-        self.open_connections = 0
-        self.accepted = 0
-        self._clients: set[ServerConnection] = set()
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-        self._thread.start()
-        self._ready.wait(5)
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/v1"
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with serve(self._handle, "127.0.0.1", 0) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self._ready.set()
-            await self._stop.wait()
-
-    async def _handle(self, client: ServerConnection) -> None:
-        self.accepted += 1
-        self.open_connections += 1
-        self._clients.add(client)
-        path = client.request.path if client.request else "/v1/realtime"
-        try:
-            async with connect(self.upstream + path.removeprefix("/v1")) as server:
-
-                async def pump(src: Any, dst: Any) -> None:
-                    async for message in src:
-                        await dst.send(message)
-
-                tasks = [
-                    asyncio.create_task(pump(client, server)),
-                    asyncio.create_task(pump(server, client)),
-                ]
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in tasks:
-                    task.cancel()
-        except Exception:
-            pass
-        finally:
-            self._clients.discard(client)
-            self.open_connections -= 1
-
-    def cut(self) -> None:
-        """Drop every client connection as a crashing server would (close code 1011)."""
-        assert self._loop is not None
-        for client in list(self._clients):
-            asyncio.run_coroutine_threadsafe(client.close(1011, "proxy cut"), self._loop)
-
-    def close(self) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(5)
 
 
 @pytest.fixture

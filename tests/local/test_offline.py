@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from realtime.protocol.pcm import bytes_for_ms
+
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import asyncio, base64, json, socket, sys
 from websockets.asyncio.client import connect
-from realtime.protocol.wav import read_wav
 from realtime.local.server import EngineServer
+from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, decode_pcm16_base64
+from realtime.protocol.wav import read_wav
 
 probe = socket.socket()
 probe.settimeout(2)
@@ -35,9 +38,9 @@ async def turn(url):
         await ws.send(json.dumps({"type": "session.update", "session": {
             "type": "realtime", "audio": {"input": {"turn_detection": None,
             "transcription": {"model": "whisper-1"}}}}}))
-        audio = bytes(24000) + pcm + bytes(24000)
-        for i in range(0, len(audio), 4800):
-            chunk = base64.b64encode(audio[i:i + 4800]).decode()
+        audio = bytes(bytes_for_ms(500)) + pcm + bytes(bytes_for_ms(500))
+        for piece in chunk_pcm16(audio, 100):
+            chunk = base64.b64encode(piece).decode()
             await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": chunk}))
         await ws.send(json.dumps({"type": "input_audio_buffer.commit"}))
         await ws.send(json.dumps({"type": "response.create"}))
@@ -48,7 +51,7 @@ async def turn(url):
             if kind == "conversation.item.input_audio_transcription.completed":
                 transcript = event["transcript"]
             elif kind == "response.output_audio.delta":
-                audio_bytes += len(base64.b64decode(event["delta"]))
+                audio_bytes += len(decode_pcm16_base64(event["delta"]))
             elif kind == "response.done":
                 return transcript, audio_bytes
 
@@ -87,5 +90,5 @@ def test_a_spoken_turn_works_with_no_network_and_no_torch(tmp_path: Path) -> Non
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["offline"] is True
     assert "tokyo" in outcome["transcript"].lower()
-    assert outcome["audio_bytes"] > 24000  # more than half a second of spoken answer
+    assert outcome["audio_bytes"] > bytes_for_ms(500)  # more than half a second of spoken answer
     assert outcome["torch"] is False

@@ -2,7 +2,7 @@
 
 Speech is made by the engine's own Piper voice and streamed in 20 ms appends, faster than real
 time, then 1 s of silence for the VAD. The models load once per module. Waits are multiples of
-one time unit, ``UNIT`` seconds (``REALTIME_TEST_TIME_UNIT``, default 1), never bare sleeps.
+the tests' one time unit, ``tests.support.bridge.S``, never bare sleeps.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -29,12 +28,12 @@ from realtime.client.conversation import Conversation
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.local.stages.tts import PiperSynthesizer, Synthesizer
-from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, decode_pcm16_base64
+from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, decode_pcm16_base64, duration_ms
 from realtime.tools import default_registry
+from tests.support.bridge import S
 
-UNIT = float(os.environ.get("REALTIME_TEST_TIME_UNIT", "1"))
-TURN = 30 * UNIT  # a spoken turn: ASR + responder + TTS on 2 busy cores
-QUICK = 5 * UNIT  # anything without a model
+TURN = 30 * S  # a spoken turn: ASR + responder + TTS on 2 busy cores
+QUICK = 5 * S  # anything without a model
 TEXT_ONLY = {"type": "realtime", "output_modalities": ["text"]}
 TOOLS = default_registry.definitions()
 TRANSCRIBED = {"transcription": {"model": "whisper-1"}}
@@ -359,7 +358,7 @@ def test_truncate_trims_the_spoken_item(server: EngineServer) -> None:
     with open_client(server.realtime_url()) as client:
         client.say("Hello, who are you?")
         events = client.until("response.done", TURN)
-        spoken_ms = len(audio_of(events, "response.output_audio.delta")) / 48
+        spoken_ms = duration_ms(len(audio_of(events, "response.output_audio.delta")))
         item_id = events[-1]["response"]["output"][0]["id"]
         client.send(
             "conversation.item.truncate", item_id=item_id, content_index=0, audio_end_ms=700

@@ -21,7 +21,7 @@ from realtime.local.session.server_session import ServerSession
 from realtime.local.stages.responder import CallRequest, Reply
 from realtime.local.stages.vad import SpeechStarted, SpeechStopped, VadEvent
 from realtime.protocol.events import serialize
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import BYTES_PER_MS, ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
 
 FRAME_MS = 20
@@ -49,7 +49,7 @@ class LoudnessVad:
 
     @property
     def position_ms(self) -> int:
-        return self._fed // 48
+        return self._fed // BYTES_PER_MS
 
     @property
     def speech_start_ms(self) -> int | None:
@@ -61,7 +61,7 @@ class LoudnessVad:
         size = bytes_for_ms(FRAME_MS)
         while len(self._pending) >= size:
             frame, self._pending = self._pending[:size], self._pending[size:]
-            start = self._fed // 48
+            start = self._fed // BYTES_PER_MS
             self._fed += size
             voiced = any(frame)
             if voiced:

@@ -21,14 +21,8 @@ from realtime.local.session.wire import (
     expect_object,
     expect_string,
 )
-from realtime.protocol.facts import (
-    EAGERNESS,
-    SAMPLE_RATE,
-    SERVER_VAD_DEFAULTS,
-    TOOL_CHOICES,
-    ApiVersion,
-    voices_for,
-)
+from realtime.protocol import facts
+from realtime.protocol.facts import ApiVersion
 
 __all__ = [
     "check_beta_format",
@@ -39,6 +33,8 @@ __all__ = [
     "check_ga_turn_detection",
     "check_max_tokens",
     "check_noise_reduction",
+    "check_speed",
+    "check_temperature",
     "check_tool_choice",
     "check_tools",
     "check_transcription",
@@ -48,16 +44,26 @@ __all__ = [
 
 
 def server_vad(**changes: Any) -> dict[str, Any]:
-    return {"type": "server_vad", **SERVER_VAD_DEFAULTS, **changes}
+    return {"type": "server_vad", **facts.SERVER_VAD_DEFAULTS, **changes}
+
+
+def check_speed(value: Any, param: str) -> float:
+    return expect_number(value, param, *facts.SPEED_RANGE)
+
+
+def check_temperature(value: Any, param: str) -> float:
+    return expect_number(value, param, *facts.TEMPERATURE_RANGE)
 
 
 def check_ga_format(value: Any, param: str) -> None:
     fmt = expect_object(value, param)
     check_keys(fmt, ("type", "rate"), param)
-    kind = fmt.get("type", "audio/pcm")
-    if kind != "audio/pcm" or fmt.get("rate", SAMPLE_RATE) != SAMPLE_RATE:
+    supported = facts.pcm_format()  # the one format inside, fields left out take its values
+    if {**supported, **fmt} != supported:
+        kind = fmt.get("type", supported["type"])
         raise InvalidRequest.value(
-            param, f"The local engine supports only audio/pcm at {SAMPLE_RATE} Hz, not {kind!r}."
+            param,
+            f"The local engine supports only audio/pcm at {facts.SAMPLE_RATE} Hz, not {kind!r}.",
         )
 
 
@@ -94,7 +100,7 @@ def _vad_field_checks(version: ApiVersion) -> dict[str, Any]:
         "silence_duration_ms": lambda v, p: expect_int(v, p, 0, 10_000),
         "create_response": expect_bool,
         "interrupt_response": expect_bool,
-        "eagerness": lambda v, p: expect_choice(v, p, EAGERNESS),
+        "eagerness": lambda v, p: expect_choice(v, p, facts.EAGERNESS),
     }
     if version is ApiVersion.GA:
         checks["idle_timeout_ms"] = lambda v, p: None if v is None else expect_int(v, p, 5000)
@@ -194,11 +200,11 @@ def check_tool_choice(value: Any, param: str) -> tuple[str, str | None]:
         expect_choice(value.get("type"), f"{param}.type", ("function",))
         return "required", expect_string(value.get("name"), f"{param}.name")
     choice = expect_string(value, param)
-    return (choice, None) if choice in TOOL_CHOICES else ("required", choice)
+    return (choice, None) if choice in facts.TOOL_CHOICES else ("required", choice)
 
 
 def check_voice(voice: str, version: ApiVersion, voices: Collection[str], prefix: str) -> None:
     """A hosted API voice name (spoken by the engine's default voice) or one of ``voices``."""
-    hosted = voices_for(version)
+    hosted = facts.voices_for(version)
     param = f"{prefix}.audio.output.voice" if version is ApiVersion.GA else f"{prefix}.voice"
     expect_choice(voice, param, (*hosted, *voices))

@@ -8,10 +8,11 @@ session object of ``session.created`` / ``session.updated`` in that version's sh
 the other version is refused with ``unknown_parameter``, as the hosted API does.
 
 Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has none),
-``temperature`` (beta; the rule-based responder is deterministic), ``idle_timeout_ms``,
-``tracing``, ``truncation``, ``include``, ``prompt``, ``reasoning``. ``semantic_vad`` is served
-by the same WebRTC detector as ``server_vad``, its ``eagerness`` mapped to a silence duration
-(see ``realtime.local.session.server_session``). Audio formats other than 24 kHz PCM16 are refused.
+``temperature`` (in the versions ``facts.takes_temperature`` names; the rule-based responder is
+deterministic), ``idle_timeout_ms``, ``tracing``, ``truncation``, ``include``, ``prompt``,
+``reasoning``. ``semantic_vad`` is served by the same WebRTC detector as ``server_vad``, its
+``eagerness`` mapped to a silence duration (see ``realtime.local.session.input_audio``). Audio
+formats other than 24 kHz PCM16 are refused.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from realtime.local.session.checks import (
     check_ga_turn_detection,
     check_max_tokens,
     check_noise_reduction,
+    check_speed,
+    check_temperature,
     check_tool_choice,
     check_tools,
     check_transcription,
@@ -41,20 +44,18 @@ from realtime.local.session.wire import (
     InvalidRequest,
     expect_bool,
     expect_choice,
-    expect_number,
     expect_object,
     expect_string,
     walk,
 )
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import ApiVersion, pcm_format, takes_temperature
 
-__all__ = ["DEFAULT_INSTRUCTIONS", "PCM_GA", "EffectiveSession", "apply_update", "render"]
+__all__ = ["DEFAULT_INSTRUCTIONS", "EffectiveSession", "apply_update", "render"]
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful offline voice assistant. You can look up the local time somewhere, "
     "estimate a flight between two places and find airports, using the session's tools."
 )
-PCM_GA = {"type": "audio/pcm", "rate": 24000}
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ _GA: FieldTable = {
         "output": {
             "format": (None, check_ga_format),
             "voice": ("voice", expect_string),
-            "speed": ("speed", lambda v, p: expect_number(v, p, 0.25, 1.5)),
+            "speed": ("speed", check_speed),
         },
     },
     "parallel_tool_calls": ("parallel_tool_calls", expect_bool),
@@ -124,16 +125,20 @@ _BETA: FieldTable = {
     "object": (None, _dropped),
     "modalities": ("output_modalities", check_beta_modalities),
     "voice": ("voice", expect_string),
-    "speed": ("speed", lambda v, p: expect_number(v, p, 0.25, 1.5)),
+    "speed": ("speed", check_speed),
     "input_audio_format": (None, check_beta_format),
     "output_audio_format": (None, check_beta_format),
     "turn_detection": ("turn_detection", check_beta_turn_detection),
     "input_audio_transcription": ("transcription", check_transcription),
     "input_audio_noise_reduction": ("noise_reduction", check_noise_reduction),
     "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
-    "temperature": ("temperature", lambda v, p: expect_number(v, p, 0.6, 1.2)),
 }
-_TABLES = {ApiVersion.GA: _GA, ApiVersion.BETA: _BETA}
+_TABLES: dict[ApiVersion, FieldTable] = {
+    version: {**table, "temperature": ("temperature", check_temperature)}
+    if takes_temperature(version)
+    else table
+    for version, table in ((ApiVersion.GA, _GA), (ApiVersion.BETA, _BETA))
+}
 
 
 def apply_update(
@@ -163,9 +168,14 @@ def apply_update(
 
 def render(session: EffectiveSession, version: ApiVersion, session_id: str) -> dict[str, Any]:
     """The session object of ``session.created`` / ``session.updated`` for ``version``."""
-    if version is ApiVersion.GA:
-        return _render_ga(session, session_id)
-    return _render_beta(session, session_id)
+    rendered = (
+        _render_ga(session, session_id)
+        if version is ApiVersion.GA
+        else _render_beta(session, session_id)
+    )
+    if takes_temperature(version):
+        rendered["temperature"] = session.temperature
+    return rendered
 
 
 def _turn_detection_out(s: EffectiveSession, version: ApiVersion) -> dict[str, Any] | None:
@@ -195,12 +205,12 @@ def _render_ga(s: EffectiveSession, session_id: str) -> dict[str, Any]:
         "instructions": s.instructions,
         "audio": {
             "input": {
-                "format": dict(PCM_GA),
+                "format": pcm_format(),
                 "transcription": None if s.transcription is None else dict(s.transcription),
                 "noise_reduction": None if s.noise_reduction is None else dict(s.noise_reduction),
                 "turn_detection": _turn_detection_out(s, ApiVersion.GA),
             },
-            "output": {"format": dict(PCM_GA), "voice": s.voice, "speed": s.speed},
+            "output": {"format": pcm_format(), "voice": s.voice, "speed": s.speed},
         },
         "tools": [dict(t) for t in s.tools],
         "tool_choice": _tool_choice_out(s, ApiVersion.GA),
@@ -231,7 +241,6 @@ def _render_beta(s: EffectiveSession, session_id: str) -> dict[str, Any]:
         "turn_detection": _turn_detection_out(s, ApiVersion.BETA),
         "tools": [dict(t) for t in s.tools],
         "tool_choice": _tool_choice_out(s, ApiVersion.BETA),
-        "temperature": s.temperature,
         "max_response_output_tokens": s.max_output_tokens,
         "tracing": s.extras.get("tracing"),
     }

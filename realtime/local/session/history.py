@@ -11,11 +11,12 @@ import dataclasses
 
 from realtime.local.session.items import ItemRecord
 from realtime.local.session.wire import InvalidRequest
+from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = ["History"]
 
 
-MAX_AUDIO_BYTES = 10 * 60 * 24000 * 2  # ten minutes of PCM16 24 kHz mono, both sides together
+MAX_AUDIO_BYTES = bytes_for_ms(10 * 60 * 1000)  # ten minutes of audio, both sides together
 
 
 class History:

@@ -16,11 +16,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from realtime.local.stages.vad import SpeechStarted, Vad, VadEvent, WebRtcVad
+from realtime.protocol.facts import SERVER_VAD_DEFAULTS
 from realtime.protocol.pcm import bytes_for_ms, duration_ms
 
 __all__ = ["SEMANTIC_SILENCE_MS", "InputAudio", "VadFactory", "default_vad"]
 
 VadFactory = Callable[[Mapping[str, Any]], Vad]
+_DEFAULT_PREFIX_MS = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
 _KEEP_IDLE_MS = 1000  # kept before speech, beyond prefix_padding_ms
 SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
 """``semantic_vad`` is served by the WebRTC detector too: its eagerness becomes how long a
@@ -57,7 +59,7 @@ class InputAudio:
         """A fresh detector for new settings (None: manual commits); speech in progress ends."""
         self._vad = None if turn_detection is None else self._vad_factory(turn_detection)
         self._vad_origin_ms = round(duration_ms(self._position))
-        self._prefix_ms = int((turn_detection or {}).get("prefix_padding_ms", 300))
+        self._prefix_ms = int((turn_detection or {}).get("prefix_padding_ms", _DEFAULT_PREFIX_MS))
 
     def append(self, pcm: bytes) -> list[VadEvent]:
         """Buffer ``pcm``; returns the VAD's events with times in session milliseconds."""

@@ -23,7 +23,12 @@ from realtime.local.session.wire import (
 from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import ApiVersion
-from realtime.protocol.pcm import decode_pcm16_base64, duration_ms, encode_pcm16_base64
+from realtime.protocol.pcm import (
+    bytes_for_ms,
+    decode_pcm16_base64,
+    duration_ms,
+    encode_pcm16_base64,
+)
 
 __all__ = ["ItemRecord", "Part", "item_text", "parse_item", "render_item", "truncate_item"]
 
@@ -183,7 +188,7 @@ def truncate_item(item: ItemRecord, content_index: int, audio_end_ms: int) -> It
             "audio_end_ms",
             f"Audio content of {length:.0f}ms is already shorter than {audio_end_ms}ms.",
         )
-    keep = round(audio_end_ms * 48) // 2 * 2  # bytes: 48 per ms of PCM16 24 kHz, whole samples
+    keep = bytes_for_ms(audio_end_ms)
     ratio = audio_end_ms / length if length else 0.0
     transcript = _cut_words(part.transcript or "", ratio)
     new_part = dataclasses.replace(part, audio=part.audio[:keep], transcript=transcript)

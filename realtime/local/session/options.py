@@ -21,6 +21,7 @@ from realtime.local.session.checks import (
     check_ga_format,
     check_ga_modalities,
     check_max_tokens,
+    check_temperature,
     check_tool_choice,
     check_tools,
     check_voice,
@@ -32,13 +33,12 @@ from realtime.local.session.wire import (
     FieldTable,
     InvalidRequest,
     expect_choice,
-    expect_number,
     expect_object,
     expect_string,
     walk,
 )
 from realtime.local.stages.responder import callable_tools
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import ApiVersion, takes_temperature
 
 __all__ = ["ResponseOptions", "parse_options"]
 
@@ -105,7 +105,7 @@ _COMMON: dict[str, Any] = {
     "tool_choice": ("tool_choice", check_tool_choice),
     "metadata": ("metadata", _metadata),
 }
-_TABLES: dict[ApiVersion, FieldTable] = {
+_BY_VERSION: dict[ApiVersion, FieldTable] = {
     ApiVersion.GA: {
         **_COMMON,
         "output_modalities": ("output_modalities", check_ga_modalities),
@@ -119,8 +119,14 @@ _TABLES: dict[ApiVersion, FieldTable] = {
         "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
         "voice": ("voice", expect_string),
         "output_audio_format": (None, check_beta_format),
-        "temperature": (None, lambda v, p: expect_number(v, p, 0.6, 1.2)),
     },
+}
+# temperature is checked but not acted on: the rule-based responder is deterministic
+_TABLES: dict[ApiVersion, FieldTable] = {
+    version: {**table, "temperature": (None, check_temperature)}
+    if takes_temperature(version)
+    else table
+    for version, table in _BY_VERSION.items()
 }
 
 

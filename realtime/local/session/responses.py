@@ -20,7 +20,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from realtime.local.session.effective import PCM_GA
 from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Cancel, Outbox
@@ -28,6 +27,7 @@ from realtime.local.session.options import ResponseOptions
 from realtime.local.stages.responder import CallRequest
 from realtime.local.stages.tts import sentences
 from realtime.protocol.events import new_id
+from realtime.protocol.facts import pcm_format
 from realtime.protocol.pcm import chunk_pcm16, duration_ms, encode_pcm16_base64
 
 __all__ = [
@@ -277,7 +277,7 @@ class ResponseRun:
             "conversation_id": self._conversation_id if opts.in_conversation else None,
             "output_modalities": list(opts.output_modalities),
             "max_output_tokens": opts.max_output_tokens,
-            "audio": {"output": {"format": dict(PCM_GA), "voice": opts.voice}},
+            "audio": {"output": {"format": pcm_format(), "voice": opts.voice}},
             "usage": usage,
             "metadata": None if opts.metadata is None else dict(opts.metadata),
         }

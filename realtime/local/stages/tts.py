@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from realtime.local.stages.models import VoiceFiles, bundled_voices
 from realtime.protocol.errors import ConfigError, EngineError
-from realtime.protocol.facts import GA_VOICES, SAMPLE_RATE
+from realtime.protocol.facts import GA_VOICES, SAMPLE_RATE, SPEED_RANGE
 from realtime.protocol.pcm import float_to_pcm16
 from realtime.protocol.resample import convert_pcm16
 
@@ -134,13 +134,14 @@ def _cut_long(piece: str) -> list[str]:
 class PiperSynthesizer:
     """The default :class:`Synthesizer`: Piper on CPU, output resampled to 24 kHz.
 
-    ``speed`` follows the session's ``audio.output.speed`` (1.0 normal, 0.25-1.5 accepted,
-    as on the hosted API).
+    ``speed`` follows the session's ``audio.output.speed`` (1.0 normal, ``facts.SPEED_RANGE``
+    accepted, as on the hosted API).
     """
 
     def __init__(self, voice: str | None = None, *, speed: float = 1.0) -> None:
-        if not 0.25 <= speed <= 1.5:
-            raise ConfigError("speed", f"{speed} is out of range", allowed="0.25-1.5")
+        low, high = SPEED_RANGE
+        if not low <= speed <= high:
+            raise ConfigError("speed", f"{speed} is out of range", allowed=f"{low}-{high}")
         self.voice = resolve_voice(voice)
         self.speed = speed
 

@@ -36,6 +36,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from realtime.protocol.errors import ConfigError, EngineError
+from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE, SERVER_VAD_DEFAULTS
+from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = [
     "SpeechStarted",
@@ -45,11 +47,9 @@ __all__ = [
     "WebRtcVad",
 ]
 
-_RATE = 24000
-_BYTES_PER_MS = _RATE * 2 // 1000  # 48: PCM16 mono at 24 kHz
 _FRAME_MS = 20
-_FRAME_BYTES = _FRAME_MS * _BYTES_PER_MS
-_VAD_RATE = 48000  # the rate handed to webrtcvad: an exact doubling of ours
+_FRAME_BYTES = bytes_for_ms(_FRAME_MS)
+_VAD_RATE = 2 * SAMPLE_RATE  # the rate handed to webrtcvad (48 kHz): an exact doubling of ours
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,9 @@ class WebRtcVad:
     def __init__(
         self,
         *,
-        threshold: float = 0.5,
-        prefix_padding_ms: int = 300,
-        silence_duration_ms: int = 500,
+        threshold: float = SERVER_VAD_DEFAULTS["threshold"],
+        prefix_padding_ms: int = SERVER_VAD_DEFAULTS["prefix_padding_ms"],
+        silence_duration_ms: int = SERVER_VAD_DEFAULTS["silence_duration_ms"],
         min_speech_ms: int = 240,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -141,7 +141,7 @@ class WebRtcVad:
 
     @property
     def position_ms(self) -> int:
-        return self._fed // _BYTES_PER_MS
+        return self._fed // BYTES_PER_MS
 
     @property
     def speech_start_ms(self) -> int | None:
@@ -154,7 +154,7 @@ class WebRtcVad:
         while len(self._pending) >= _FRAME_BYTES:
             frame = bytes(self._pending[:_FRAME_BYTES])
             del self._pending[:_FRAME_BYTES]
-            start_ms = self._framed // _BYTES_PER_MS
+            start_ms = self._framed // BYTES_PER_MS
             self._framed += _FRAME_BYTES
             event = self._step(start_ms, self._is_speech(frame))
             if event is not None:
@@ -167,7 +167,7 @@ class WebRtcVad:
         keep = len(self._pending) % 2
         del self._pending[: len(self._pending) - keep]
         self._framed = self._fed - keep
-        self._floor_ms = -(-self._framed // _BYTES_PER_MS)  # audio before a clear is gone
+        self._floor_ms = -(-self._framed // BYTES_PER_MS)  # audio before a clear is gone
         self._recent.clear()
         self._start_ms = None
         self._last = 0

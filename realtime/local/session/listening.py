@@ -1,0 +1,151 @@
+"""The listening side of one local-engine session: input audio in, user turns and transcripts out.
+
+Pure; owned by the session state machine (``realtime.local.session.server_session``) on the
+server's event loop, which calls it for the ``input_audio_buffer.*`` client events, for the VAD's
+events and for the results of ``Transcribe`` jobs. PCM16 goes into the input buffer
+(``realtime.local.session.input_audio``); a turn (ended by the VAD or committed by the client)
+becomes a user item in the history, announced by ``input_audio_buffer.committed`` and
+``conversation.item.added`` / ``done``, and a ``Transcribe`` job. The transcript comes back into
+the item, and goes out as ``conversation.item.input_audio_transcription.completed`` (or
+``failed``) only when the session's transcription is configured; every audio turn is transcribed
+anyway, since the responder reads text. What a turn means for the response (barge-in, an answer)
+is the session's to decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from realtime.local.session.history import History
+from realtime.local.session.input_audio import InputAudio, VadFactory
+from realtime.local.session.items import ItemRecord, Part, render_item
+from realtime.local.session.jobs import Outbox, Transcribe
+from realtime.local.session.wire import InvalidRequest
+from realtime.local.stages.vad import VadEvent
+from realtime.protocol.events import new_id
+from realtime.protocol.facts import MIN_COMMIT_MS
+from realtime.protocol.pcm import duration_ms
+
+__all__ = ["Listener", "TranscriptionSettings"]
+
+TranscriptionSettings = Mapping[str, Any] | None
+"""The session's input transcription (``model``, ``language``, ``prompt``), or None: off."""
+
+
+class Listener:
+    """The input audio buffer, the user turns it yields and their transcription."""
+
+    def __init__(self, out: Outbox, history: History, vad_factory: VadFactory) -> None:
+        self._out = out
+        self._history = history
+        self._input = InputAudio(vad_factory)
+        self._speech: tuple[str, int] | None = None  # (item id, audio_start_ms) of the speech
+        self._transcribing: set[str] = set()
+        self._reported: set[str] = set()  # items whose transcription events are sent
+
+    @property
+    def transcribing(self) -> bool:
+        """Some committed audio has no transcript yet (a response waits for it)."""
+        return bool(self._transcribing)
+
+    def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
+        """New turn detection settings: a fresh detector; speech in progress is forgotten."""
+        self._input.configure(turn_detection)
+        self._speech = None
+
+    # ---- input_audio_buffer.* -------------------------------------------------------------
+    def append(self, pcm: bytes) -> list[VadEvent]:
+        """Buffer ``pcm``; the VAD's events, for the session to pass back one at a time to
+        :meth:`speech_started` / :meth:`speech_stopped`, then :meth:`trim`."""
+        return self._input.append(pcm)
+
+    def trim(self) -> None:
+        self._input.trim()
+
+    def speech_started(self, start_ms: int) -> None:
+        item_id = new_id("item")
+        self._speech = (item_id, start_ms)
+        self._out.emit(
+            "input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=item_id
+        )
+
+    def speech_stopped(self, end_ms: int, transcription: TranscriptionSettings) -> None:
+        """The turn ends: its audio becomes a user item (the session then decides to answer)."""
+        item_id, start_ms = self._speech or (new_id("item"), end_ms)
+        self._speech = None
+        self._out.emit("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item_id)
+        self._add_user_audio(item_id, self._input.turn(start_ms, end_ms), transcription)
+
+    def commit(self, transcription: TranscriptionSettings) -> None:
+        """``input_audio_buffer.commit``: at least ``MIN_COMMIT_MS`` of audio, or refused."""
+        ms = self._input.buffered_ms
+        if ms < MIN_COMMIT_MS:
+            raise InvalidRequest(
+                "input_audio_buffer_commit_empty",
+                f"Error committing input audio buffer: buffer too small. Expected at least "
+                f"{MIN_COMMIT_MS}ms of audio, but buffer only has {ms:.2f}ms of audio.",
+            )
+        item_id = self._speech[0] if self._speech else new_id("item")
+        self._speech = None
+        self._add_user_audio(item_id, self._input.take(), transcription)
+
+    def clear(self) -> None:
+        """``input_audio_buffer.clear``."""
+        self._input.reset()
+        self._speech = None
+        self._out.emit("input_audio_buffer.cleared")
+
+    # ---- transcription --------------------------------------------------------------------
+    def transcribe(self, item_id: str, pcm: bytes, transcription: TranscriptionSettings) -> None:
+        """Ask for the transcript of an item's audio (a ``Transcribe`` job)."""
+        self._transcribing.add(item_id)
+        if transcription is not None:
+            self._reported.add(item_id)
+        language = transcription.get("language") if transcription else None
+        prompt = transcription.get("prompt") if transcription else None
+        self._out.job(Transcribe(item_id, pcm, language, prompt))
+
+    def transcribed(self, item_id: str, transcript: str) -> None:
+        self._transcribing.discard(item_id)
+        if item_id in self._history:
+            item = self._history.get(item_id)
+            index = _audio_index(item)
+            parts = list(item.content)
+            parts[index] = Part("input_audio", transcript=transcript, audio=parts[index].audio)
+            self._history.replace(item.replace(content=tuple(parts)))
+            if item_id in self._reported:
+                seconds = round(duration_ms(len(parts[index].audio)) / 1000, 3)
+                self._out.emit(
+                    "conversation.item.input_audio_transcription.completed",
+                    item_id=item_id,
+                    content_index=index,
+                    transcript=transcript,
+                    usage={"type": "duration", "seconds": seconds},
+                )
+        self._reported.discard(item_id)
+
+    def transcription_failed(self, item_id: str, message: str) -> None:
+        self._transcribing.discard(item_id)
+        if item_id in self._reported and item_id in self._history:
+            self._out.emit(
+                "conversation.item.input_audio_transcription.failed",
+                item_id=item_id,
+                content_index=_audio_index(self._history.get(item_id)),
+                error={"type": "transcription_error", "code": "engine_error", "message": message},
+            )
+        self._reported.discard(item_id)
+
+    def _add_user_audio(
+        self, item_id: str, pcm: bytes, transcription: TranscriptionSettings
+    ) -> None:
+        item = ItemRecord(item_id, role="user", content=(Part("input_audio", audio=pcm),))
+        previous = self._history.insert(item)
+        self._out.emit("input_audio_buffer.committed", item_id=item_id, previous_item_id=previous)
+        for kind in ("conversation.item.added", "conversation.item.done"):
+            self._out.emit(kind, previous_item_id=previous, item=render_item(item))
+        self.transcribe(item_id, pcm, transcription)
+
+
+def _audio_index(item: ItemRecord) -> int:
+    return next((i for i, p in enumerate(item.content) if p.type == "input_audio"), 0)

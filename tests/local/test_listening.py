@@ -1,0 +1,128 @@
+"""The listening side of a session: input buffer, turns, user items, transcription bookkeeping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from realtime.local.session.history import History
+from realtime.local.session.input_audio import default_vad
+from realtime.local.session.jobs import Outbox, Outcome, Transcribe
+from realtime.local.session.listening import Listener
+from realtime.local.session.wire import InvalidRequest
+from realtime.protocol.facts import MIN_COMMIT_MS
+from realtime.protocol.pcm import bytes_for_ms
+
+TRANSCRIPTION = {"model": "whisper-1", "language": "en", "prompt": "travel"}
+
+
+def manual() -> tuple[Listener, Outbox, History]:
+    out, history = Outbox(), History()
+    listener = Listener(out, history, default_vad)
+    listener.configure(None)  # manual commits: no detector
+    return listener, out, history
+
+
+def types(outcome: Outcome) -> list[str]:
+    return [e["type"] for e in outcome.events]
+
+
+def event(outcome: Outcome, kind: str) -> dict[str, Any]:
+    return next(e for e in outcome.events if e["type"] == kind)
+
+
+def test_a_commit_shorter_than_the_minimum_is_refused_and_keeps_the_audio() -> None:
+    listener, out, history = manual()
+    listener.append(bytes(bytes_for_ms(MIN_COMMIT_MS - 10)))
+    with pytest.raises(InvalidRequest) as refused:
+        listener.commit(None)
+    assert refused.value.code == "input_audio_buffer_commit_empty"
+    assert f"at least {MIN_COMMIT_MS}ms" in str(refused.value)
+    listener.append(bytes(bytes_for_ms(10)))
+    listener.commit(None)  # now exactly the minimum
+    assert len(history) == 1
+
+
+def test_a_commit_becomes_a_user_item_and_a_transcribe_job() -> None:
+    listener, out, history = manual()
+    pcm = bytes(bytes_for_ms(300))
+    listener.append(pcm)
+    listener.commit(TRANSCRIPTION)
+    outcome = out.take()
+    assert types(outcome) == [
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.done",
+    ]
+    (item,) = history.ordered()
+    assert event(outcome, "input_audio_buffer.committed")["item_id"] == item.id
+    assert outcome.jobs == (Transcribe(item.id, pcm, "en", "travel"),)
+    assert listener.transcribing
+
+
+def test_transcripts_are_kept_always_and_reported_only_when_configured() -> None:
+    for transcription, reported in ((TRANSCRIPTION, True), (None, False)):
+        listener, out, history = manual()
+        listener.append(bytes(bytes_for_ms(500)))
+        listener.commit(transcription)
+        out.take()
+        item_id = history.ordered()[0].id
+        listener.transcribed(item_id, "What time is it?")
+        outcome = out.take()
+        assert not listener.transcribing
+        assert history.get(item_id).content[0].transcript == "What time is it?"
+        kind = "conversation.item.input_audio_transcription.completed"
+        assert (kind in types(outcome)) is reported
+        if reported:
+            completed = event(outcome, kind)
+            assert completed["usage"] == {"type": "duration", "seconds": 0.5}
+
+
+def test_a_failed_transcription_is_reported_only_when_configured() -> None:
+    for transcription, reported in ((TRANSCRIPTION, True), (None, False)):
+        listener, out, history = manual()
+        listener.append(bytes(bytes_for_ms(200)))
+        listener.commit(transcription)
+        out.take()
+        listener.transcription_failed(history.ordered()[0].id, "no model")
+        outcome = out.take()
+        assert not listener.transcribing
+        failed = [e for e in outcome.events if e["type"].endswith("transcription.failed")]
+        assert len(failed) == int(reported)
+        if reported:
+            assert failed[0]["error"]["message"] == "no model"
+
+
+def test_a_vad_turn_takes_the_audio_between_start_and_end_under_the_speech_item_id() -> None:
+    listener, out, history = manual()
+    listener.append(bytes(bytes_for_ms(1000)))
+    listener.speech_started(200)
+    listener.speech_stopped(700, None)
+    outcome = out.take()
+    assert types(outcome)[:3] == [
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+    ]
+    started = event(outcome, "input_audio_buffer.speech_started")
+    stopped = event(outcome, "input_audio_buffer.speech_stopped")
+    assert (started["audio_start_ms"], stopped["audio_end_ms"]) == (200, 700)
+    (item,) = history.ordered()
+    assert item.id == started["item_id"] == stopped["item_id"]
+    assert len(item.content[0].audio) == bytes_for_ms(500)
+
+
+def test_clear_empties_the_buffer_and_forgets_the_speech() -> None:
+    listener, out, history = manual()
+    listener.append(bytes(bytes_for_ms(500)))
+    listener.speech_started(100)
+    listener.clear()
+    outcome = out.take()
+    assert types(outcome)[-1] == "input_audio_buffer.cleared"
+    speech_id = event(outcome, "input_audio_buffer.speech_started")["item_id"]
+    with pytest.raises(InvalidRequest):
+        listener.commit(None)
+    listener.append(bytes(bytes_for_ms(200)))
+    listener.commit(None)
+    assert history.ordered()[0].id != speech_id  # the cleared speech's item is never made
