@@ -22,9 +22,11 @@ configured, but every audio turn is transcribed, since the responder reads text.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Collection
 from typing import Any
 
+from realtime.local.limits import MAX_APPEND_CHARS, MAX_BUFFER_MS, MAX_TURN_MS
 from realtime.local.session.effective import EffectiveSession, apply_update, render
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import InputAudio, VadFactory, default_vad
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 MIN_COMMIT_MS = 100
+logger = logging.getLogger(__name__)
 DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realtime-preview"}
 
 
@@ -122,6 +125,24 @@ class ServerSession:
                 if key not in allowed and key not in ("type", "event_id"):
                     raise InvalidRequest.unknown(key)
             handler(self, event)
+        except InvalidRequest as exc:
+            self._out.add(error_event(exc, event_id))
+        except Exception:  # a bug met by some input: logged once here, the session lives on
+            logger.exception("session %s: handling %.60r failed", self.id, event.get("type"))
+            self._out.take()  # the half-done call's events would contradict each other
+            error = InvalidRequest(
+                "server_error",
+                "The server had an error while processing your request.",
+                error_type="server_error",
+            )
+            self._out.add(error_event(error, event_id))
+        return self._out.take()
+
+    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> Outcome:
+        """Audio of an ``input_audio_buffer.append`` the runner decoded off the event loop
+        (a large one, fed in slices); the same as the event would do."""
+        try:
+            self._feed(pcm)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, event_id))
         return self._out.take()
@@ -207,18 +228,42 @@ class ServerSession:
 
     def _append(self, e: Event) -> None:
         audio = expect_string(_required(e, "audio"), "audio")
+        if len(audio) > MAX_APPEND_CHARS:
+            raise InvalidRequest.value(
+                "audio",
+                f"Invalid 'audio': {len(audio)} characters; one append takes at most "
+                f"{MAX_APPEND_CHARS} (15 MiB of base64). Send the audio in smaller chunks.",
+            )
         try:
             pcm = decode_pcm16_base64(audio)
         except ProtocolError as exc:
             raise InvalidRequest.value(
                 "audio", f"Invalid 'audio': {exc}. Send base64-encoded PCM16 (24 kHz, mono)."
             ) from exc
+        self._feed(pcm)
+
+    def _feed(self, pcm: bytes) -> None:
+        # Bounds of realtime.local.limits: a manual buffer refuses audio past MAX_BUFFER_MS;
+        # a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
+        if not self._input.detecting and self._input.buffered_ms + duration_ms(len(pcm)) > (
+            MAX_BUFFER_MS
+        ):
+            raise InvalidRequest(
+                "input_audio_buffer_full",
+                f"The input audio buffer holds its maximum of {MAX_BUFFER_MS // 1000} s of "
+                "uncommitted audio; this append was dropped. Commit or clear the buffer.",
+                "audio",
+            )
         for vad_event in self._input.append(pcm):
             if isinstance(vad_event, SpeechStarted):
                 self._speech_started(vad_event.audio_start_ms)
             else:
                 self._speech_stopped(vad_event.audio_end_ms)
         self._input.trim()
+        if self._speech is not None and self._input.buffered_ms > MAX_TURN_MS:
+            end_ms = self._input.position_ms
+            self._input.configure(self.settings.turn_detection)  # a fresh detector from here
+            self._speech_stopped(end_ms)
 
     def _commit(self, e: Event) -> None:
         ms = self._input.buffered_ms
