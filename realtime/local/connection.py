@@ -170,7 +170,7 @@ class SessionRunner:
             self._cancel(job.response_id)
             return
         rid = None if isinstance(job, Transcribe) else job.response_id
-        task = asyncio.create_task(self._guarded(self._starters[type(job)](job)))
+        task = asyncio.create_task(self._guarded(self._starters[type(job)], job))
         self._tasks[task] = rid
         task.add_done_callback(self._tasks.pop)
 
@@ -182,9 +182,10 @@ class SessionRunner:
             if rid == response_id:
                 task.cancel()
 
-    async def _guarded(self, job: Awaitable[None]) -> None:
+    async def _guarded(self, starter: Callable[[Any], Awaitable[None]], job: Job) -> None:
+        # The job's coroutine is made here, so a task cancelled before it ran leaves none behind.
         try:
-            await job
+            await starter(job)
         except Exception:  # a bug or a stopped pool: log it once, keep serving the session
             logger.exception("a job of session %s failed", self._session.id)
 
