@@ -22,16 +22,15 @@ from realtime.protocol.facts import (
     takes_temperature,
 )
 from realtime.tools import default_registry
+from realtime.ui.keys import ENDPOINT_ENV, KEY_ENV, Deployment, bound_key
 from realtime.ui.settings import (
     INSTRUCTION_PRESETS,
-    KEY_ENV,
     PROVIDER_LABELS,
     TURN_MODES,
     Settings,
     build_config,
     default_provider,
     local_voice_names,
-    resolve_api_key,
 )
 from realtime.ui.studio import CONFIG_KEY, key_widget, local_engine_url, secrets
 
@@ -61,35 +60,51 @@ def sidebar() -> None:
         format_func=PROVIDER_LABELS.__getitem__,
         key="rvs.provider",
     )
+    deployed = Deployment.from_settings(found, os.environ)
     with st.sidebar:
-        typed = st.text_input(
-            "API key",
-            type="password",
-            key=key_widget(provider),
-            help="Stays on the server for this browser session only; never shown back.",
-            placeholder="optional for the local engine" if provider is Provider.LOCAL else "",
-        )
-        source = resolve_api_key(provider, typed, found, os.environ)
-        st.caption(f"Key: {source.label}.")
-        if source.key is None and provider in (Provider.OPENAI, Provider.AZURE):
-            st.warning(
-                f"{PROVIDER_LABELS[provider]} needs an API key: paste it above, or set "
-                f"{KEY_ENV[provider]} in the environment or in Streamlit secrets.",
-                icon=":material/key:",
-            )
         slots: dict[str, DeltaGenerator] = {}
         base_url = azure_endpoint = ""
         if provider is Provider.CUSTOM:
-            base_url = st.text_input("Server URL", placeholder="ws://127.0.0.1:8765/v1")
+            base_url = st.text_input(
+                "Server URL",
+                value=deployed.endpoint(Provider.CUSTOM),
+                placeholder="wss://realtime.example.com/v1",
+                key="rvs.base_url",
+            )
             slots["base_url"] = st.container()
         elif provider is Provider.AZURE:
             azure_endpoint = st.text_input(
-                "Azure endpoint", placeholder="https://RESOURCE.openai.azure.com"
+                "Azure endpoint",
+                value=deployed.endpoint(Provider.AZURE),
+                placeholder="https://RESOURCE.openai.azure.com",
+                key="rvs.azure_endpoint",
             )
             slots["azure_endpoint"] = slots["azure_api_version"] = st.container()
         elif provider is Provider.LOCAL:
             base_url = local_engine_url()
-            st.caption(f"Offline engine running at `{base_url}`.")
+            st.caption(f"Offline engine running at `{base_url}`, with a key only this app knows.")
+        typed = ""
+        if provider is not Provider.LOCAL:
+            typed = st.text_input(
+                "API key",
+                type="password",
+                key=key_widget(provider),
+                help="Stays on the server for this browser session only; never shown back.",
+            )
+            endpoint = azure_endpoint if provider is Provider.AZURE else base_url
+            source = bound_key(provider, endpoint, typed, deployed)
+            st.caption(f"Key: {source.label}.")
+            if source.key is None:
+                st.warning(
+                    f"{PROVIDER_LABELS[provider]} needs an API key: paste it above"
+                    + (
+                        f", or set {KEY_ENV[provider]} in the environment or in Streamlit secrets."
+                        if provider is Provider.OPENAI
+                        else f", or set {KEY_ENV[provider]} with {ENDPOINT_ENV[provider]} "
+                        "beside it in the environment or in Streamlit secrets."
+                    ),
+                    icon=":material/key:",
+                )
         version = st.radio(
             "API version",
             list(ApiVersion),

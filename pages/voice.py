@@ -27,8 +27,8 @@ if config is None:
     st.info("Fix the settings in the sidebar to start a session.")
     st.stop()
 
-bridge, recording = session_bridge(config, api_key(config.provider))
-st.caption(view.provider_line(config, api_key(config.provider)))
+bridge, recording = session_bridge(config, api_key(config))
+st.caption(view.provider_line(config, api_key(config)))
 
 ctx = media.webrtc_controls(bridge)
 if ctx is not None and ctx.state.playing and not bridge.running:

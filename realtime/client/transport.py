@@ -81,15 +81,17 @@ def map_errors(url: str) -> Iterator[None]:
         yield
     except InvalidStatus as exc:
         status = exc.response.status_code
-        text, retry = _STATUS.get(
-            status,
-            (f"the server refused the connection (HTTP {status})", status >= 500),
-        )
-        body = (
-            exc.response.body.decode("utf-8", "replace").strip()[:300] if exc.response.body else ""
-        )
-        message = f"{target}: {text}" + (f" — server said: {body}" if body else "")
-        raise ConnectionFailed(message, status=status, retryable=retry) from exc
+        if 300 <= status < 400:
+            text = f"the server answered with a redirect (HTTP {status}), not followed"
+            retry = False
+        else:
+            text, retry = _STATUS.get(
+                status,
+                (f"the server refused the connection (HTTP {status})", status >= 500),
+            )
+        # The peer's body and headers are never shown: an internal service's answer could
+        # carry anything (DESIGN section 8). The status alone says what to do.
+        raise ConnectionFailed(f"{target}: {text}", status=status, retryable=retry) from exc
     except InvalidURI as exc:
         raise ConnectionFailed(f"{url!r} is not a WebSocket URL", retryable=False) from exc
     except ssl.SSLError as exc:
@@ -108,7 +110,10 @@ def map_errors(url: str) -> Iterator[None]:
     except TimeoutError as exc:
         raise ConnectionFailed(f"{target}: timed out; the server did not answer") from exc
     except InvalidHandshake as exc:
-        raise ConnectionFailed(f"{target}: the WebSocket handshake failed ({exc})") from exc
+        # Not the exception text: it quotes the peer's headers.
+        raise ConnectionFailed(
+            f"{target}: the WebSocket handshake failed; is this a Realtime server?"
+        ) from exc
     except ConnectionClosed as exc:
         code = exc.rcvd.code if exc.rcvd else None
         reason = exc.rcvd.reason if exc.rcvd else ""
@@ -148,11 +153,23 @@ class Transport:
 
 
 async def open_transport(
-    url: str, headers: dict[str, str], *, open_timeout: float = 10.0, **options: Any
+    url: str,
+    headers: dict[str, str],
+    *,
+    open_timeout: float = 10.0,
+    connector: type[connect] = connect,
+    **options: Any,
 ) -> Transport:
-    """Open a WebSocket with the handshake headers; errors come as ``ConnectionFailed``."""
+    """Open a WebSocket with the handshake headers; errors come as ``ConnectionFailed``.
+
+    ``connector`` is websockets' ``connect`` or a subclass (``outbound.NoRedirectConnect``).
+    """
+    for name, value in headers.items():
+        if any(char in value for char in "\r\n\0"):
+            # Refused here, never echoed: a key with a line break would split the request.
+            raise ConnectionFailed(f"the {name} header has a line break; not sent", retryable=False)
     with map_errors(url):
-        connection = await connect(
+        connection = await connector(
             url,
             additional_headers=headers,
             open_timeout=open_timeout,

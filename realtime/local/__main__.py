@@ -37,10 +37,30 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8765, help="port, 0 for any free one (default: %(default)s)"
     )
     parser.add_argument(
+        "--api-key-env",
+        default="REALTIME_LOCAL_API_KEY",
+        metavar="NAME",
+        help="environment variable holding the key clients must send ('Authorization: Bearer "
+        "KEY' or 'api-key: KEY'); default: %(default)s; unset: no key",
+    )
+    parser.add_argument(
         "--api-key",
-        default=os.environ.get("REALTIME_LOCAL_API_KEY"),
-        help="refuse clients without this key ('Authorization: Bearer KEY' or 'api-key: KEY'); "
-        "default: $REALTIME_LOCAL_API_KEY, or no key",
+        default=None,
+        help="the key itself; avoid it: a command line is visible to every user in 'ps'",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser Origin allowed to connect (repeatable; '*' for any); browsers are "
+        "refused by default, clients that send no Origin are not affected",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=16,
+        help="open sessions at most; more are refused with HTTP 503 (default: %(default)s)",
     )
     parser.add_argument(
         "--asr-model",
@@ -76,10 +96,17 @@ def _is_loopback(host: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if not _is_loopback(args.host) and not args.api_key:
+    api_key = args.api_key or os.environ.get(args.api_key_env, "").strip() or None
+    if args.api_key:
         print(
-            f"warning: serving on {args.host} without --api-key: anyone who can reach this "
-            "port can use the engine",
+            f"warning: --api-key is visible to other users of this machine; set "
+            f"{args.api_key_env} in the environment instead",
+            file=sys.stderr,
+        )
+    if not _is_loopback(args.host) and not api_key:
+        print(
+            f"warning: serving on {args.host} without a key ({args.api_key_env}): anyone who "
+            "can reach this port can use the engine",
             file=sys.stderr,
         )
     try:
@@ -91,7 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_preload:
             print("loading models ...", flush=True)
             engine.warm()
-        server = EngineServer(host=args.host, port=args.port, api_key=args.api_key, engine=engine)
+        server = EngineServer(
+            host=args.host,
+            port=args.port,
+            api_key=api_key,
+            engine=engine,
+            allowed_origins=args.allow_origin,
+            max_sessions=args.max_sessions,
+        )
         server.start()
     except RealtimeError as exc:
         print(f"error: {exc}", file=sys.stderr)

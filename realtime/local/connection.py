@@ -8,6 +8,12 @@ queue and one writer task, in the order the session produced them. TTS runs sent
 sentence in a worker that checks a cancel flag between sentences; on a cancel the session has
 already sent ``response.done`` and drops whatever the worker still makes, so the client sees
 the answer stop at once. A client that goes away mid-answer only cancels its own jobs.
+
+Frames are read strictly (``realtime.local.frames``); a large one is parsed and its audio
+decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
+one client's big appends never stall another's turn. Events are encoded as they are queued
+(strict JSON; one that cannot be becomes ``server_error``); past ``OUTBOX_HIGH_WATER`` bytes
+waiting, the client is not reading: it is closed with 1008 and its queue freed.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from realtime.local.engine import Engine
+from realtime.local.frames import encode_event, read_append, read_event
+from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
+from realtime.local.session.wire import InvalidRequest, error_event
 from realtime.protocol.errors import RealtimeError
-from realtime.protocol.events import Event, serialize
+from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = ["SessionRunner"]
 
@@ -54,7 +63,10 @@ class SessionRunner:
         self._engine = engine
         self._executor = executor
         self._beta = beta
-        self._outbox: asyncio.Queue[Event] = asyncio.Queue()
+        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._pending = 0  # bytes of encoded events waiting in the outbox
+        self._closing = False
+        self._closer: asyncio.Future[None] | None = None
         self._tasks: dict[asyncio.Task[None], str | None] = {}  # task -> its response id
         self._cancels: dict[str, threading.Event] = {}
         self._starters: dict[type, Callable[[Any], Any]] = {
@@ -69,29 +81,96 @@ class SessionRunner:
         self._apply(self._session.start())
         try:
             async for frame in self._ws:
-                self._apply(self._session.receive_frame(frame))
+                await self._receive(frame)
+                if self._closing:
+                    break
         except ConnectionClosed:
             pass
         finally:
+            if self._closer is not None:
+                await self._closer  # the close frame goes out before the socket is dropped
             for flag in self._cancels.values():
                 flag.set()
             for task in [*self._tasks, writer]:
                 task.cancel()
             await asyncio.gather(*self._tasks, writer, return_exceptions=True)
 
+    async def _receive(self, frame: str | bytes) -> None:
+        pcm: bytes | None = None
+        try:
+            if len(frame) > LARGE_FRAME_BYTES:
+                event, pcm = await self._in_worker(read_append, frame)
+            else:
+                event = read_event(frame)
+        except InvalidRequest as exc:
+            self._apply(Outcome((error_event(exc, None),)))
+            return
+        if pcm is None:
+            self._apply(self._session.receive(event))
+            return
+        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        step = bytes_for_ms(SLICE_MS)
+        for start in range(0, len(pcm), step):
+            self._apply(self._session.append_pcm(pcm[start : start + step], event_id))
+            await asyncio.sleep(0)  # the loop serves other clients between slices
+
     # ---- session outcomes -------------------------------------------------------------
     def _apply(self, outcome: Outcome) -> None:
+        if self._closing:
+            return
         for event in outcome.events:
-            self._outbox.put_nowait(event)
+            out = beta_event(event) if self._beta else event
+            if out is None:
+                continue
+            try:
+                text = encode_event(out)
+            except (ValueError, TypeError):  # not valid JSON: a bug, never the client's input
+                logger.exception("session %s: could not encode %.60r", self._session.id, out)
+                error = InvalidRequest(
+                    "server_error",
+                    "The server had an error while processing your request.",
+                    error_type="server_error",
+                )
+                text = encode_event(error_event(error, None))
+            self._outbox.put_nowait(text)
+            self._pending += len(text)
+        if self._pending > OUTBOX_HIGH_WATER and self._outbox.qsize() > 1:
+            self._not_reading()
+            return
         for job in outcome.jobs:
             self._start(job)
+
+    def _not_reading(self) -> None:
+        """Close a client that lets events pile up; its queue and jobs go at once."""
+        self._closing = True
+        logger.warning(
+            "session %s: closing a client that is not reading (%d bytes waiting)",
+            self._session.id,
+            self._pending,
+        )
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._pending = 0
+        for flag in self._cancels.values():
+            flag.set()
+        for task in self._tasks:
+            task.cancel()
+        self._closer = asyncio.ensure_future(self._close(*NOT_READING_CLOSE))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await asyncio.wait_for(self._ws.close(code, reason), timeout=1.0)
+        except (TimeoutError, ConnectionClosed):
+            pass
+        finally:
+            self._ws.transport.abort()  # what a client never read is dropped, not kept
 
     def _start(self, job: Job) -> None:
         if isinstance(job, Cancel):
             self._cancel(job.response_id)
             return
         rid = None if isinstance(job, Transcribe) else job.response_id
-        task = asyncio.create_task(self._guarded(self._starters[type(job)](job)))
+        task = asyncio.create_task(self._guarded(self._starters[type(job)], job))
         self._tasks[task] = rid
         task.add_done_callback(self._tasks.pop)
 
@@ -103,20 +182,19 @@ class SessionRunner:
             if rid == response_id:
                 task.cancel()
 
-    async def _guarded(self, job: Awaitable[None]) -> None:
+    async def _guarded(self, starter: Callable[[Any], Awaitable[None]], job: Job) -> None:
+        # The job's coroutine is made here, so a task cancelled before it ran leaves none behind.
         try:
-            await job
+            await starter(job)
         except Exception:  # a bug or a stopped pool: log it once, keep serving the session
             logger.exception("a job of session %s failed", self._session.id)
 
     async def _write(self) -> None:
         while True:
-            event = await self._outbox.get()
-            out = beta_event(event) if self._beta else event
-            if out is None:
-                continue
+            text = await self._outbox.get()
+            self._pending -= len(text)
             try:
-                await self._ws.send(serialize(out))
+                await self._ws.send(text)
             except ConnectionClosed:
                 return
 

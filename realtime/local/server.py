@@ -8,28 +8,29 @@ session; a pool of worker threads runs the models. :meth:`EngineServer.stop` is 
 safe from any thread, including the server's own.
 
 The handshake serves ``/v1/realtime`` and ``/realtime`` (``?model=`` names the model echoed in
-the session; Azure's ``deployment=`` works too) and answers anything else with 404. With an
-API key set, a request without ``Authorization: Bearer KEY`` (or ``api-key: KEY``) is refused
-with HTTP 401 and a JSON body like the hosted API's, before the WebSocket opens. The
-``OpenAI-Beta: realtime=v1`` header selects the beta interface for that connection.
+the session; Azure's ``deployment=`` works too) and answers anything else with 404. Then the
+gate (``realtime.local.guard``) refuses, before the WebSocket opens and with a JSON body like
+the hosted API's: a browser ``Origin`` not allowed (403), a missing or wrong key (401), a
+session past ``max_sessions`` (503). The ``OpenAI-Beta: realtime=v1`` header selects the beta
+interface for that connection. What one session may hold is bounded (``realtime.local.limits``).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import hmac
-import json
 import logging
 import threading
+from collections.abc import Collection
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
-from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from realtime.local.connection import SessionRunner
 from realtime.local.engine import Engine
+from realtime.local.guard import Gate, json_response
+from realtime.local.limits import MAX_QUEUED_FRAMES
 from realtime.local.server_thread import ServerThread
 from realtime.local.session.server_session import ServerSession
 from realtime.protocol.errors import EngineError
@@ -43,14 +44,6 @@ logger = logging.getLogger(__name__)
 # websockets logs handshake headers at DEBUG, the client's key among them: the connections get
 # a logger of their own that never goes below INFO.
 _wire_log = wire_logger("realtime.local.server.wire")
-
-
-def _json_response(status: HTTPStatus, message: str, code: str) -> Response:
-    body = {
-        "error": {"message": message, "type": "invalid_request_error", "code": code, "param": None}
-    }
-    headers = Headers({"Content-Type": "application/json", "Connection": "close"})
-    return Response(status.value, status.phrase, headers, (json.dumps(body) + "\n").encode())
 
 
 class EngineServer:
@@ -69,9 +62,14 @@ class EngineServer:
         engine: Engine | None = None,
         preload: bool = False,
         max_workers: int = 8,
+        allowed_origins: Collection[str] = (),
+        max_sessions: int | None = None,
     ) -> None:
         self.host = host
         self.api_key = api_key or None
+        self.gate = Gate(
+            api_key=self.api_key, allowed_origins=allowed_origins, max_sessions=max_sessions
+        )
         self.engine = engine
         self.preload = preload
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -84,6 +82,7 @@ class EngineServer:
             name="realtime-local-server",
             process_request=self._check_request,
             max_size=MAX_FRAME_BYTES,
+            max_queue=MAX_QUEUED_FRAMES,
             logger=_wire_log,
         )
         self._started = False
@@ -151,31 +150,12 @@ class EngineServer:
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path.rstrip("/")
         if path not in PATHS:
-            return _json_response(
+            return json_response(
                 HTTPStatus.NOT_FOUND,
                 f"Not found: {path or '/'}. The local engine serves {' and '.join(PATHS)}.",
                 "not_found",
             )
-        if self.api_key is None:
-            return None
-        given = request.headers.get("api-key") or ""
-        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() == "bearer":
-            given = token.strip()
-        if not given:
-            return _json_response(
-                HTTPStatus.UNAUTHORIZED,
-                "No API key was provided. Send it as 'Authorization: Bearer KEY' "
-                "(or an 'api-key' header).",
-                "missing_api_key",
-            )
-        if not hmac.compare_digest(given.encode(), self.api_key.encode()):
-            return _json_response(
-                HTTPStatus.UNAUTHORIZED,
-                "Incorrect API key provided. Use the key the local engine was started with.",
-                "invalid_api_key",
-            )
-        return None
+        return self.gate.check(request, connection.remote_address)
 
     async def _handle(self, websocket: ServerConnection) -> None:
         assert self.engine is not None and websocket.request is not None
@@ -191,4 +171,8 @@ class EngineServer:
             vad_factory=self.engine.vad_factory,
         )
         runner = SessionRunner(websocket, session, self.engine, self._executor, beta=beta)
-        await runner.run()
+        self.gate.active += 1
+        try:
+            await runner.run()
+        finally:
+            self.gate.active -= 1

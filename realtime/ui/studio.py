@@ -6,7 +6,10 @@ the session's ``Bridge`` and, beside it, its ``SessionRecording`` (event log, it
 sides' audio), wired to the bridge through its observer hooks. Pages read both from here.
 The API key lives in the bridge (handshake headers only) and in the password widget of the
 session that typed it; this module reads it from there and never stores a copy, and registers
-it with the recording as a secret before the bridge gets it, so no logged event shows it.
+it with the recording as a secret before the bridge gets it, so no logged event shows it. A
+deployer's key goes only to the endpoint configured beside it (``realtime.ui.keys``); every URL
+the bridge opens is checked by the deployment's address policy (``realtime.client.address_policy``);
+the in-process engine has a random key of its own, made per process, that only this module knows.
 """
 
 from __future__ import annotations
@@ -14,26 +17,34 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets as random_secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
+from realtime.client.address_policy import AddressPolicy
 from realtime.client.bridge import Bridge
-from realtime.client.config import Provider, SessionConfig
+from realtime.client.config import Provider, SessionConfig, ws_url
+from realtime.client.outbound import checked_opener
 from realtime.client.playback import Playback
 from realtime.local.server import EngineServer
+from realtime.protocol.errors import ConfigError
 from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
-from realtime.ui.settings import resolve_api_key
+from realtime.ui.keys import BoundKey, Deployment, bound_key
 from realtime.ui.tab_watch import TabWatch
 
 __all__ = [
     "CONFIG_KEY",
-    "key_widget",
+    "address_policy",
     "api_key",
+    "config_key",
     "current_bridge",
     "current_recording",
+    "deployment",
+    "key_widget",
     "ice_servers",
     "local_engine_url",
     "secrets",
@@ -63,11 +74,22 @@ def secrets() -> Mapping[str, Any]:
         return {}
 
 
+# (host, port) of the in-process engine once it listens: the one loopback address the address
+# policy lets the bridge open. A plain value, so the bridge thread reads it without ``st``.
+_ENGINE_ADDRESSES: set[tuple[str, int]] = set()
+
+
 @st.cache_resource(show_spinner="Starting the local engine…")
 def _local_engine() -> EngineServer:
     # One engine per Streamlit process, shared by every browser session (one WebSocket session
-    # each); models load in the background so the page is not held up.
-    return EngineServer(host="127.0.0.1", port=0, preload=True).start()
+    # each); models load in the background so the page is not held up. It listens on loopback
+    # only, with a random key made now and known only to this process: no browser page and no
+    # other local program can drive it.
+    engine = EngineServer(
+        host="127.0.0.1", port=0, preload=True, api_key=random_secrets.token_urlsafe(32)
+    ).start()
+    _ENGINE_ADDRESSES.add((engine.host, engine.port))
+    return engine
 
 
 def local_engine_url() -> str:
@@ -87,10 +109,50 @@ def ice_servers() -> list[dict[str, Any]]:
     return [dict(server) for server in value]
 
 
-def api_key(provider: Provider) -> str | None:
-    """The key for ``provider``: typed in this session's sidebar, else secrets, else env."""
-    typed = st.session_state.get(key_widget(provider)) or ""
-    return resolve_api_key(provider, str(typed), secrets(), os.environ).key
+def deployment() -> Deployment:
+    """The deployer's keys and the endpoints they are bound to (secrets, then environment)."""
+    return Deployment.from_settings(secrets(), os.environ)
+
+
+def _endpoint(config: SessionConfig) -> str:
+    return config.azure_endpoint if config.provider is Provider.AZURE else config.base_url
+
+
+def config_key(config: SessionConfig, typed: str | None = None) -> BoundKey:
+    """The key a connection for ``config`` may carry, and a label saying where it came from."""
+    if typed is None:
+        typed = str(st.session_state.get(key_widget(config.provider)) or "")
+    local_key = _local_engine().api_key if config.provider is Provider.LOCAL else None
+    return bound_key(config.provider, _endpoint(config), typed, deployment(), local_key=local_key)
+
+
+def api_key(config: SessionConfig) -> str | None:
+    """The key for ``config``: typed in this session's sidebar, else the deployer's own key
+    when ``config`` points at the endpoint configured beside it."""
+    return config_key(config).key
+
+
+def address_policy() -> AddressPolicy:
+    """The deployment's outbound policy: ``REALTIME_ALLOW_PRIVATE_URLS`` and ``allowed_hosts``
+    (secrets or environment); the deployer's own configured endpoints are allowed too."""
+    found = secrets()
+    allow = found.get("REALTIME_ALLOW_PRIVATE_URLS", os.environ.get("REALTIME_ALLOW_PRIVATE_URLS"))
+    hosts = found.get("allowed_hosts", os.environ.get("REALTIME_ALLOWED_HOSTS", ""))
+    hosts = list(hosts) if isinstance(hosts, list | tuple) else str(hosts).split(",")
+    for url in deployment().endpoints.values():
+        target = _host_port(url)
+        if target:
+            hosts.append(target)
+    return AddressPolicy.from_settings(allow_private=allow, allowed_hosts=hosts)
+
+
+def _host_port(url: str) -> str | None:
+    try:
+        parts = urlsplit(ws_url("endpoint", url))
+        port = parts.port or (443 if parts.scheme == "wss" else 80)
+    except (ConfigError, ValueError):  # a malformed configured URL allows nothing
+        return None
+    return f"{(parts.hostname or '').lower()}:{port}" if parts.hostname else None
 
 
 def current_bridge() -> Bridge | None:
@@ -113,6 +175,12 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, 
         recording = SessionRecording(secrets=[api_key] if api_key else ())
         playback = Playback()
         playback.on_played = recording.hear_assistant
+        policy = address_policy()
+
+        def current_policy() -> AddressPolicy:
+            # Read on the bridge thread: the engine's address is a plain set, no ``st``.
+            return policy.trusting(_ENGINE_ADDRESSES)
+
         bridge = Bridge(
             config,
             api_key=api_key,
@@ -120,6 +188,7 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, 
             playback=playback,
             on_event=recording.observe,
             on_mic_audio=recording.hear_user,
+            open_transport=checked_opener(current_policy),
         )
         st.session_state[RECORDING_KEY] = recording
         st.session_state[BRIDGE_KEY] = bridge

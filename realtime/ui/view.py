@@ -29,11 +29,8 @@ _STATE_WORDS = {
 
 def provider_line(config: SessionConfig, key: str | None) -> str:
     if config.provider is Provider.LOCAL:
-        return (
-            "Talking to the bundled offline engine (no API key needed)."
-            if not key
-            else "Talking to the bundled offline engine."
-        )
+        # The app gives the engine its own per-process key: the visitor needs none.
+        return "Talking to the bundled offline engine (no API key needed)."
     return f"Talking to {PROVIDER_LABELS[config.provider]} · {config.model}."
 
 

@@ -52,6 +52,11 @@ class InputAudio:
         return duration_ms(len(self._buffer))
 
     @property
+    def position_ms(self) -> int:
+        """Session milliseconds of audio appended so far (the clock of ``audio_end_ms``)."""
+        return round(duration_ms(self._position))
+
+    @property
     def detecting(self) -> bool:
         return self._vad is not None
 

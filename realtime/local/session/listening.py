@@ -60,6 +60,41 @@ class Listener:
         :meth:`speech_started` / :meth:`speech_stopped`, then :meth:`trim`."""
         return self._input.append(pcm)
 
+    @property
+    def detecting(self) -> bool:
+        """Turn detection is on: the detector, not the client, ends turns."""
+        return self._input.detecting
+
+    @property
+    def buffered_ms(self) -> float:
+        return self._input.buffered_ms
+
+    def check_room(self, pcm: bytes, max_ms: float) -> None:
+        """Refuse an append that would grow a manual (uncommitted) buffer past ``max_ms``."""
+        if self._input.detecting or self._input.buffered_ms + duration_ms(len(pcm)) <= max_ms:
+            return
+        raise InvalidRequest(
+            "input_audio_buffer_full",
+            f"The input audio buffer holds its maximum of {max_ms / 1000:.0f} s of uncommitted "
+            "audio; this append was dropped. Commit or clear the buffer.",
+            "audio",
+        )
+
+    def cut_long_turn(
+        self,
+        max_ms: float,
+        turn_detection: Mapping[str, Any] | None,
+        transcription: TranscriptionSettings,
+    ) -> bool:
+        """End a detected turn longer than ``max_ms`` as if the speaker paused (endless noise
+        must not grow one turn forever); a fresh detector listens from here."""
+        if self._speech is None or self._input.buffered_ms <= max_ms:
+            return False
+        end_ms = self._input.position_ms
+        self._input.configure(turn_detection)
+        self.speech_stopped(end_ms, transcription)
+        return True
+
     def trim(self) -> None:
         self._input.trim()
 

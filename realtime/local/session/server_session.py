@@ -8,22 +8,23 @@ the server events to send, in order (GA names; ``realtime.local.session.beta`` s
 beta client), and the jobs to start (ASR, responder, TTS, cancel). Client events are dispatched from
 a table; a bad one becomes an ``error`` event and the session goes on.
 
-It holds the settings and the conversation items, and hands the rest to two collaborators that
-share its outbox: the ``Listener`` (``realtime.local.session.listening``: the input audio buffer,
-the VAD's turns, transcription) and the ``ResponseDriver`` (``realtime.local.session.driver``:
-the one response in progress). With turn detection on, every ``input_audio_buffer.append`` goes
-through the VAD (a WebRTC frame is microseconds of work, fine on the loop); ``audio_start_ms`` /
-``audio_end_ms`` count the bytes appended since the session began. Speech during a response
-cancels it in the same call when ``interrupt_response`` is on (barge-in, within the VAD frame
-that detected it). A response waits for the transcripts of committed audio before the responder
-runs.
+It holds the settings and the items, and hands the rest to two collaborators sharing its outbox: the
+``Listener`` (``realtime.local.session.listening``: the input audio buffer, the VAD's turns,
+transcription) and the ``ResponseDriver`` (``realtime.local.session.driver``: the one response in
+progress). With turn detection on, every ``input_audio_buffer.append`` goes through the VAD (a
+WebRTC frame is microseconds of work, fine on the loop); ``audio_start_ms`` / ``audio_end_ms`` count
+the bytes appended since the session began. Speech during a response cancels it in the same call
+when ``interrupt_response`` is on (barge-in, within the VAD frame that detected it). A response
+waits for the transcripts of committed audio before the responder runs.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
-from typing import Any
 
+from realtime.local.frames import read_event
+from realtime.local.limits import MAX_BUFFER_MS, MAX_TURN_MS
 from realtime.local.session.driver import ResponseDriver
 from realtime.local.session.effective import EffectiveSession, apply_update, render
 from realtime.local.session.history import History
@@ -33,26 +34,28 @@ from realtime.local.session.jobs import Outbox, Outcome
 from realtime.local.session.listening import Listener
 from realtime.local.session.options import parse_options
 from realtime.local.session.responses import ResponseRun
-from realtime.local.session.wire import InvalidRequest, error_event, expect_int, expect_string
+from realtime.local.session.wire import (
+    InvalidRequest,
+    error_event,
+    expect_append_audio,
+    expect_int,
+    expect_string,
+    required,
+)
 from realtime.local.stages.responder import Reply
 from realtime.local.stages.vad import SpeechStarted
-from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import (
     BETA_CLIENT_EVENTS,
     GA_CLIENT_EVENTS,
     Event,
-    decode_frame,
     new_id,
 )
 from realtime.protocol.facts import ApiVersion
-from realtime.protocol.pcm import decode_pcm16_base64
 
-__all__ = [
-    "DEFAULT_MODELS",
-    "ServerSession",
-]
+__all__ = ["DEFAULT_MODELS", "ServerSession"]
 
 DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realtime-preview"}
+logger = logging.getLogger(__name__)
 
 
 class ServerSession:
@@ -95,17 +98,13 @@ class ServerSession:
         return self._out.take()
 
     def receive_frame(self, frame: str | bytes) -> Outcome:
+        """A raw frame, read strictly (``realtime.local.frames``), then ``receive``."""
         try:
-            data = decode_frame(frame)
-        except ProtocolError as exc:
-            message = f"The event is not valid JSON ({exc}). Send each event as a JSON object."
-            self._out.add(error_event(InvalidRequest("invalid_json", message), None))
+            event = read_event(frame)
+        except InvalidRequest as exc:
+            self._out.add(error_event(exc, None))
             return self._out.take()
-        if not isinstance(data, dict):
-            error = InvalidRequest("invalid_type", "The event must be a JSON object.", None)
-            self._out.add(error_event(error, None))
-            return self._out.take()
-        return self.receive(data)
+        return self.receive(event)
 
     def receive(self, event: Event) -> Outcome:
         """Apply one decoded client event; never raises on the client's input."""
@@ -126,6 +125,19 @@ class ServerSession:
                 if key not in allowed and key not in ("type", "event_id"):
                     raise InvalidRequest.unknown(key)
             handler(self, event)
+        except InvalidRequest as exc:
+            self._out.add(error_event(exc, event_id))
+        except Exception:  # a bug met by some input: logged once here, the session lives on
+            logger.exception("session %s: handling %.60r failed", self.id, event.get("type"))
+            self._out.take()  # the half-done call's events would contradict each other
+            self._out.add(error_event(InvalidRequest.server_error(), event_id))
+        return self._out.take()
+
+    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> Outcome:
+        """Audio of an ``input_audio_buffer.append`` the runner decoded off the event loop
+        (a large one, fed in slices); the same as the event would do."""
+        try:
+            self._feed(pcm)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, event_id))
         return self._out.take()
@@ -162,21 +174,21 @@ class ServerSession:
     def _session_update(self, e: Event) -> None:
         before = self.settings.turn_detection
         self.settings = apply_update(
-            self.settings, _required(e, "session"), self.version, voices=self.voices
+            self.settings, required(e, "session"), self.version, voices=self.voices
         )
         if self.settings.turn_detection != before:
             self._listener.configure(self.settings.turn_detection)
         self._out.emit("session.updated", session=render(self.settings, self.version, self.id))
 
     def _append(self, e: Event) -> None:
-        audio = expect_string(_required(e, "audio"), "audio")
-        try:
-            pcm = decode_pcm16_base64(audio)
-        except ProtocolError as exc:
-            raise InvalidRequest.value(
-                "audio", f"Invalid 'audio': {exc}. Send base64-encoded PCM16 (24 kHz, mono)."
-            ) from exc
-        for vad_event in self._listener.append(pcm):  # one at a time: barge-in within the frame
+        self._feed(expect_append_audio(required(e, "audio")))
+
+    def _feed(self, pcm: bytes) -> None:
+        # Bounds of realtime.local.limits: a manual buffer refuses audio past MAX_BUFFER_MS;
+        # a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
+        listener = self._listener
+        listener.check_room(pcm, MAX_BUFFER_MS)
+        for vad_event in listener.append(pcm):  # one at a time: barge-in within the frame
             turn_detection = self.settings.turn_detection
             if isinstance(vad_event, SpeechStarted):
                 self._listener.speech_started(vad_event.audio_start_ms)
@@ -184,7 +196,10 @@ class ServerSession:
             else:
                 self._listener.speech_stopped(vad_event.audio_end_ms, self.settings.transcription)
                 self._driver.turn_ended(turn_detection)
-        self._listener.trim()
+        listener.trim()
+        settings = self.settings
+        if listener.cut_long_turn(MAX_TURN_MS, settings.turn_detection, settings.transcription):
+            self._driver.turn_ended(settings.turn_detection)
 
     def _commit(self, e: Event) -> None:
         self._listener.commit(self.settings.transcription)
@@ -193,7 +208,7 @@ class ServerSession:
         self._listener.clear()
 
     def _item_create(self, e: Event) -> None:
-        item = parse_item(_required(e, "item"), self.version)
+        item = parse_item(required(e, "item"), self.version)
         previous = e.get("previous_item_id")
         if previous is not None:
             expect_string(previous, "previous_item_id")
@@ -209,21 +224,21 @@ class ServerSession:
             self._listener.transcribe(item.id, audio, self.settings.transcription)
 
     def _item_delete(self, e: Event) -> None:
-        item_id = expect_string(_required(e, "item_id"), "item_id")
+        item_id = expect_string(required(e, "item_id"), "item_id")
         self.history.delete(item_id)
         self._out.emit("conversation.item.deleted", item_id=item_id)
 
     def _item_truncate(self, e: Event) -> None:
-        item_id = expect_string(_required(e, "item_id"), "item_id")
-        index = expect_int(_required(e, "content_index"), "content_index", 0)
-        end_ms = expect_int(_required(e, "audio_end_ms"), "audio_end_ms", 0)
+        item_id = expect_string(required(e, "item_id"), "item_id")
+        index = expect_int(required(e, "content_index"), "content_index", 0)
+        end_ms = expect_int(required(e, "audio_end_ms"), "audio_end_ms", 0)
         self.history.replace(truncate_item(self.history.get(item_id), index, end_ms))
         self._out.emit(
             "conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end_ms
         )
 
     def _item_retrieve(self, e: Event) -> None:
-        item = self.history.get(expect_string(_required(e, "item_id"), "item_id"))
+        item = self.history.get(expect_string(required(e, "item_id"), "item_id"))
         self._out.emit("conversation.item.retrieved", item=render_item(item, with_audio=True))
 
     def _response_create(self, e: Event) -> None:
@@ -257,12 +272,6 @@ class ServerSession:
             "transcription_session.update is not supported by the local engine; "
             "use session.update with input_audio_transcription.",
         )
-
-
-def _required(e: Event, key: str) -> Any:
-    if key not in e:
-        raise InvalidRequest.missing(key)
-    return e[key]
 
 
 Handler = Callable[[ServerSession, Event], None]

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from realtime.local.limits import MAX_APPEND_CHARS
+from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event, new_id
+from realtime.protocol.pcm import decode_pcm16_base64
 
 __all__ = [
     "Check",
@@ -21,12 +24,14 @@ __all__ = [
     "InvalidRequest",
     "check_keys",
     "error_event",
+    "expect_append_audio",
     "expect_bool",
     "expect_choice",
     "expect_int",
     "expect_number",
     "expect_object",
     "expect_string",
+    "required",
     "server_event",
     "walk",
 ]
@@ -71,6 +76,12 @@ class InvalidRequest(Exception):  # noqa: N818 - named after the error type it b
     def value(cls, param: str, message: str) -> InvalidRequest:
         return cls("invalid_value", message, param)
 
+    @classmethod
+    def server_error(cls) -> InvalidRequest:
+        """What the hosted API answers when it fails on an event: the session lives on."""
+        message = "The server had an error while processing your request."
+        return cls("server_error", message, error_type="server_error")
+
 
 def server_event(event_type: str, **fields: Any) -> Event:
     """A server event with a fresh ``event_id`` (GA name; the server edge translates)."""
@@ -88,6 +99,30 @@ def error_event(error: InvalidRequest, client_event_id: str | None) -> Event:
             "event_id": client_event_id,
         },
     )
+
+
+def required(event: Mapping[str, Any], key: str) -> Any:
+    """``event[key]``, or the hosted API's missing_required_parameter error."""
+    if key not in event:
+        raise InvalidRequest.missing(key)
+    return event[key]
+
+
+def expect_append_audio(value: object, param: str = "audio") -> bytes:
+    """The PCM16 of an ``input_audio_buffer.append``: base64 of at most ``MAX_APPEND_CHARS``."""
+    audio = expect_string(value, param)
+    if len(audio) > MAX_APPEND_CHARS:
+        raise InvalidRequest.value(
+            param,
+            f"Invalid '{param}': {len(audio)} characters; one append takes at most "
+            f"{MAX_APPEND_CHARS} (15 MiB of base64). Send the audio in smaller chunks.",
+        )
+    try:
+        return decode_pcm16_base64(audio)
+    except ProtocolError as exc:
+        raise InvalidRequest.value(
+            param, f"Invalid '{param}': {exc}. Send base64-encoded PCM16 (24 kHz, mono)."
+        ) from exc
 
 
 def _type_name(value: object) -> str:

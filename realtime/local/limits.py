@@ -1,0 +1,47 @@
+"""What one engine session may hold, whatever a client sends or fails to read: the bounds in
+one place.
+
+Pure constants, read by the frame reader (``realtime.local.frames``), the connection runner and
+the session. Figures follow the hosted API where it states one (an append of at most 15 MiB of
+base64); the others keep one abusive session under about 64 MB of memory (PCM16 24 kHz mono is
+2.9 MB a minute):
+
+- a frame: ``MAX_FRAME_BYTES`` (16 MiB); longer closes the connection with 1009;
+- JSON nesting: ``MAX_DEPTH`` levels, checked before parsing (no RecursionError);
+- one ``input_audio_buffer.append``: ``MAX_APPEND_CHARS`` of base64;
+- the uncommitted input buffer with turn detection off: ``MAX_BUFFER_MS``; an append past it is
+  refused with an ``error`` and its audio dropped (commit or clear to go on);
+- one turn with turn detection on: ``MAX_TURN_MS``; a longer turn is committed at that length,
+  as if the speaker had paused, so endless noise makes bounded turns instead of one endless one;
+- the conversation's audio: ten minutes (``History``'s own bound);
+- events waiting to be sent: ``OUTBOX_HIGH_WATER`` bytes; a client that lets more pile up is not
+  reading and is closed with 1008 (policy), its queue freed;
+- frames received and not yet handled: ``MAX_QUEUED_FRAMES`` (websockets' ``max_queue``).
+"""
+
+from __future__ import annotations
+
+from realtime.protocol.facts import MAX_FRAME_BYTES
+
+__all__ = [
+    "LARGE_FRAME_BYTES",
+    "MAX_APPEND_CHARS",
+    "MAX_BUFFER_MS",
+    "MAX_DEPTH",
+    "MAX_FRAME_BYTES",
+    "MAX_QUEUED_FRAMES",
+    "MAX_TURN_MS",
+    "NOT_READING_CLOSE",
+    "OUTBOX_HIGH_WATER",
+    "SLICE_MS",
+]
+
+MAX_DEPTH = 32
+MAX_APPEND_CHARS = 15 * 2**20
+MAX_BUFFER_MS = 5 * 60 * 1000
+MAX_TURN_MS = 2 * 60 * 1000
+OUTBOX_HIGH_WATER = 8 * 2**20
+MAX_QUEUED_FRAMES = 2
+NOT_READING_CLOSE = (1008, "client is not reading its events")
+LARGE_FRAME_BYTES = 32 * 2**10  # ~0.7 s of audio: parsed, decoded on a worker, fed in slices
+SLICE_MS = 100  # the VAD takes ~1.3 ms per 100 ms of audio: the loop is free between slices
