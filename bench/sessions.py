@@ -10,8 +10,8 @@ every few seconds per connection, answers with a response whose audio deltas arr
 Latency is measured inside this process: the time an ``input_audio_buffer.append`` left the
 bridge (its event observer fires once the socket took the bytes) minus the time the frame that
 completed it entered ``push_frame``. N rises until input is dropped or the 99th percentile passes
-20 ms (or the feeder itself ends 200 ms behind real time); it prints the largest N with 0 dropped chunks and p99 under 20 ms, and the process CPU per
-session. Run: ``python bench/sessions.py [seconds per step] [max N]``. Measures; never gates CI.
+20 ms (or the feeder itself ends 200 ms behind real time); it prints the largest N with
+0 dropped chunks and p99 under 20 ms, and the process CPU per session. Run: ``python bench/sessions.py [seconds per step] [max N]``. Measures; never gates CI.
 """
 
 from __future__ import annotations
@@ -213,7 +213,8 @@ def main(seconds: float, max_n: int) -> None:
     try:
         port = ports.get(timeout=30)
         print(
-            " N  connected dropped  p50 ms  p99 ms  CPU/session  feeder CPU  worst tick late / behind at end (ms)"
+            " N  connected dropped  p50 ms  p99 ms  CPU/session  feeder CPU"
+            "  worst tick late / behind at end (ms)"
         )
         for n in [x for x in STEPS if x <= max_n]:
             r = run_step(port, n, seconds)
