@@ -11,7 +11,8 @@ Latency is measured inside this process: the time an ``input_audio_buffer.append
 bridge (its event observer fires once the socket took the bytes) minus the time the frame that
 completed it entered ``push_frame``. N rises until input is dropped or the 99th percentile passes
 20 ms (or the feeder itself ends 200 ms behind real time); it prints the largest N with
-0 dropped chunks and p99 under 20 ms, and the process CPU per session. Run: ``python bench/sessions.py [seconds per step] [max N]``. Measures; never gates CI.
+0 dropped chunks and p99 under 20 ms, and the process CPU per session.
+Run: ``python bench/sessions.py [seconds per step] [max N]``. Measures; never gates CI.
 """
 
 from __future__ import annotations
