@@ -6,7 +6,9 @@ each ``input_audio_buffer.append`` as it arrives. For every message, latency is 
 minus the time the frame that completed it entered ``push_frame`` (both clocks are this
 process's ``perf_counter``). Prints the median and worst latency and the CPU time spent per
 minute of audio by the media thread (resampling, chunking) and by the bridge thread (base64,
-JSON, socket). Run: ``python bench/bridge.py [seconds]``. Measures; never gates CI.
+JSON, socket). Runs the PyAV ``StreamResampler`` path (the old bridge) and the numpy ``Downmix``
+path (the lean bridge) one after the other in the same process, so the two are compared under
+the same machine load. Run: ``python bench/bridge.py [seconds]``. Measures; never gates CI.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from realtime.client.bridge import Bridge, LinkState  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
+from realtime.protocol.resample import StreamResampler  # noqa: E402
 
 FRAME_MS = 20
 RATE = 48000
@@ -87,12 +90,15 @@ def browser_frame(index: int) -> av.AudioFrame:
     return frame
 
 
-def main(seconds: float) -> None:
+def run(seconds: float, path: str) -> None:
     with StampingServer() as server:
         config = SessionConfig(
             provider=Provider.CUSTOM, base_url=f"ws://127.0.0.1:{server.port}/v1"
         )
         bridge = Bridge(config)
+        if path == "pyav":  # the old bridge: a PyAV resampler fed frame by frame
+            resampler = StreamResampler()
+            bridge._mic.resample = resampler.resample  # type: ignore[method-assign]  # noqa: SLF001
         bridge.start()
         deadline = time.monotonic() + 5
         while bridge.snapshot().state is not LinkState.CONNECTED and time.monotonic() < deadline:
@@ -138,11 +144,18 @@ def main(seconds: float) -> None:
             break
         latencies.append((arrived - pushes[frame_index][0]) * 1000)
     minutes = seconds / 60
+    print(f"--- {path} ---")
     print(f"audio sent: {seconds:.0f} s in {len(server.arrivals)} append messages")
     print(f"sink callback -> socket, median: {statistics.median(latencies):.2f} ms")
     print(f"sink callback -> socket, worst:  {max(latencies):.2f} ms")
     print(f"media-thread CPU per minute of audio:  {media_cpu / minutes * 1000:.0f} ms")
     print(f"bridge-thread CPU per minute of audio: {bridge_cpu / minutes * 1000:.0f} ms")
+
+
+def main(seconds: float) -> None:
+    print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    for path in ("pyav", "numpy"):
+        run(seconds, path)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Microphone audio on its way from the media thread to the bridge loop.
 
 The media thread (aiortc's loop, in the sink callback) ``push``es PCM16 24 kHz mono, or
-``push_frame``s browser frames of any rate and layout (resampled here, statefully); the audio
+``push_frame``s browser frames of any rate and layout (resampled here, statefully: 48 kHz PCM16,
+what browsers send, by a numpy ``Downmix`` reading the frame's buffer in place, anything else by
+a PyAV ``StreamResampler``); the audio
 is cut into fixed-duration chunks (one ``input_audio_buffer.append`` each) and queued. The
 bridge thread ``pop``s them. The queue is bounded: when it is full the oldest chunk is dropped
 and counted, so a stalled socket costs stale audio, never memory. A small lock guards it all.
@@ -13,7 +15,9 @@ import collections
 import threading
 
 import av
+import numpy as np
 
+from realtime.protocol.downmix import Downmix
 from realtime.protocol.pcm import Pcm16Chunker, rms_dbfs
 from realtime.protocol.resample import StreamResampler
 
@@ -29,26 +33,45 @@ class MicQueue:
         self._chunks: collections.deque[bytes] = collections.deque(
             maxlen=max(1, max_queued_ms // chunk_ms)
         )
-        self._resampler: StreamResampler | None = None
+        self._resampler: StreamResampler | Downmix | None = None
+        self._source: tuple[str, str, int] | None = None
         self.dropped = 0  # chunks dropped because the queue was full
-        self.level_dbfs = -96.0  # of the last audio pushed, for a level meter
+        self._last = b""  # the last audio pushed; its level is computed only when read
 
     def resample(self, frame: av.AudioFrame) -> bytes:
         """A browser frame as PCM16 24 kHz mono (one resampler per stream; see ``reset``)."""
-        if self._resampler is None:
-            self._resampler = StreamResampler()
-        return self._resampler.resample(frame)
+        layout = frame.layout.name
+        source = (frame.format.name, layout, frame.sample_rate)
+        head = b""
+        if source != self._source:
+            head = self._resampler.flush() if self._resampler is not None else b""
+            fast = source[0] == "s16" and source[2] == 48000 and layout in ("mono", "stereo")
+            self._resampler = Downmix(2 if layout == "stereo" else 1) if fast else StreamResampler()
+            self._source = source
+        resampler = self._resampler
+        if isinstance(resampler, StreamResampler) or resampler is None:
+            return head + (resampler or StreamResampler()).resample(frame)
+        # The packed plane read in place (it may be padded past the last sample).
+        plane = memoryview(frame.planes[0])  # av planes are buffers (numpy stubs omit them)
+        count = frame.samples * resampler.channels
+        return head + resampler.push(np.frombuffer(plane, dtype="<i2", count=count))
 
     def push(self, pcm: bytes) -> bool:
         """Queue microphone PCM; True when at least one chunk is ready to send."""
         with self._lock:
-            self.level_dbfs = rms_dbfs(pcm)
+            self._last = pcm
             ready = self._chunker.push(pcm)
             for chunk in ready:
                 if len(self._chunks) == self._chunks.maxlen:
                     self.dropped += 1
                 self._chunks.append(chunk)
         return bool(ready)
+
+    @property
+    def level_dbfs(self) -> float:
+        """Of the last audio pushed, for a level meter (read per snapshot, not per frame)."""
+        last = self._last
+        return rms_dbfs(last) if last else -96.0
 
     def pop(self) -> bytes | None:
         with self._lock:
@@ -72,3 +95,4 @@ class MicQueue:
         """A new media stream starts: a fresh resampler and an empty queue."""
         self.clear()
         self._resampler = None
+        self._source = None

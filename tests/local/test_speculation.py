@@ -1,0 +1,80 @@
+"""Speculative listening with semantic_vad on Piper speech: a pause after "and" is waited out
+and its early transcription dropped and counted; a finished question ends sooner."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from realtime.local.session.speculation import Guess, Speculation
+from realtime.local.stages.endpointing import SemanticVad
+from realtime.local.stages.vad import SpeechStopped, WebRtcVad
+from realtime.protocol.pcm import bytes_for_ms
+
+
+def test_bookkeeping() -> None:
+    spec = Speculation()
+    first = spec.pause(0, 1000)
+    assert first == Guess(0, 1000) and spec.pause(0, 1000) is None
+    spec.resumed()  # speech again: the running guess is stale
+    assert spec.done(first, "I want to fly and", 0.3) is None
+    assert spec.wasted_cpu_s == pytest.approx(0.3)
+    second = spec.pause(0, 2500)
+    assert second is not None and spec.done(second, "then to Rome.", 0.4) == "then to Rome."
+    assert spec.take(2500) == second and spec.used == 1 and spec.started == 2
+
+
+def _listen(vad: WebRtcVad, pcm: bytes, transcribe: object, spec: Speculation) -> list[int]:
+    """Feed 20 ms frames; at each first silent frame transcribe (synchronously, as a worker
+    would) and hand the words to the detector; returns the ends of the turns."""
+    stops: list[int] = []
+    was_silent = False
+    for i in range(0, len(pcm), 960):
+        for event in vad.process(pcm[i : i + 960]):
+            if isinstance(event, SpeechStopped):
+                spec.take(event.speech_end_ms)
+                stops.append(event.audio_end_ms)
+        start = vad.speech_start_ms
+        silent = start is not None and vad.position_ms - vad._voiced_end_ms > 20  # noqa: SLF001
+        if start is not None and was_silent and not silent:
+            spec.resumed()
+        if silent and not was_silent:
+            guess = spec.pause(start, vad._voiced_end_ms)  # noqa: SLF001
+            if guess is not None:
+                audio = pcm[bytes_for_ms(guess.start_ms) : bytes_for_ms(guess.end_ms)]
+                cpu0 = time.process_time()
+                text = transcribe(audio)  # type: ignore[operator]
+                words = spec.done(guess, text, time.process_time() - cpu0)
+                if words is not None and isinstance(vad, SemanticVad):
+                    vad.hear(words)
+        was_silent = silent
+    return stops
+
+
+@pytest.mark.engine
+def test_pause_after_and_does_not_end_the_turn_but_a_question_ends_sooner() -> None:
+    from realtime.local.stages.asr import FasterWhisperTranscriber
+    from realtime.local.stages.tts import PiperSynthesizer
+
+    asr, tts = FasterWhisperTranscriber(), PiperSynthesizer()
+
+    def transcribe(pcm: bytes) -> str:
+        return asr.transcribe(pcm).text
+
+    first = tts.synthesize("I want to fly to Paris and")
+    second = tts.synthesize("then on to Rome.")
+    hesitant = first + bytes(bytes_for_ms(800)) + second + bytes(bytes_for_ms(2500))
+    assert len(_listen(WebRtcVad(), hesitant, transcribe, Speculation())) == 2  # server_vad
+    spec = Speculation()
+    stops = _listen(SemanticVad("auto"), hesitant, transcribe, spec)
+    assert len(stops) == 1 and stops[0] > (len(first) + len(second)) // 48
+    assert spec.started >= 1 and spec.dropped >= 1  # the guess after "and" was thrown away
+
+    question = tts.synthesize("What time is it in Tokyo?") + bytes(bytes_for_ms(1500))
+    server_end = _listen(WebRtcVad(), question, transcribe, Speculation())
+    spec = Speculation()
+    semantic_end = _listen(SemanticVad("auto"), question, transcribe, spec)
+    assert len(server_end) == len(semantic_end) == 1
+    assert semantic_end[0] < server_end[0]  # the finished question ends sooner
+    assert spec.used == 1  # and its transcript was already there at speech_stopped
