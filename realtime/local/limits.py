@@ -22,6 +22,7 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
 from __future__ import annotations
 
 from realtime.protocol.facts import MAX_FRAME_BYTES
+from realtime.protocol.strict_json import MAX_DEPTH
 
 __all__ = [
     "LARGE_FRAME_BYTES",
@@ -36,7 +37,7 @@ __all__ = [
     "SLICE_MS",
 ]
 
-MAX_DEPTH = 32
+
 MAX_APPEND_CHARS = 15 * 2**20
 MAX_BUFFER_MS = 5 * 60 * 1000
 MAX_TURN_MS = 2 * 60 * 1000

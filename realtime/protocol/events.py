@@ -9,10 +9,10 @@ table to speak beta to a client that asked for it.
 
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 
+from realtime.protocol import strict_json
 from realtime.protocol.errors import ProtocolError
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "client_event",
     "decode_frame",
     "new_id",
-    "parse_client_event",
     "parse_server_event",
     "serialize",
     "to_beta",
@@ -186,21 +185,12 @@ def new_id(prefix: str) -> str:
 
 
 def decode_frame(frame: str | bytes) -> object:
-    """The JSON value of one WebSocket frame: the first step on both ends of the protocol.
-
-    A frame that is not UTF-8 text or not JSON raises ``ProtocolError``; whether the value is an
-    event (an object with a ``type``) is for the caller to check, since the client refuses such a
-    frame outright while the local engine answers it with an ``error`` event of its own code.
+    """The JSON value of one WebSocket frame, read strictly (``strict_json``): the first step on
+    both ends of the protocol. ``ProtocolError`` (``FrameRejected``) for anything else; whether
+    the value is an event is for the caller to check, since the client refuses such a frame
+    outright while the local engine answers it with an ``error`` event of its own code.
     """
-    if isinstance(frame, bytes | bytearray | memoryview):
-        try:
-            frame = bytes(frame).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(f"frame is not UTF-8 text: {exc}") from exc
-    try:
-        return json.loads(frame)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"frame is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+    return strict_json.loads(frame)
 
 
 def _decode(frame: str | bytes) -> Event:
@@ -224,11 +214,6 @@ def parse_server_event(frame: str | bytes) -> Event:
     return event
 
 
-def parse_client_event(frame: str | bytes) -> Event:
-    """Decode a client frame (the local engine's side); client names are the same in both APIs."""
-    return _decode(frame)
-
-
 def client_event(event_type: str, **fields: Any) -> Event:
     """A client event dict with a fresh ``event_id``; ``event_type`` must be a client event."""
     if event_type not in BETA_CLIENT_EVENTS:
@@ -237,5 +222,5 @@ def client_event(event_type: str, **fields: Any) -> Event:
 
 
 def serialize(event: Event) -> str:
-    """The JSON text frame for an event (compact, UTF-8 kept as is)."""
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    """The JSON text frame for an event (compact, UTF-8 kept as is, strict: no NaN)."""
+    return strict_json.dumps(event)

@@ -16,7 +16,7 @@ from realtime.protocol.events import (
     GA_CLIENT_EVENTS,
     GA_SERVER_EVENTS,
     client_event,
-    parse_client_event,
+    decode_frame,
     parse_server_event,
     serialize,
     to_beta,
@@ -86,8 +86,6 @@ def test_parse_server_event_normalises_beta_names_from_text_and_bytes() -> None:
 def test_parse_refuses_malformed_frames(frame: str | bytes, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
         parse_server_event(frame)
-    with pytest.raises(ProtocolError):
-        parse_client_event(frame)
 
 
 def test_client_event_has_a_fresh_event_id_and_round_trips() -> None:
@@ -95,7 +93,7 @@ def test_client_event_has_a_fresh_event_id_and_round_trips() -> None:
     b = client_event("response.create")
     assert a["event_id"] != b["event_id"] and a["event_id"].startswith("event_")
     event = client_event("conversation.item.truncate", item_id="x", content_index=0, audio_end_ms=5)
-    assert parse_client_event(serialize(event)) == event
+    assert decode_frame(serialize(event)) == event
 
 
 def test_client_event_refuses_server_names() -> None:
