@@ -22,6 +22,7 @@ from realtime.protocol.facts import (
     takes_temperature,
 )
 from realtime.tools import default_registry
+from realtime.ui.gatekeeper import guardrails, require_sign_in, url_refusal
 from realtime.ui.keys import ENDPOINT_ENV, KEY_ENV, Deployment, bound_key
 from realtime.ui.settings import (
     INSTRUCTION_PRESETS,
@@ -51,12 +52,17 @@ def _show_problems(problems: dict[str, str], slots: dict[str, DeltaGenerator]) -
 
 def sidebar() -> None:
     found = secrets()
-    providers = list(PROVIDER_LABELS)
+    rails = guardrails()
+    providers = list(rails.providers)  # only what the deployment offers (all by default)
+    if not providers:
+        st.error("This deployment offers no provider: its `providers` setting needs fixing.")
+        st.stop()
+    preferred = default_provider(found, os.environ)
     st.sidebar.title("Session")
     provider = st.sidebar.selectbox(
         "Provider",
         providers,
-        index=providers.index(default_provider(found, os.environ)),
+        index=providers.index(preferred) if preferred in providers else 0,
         format_func=PROVIDER_LABELS.__getitem__,
         key="rvs.provider",
     )
@@ -72,6 +78,8 @@ def sidebar() -> None:
                 key="rvs.base_url",
             )
             slots["base_url"] = st.container()
+            if refusal := url_refusal(base_url):
+                slots["base_url"].warning(refusal, icon=":material/block:")
         elif provider is Provider.AZURE:
             azure_endpoint = st.text_input(
                 "Azure endpoint",
@@ -80,6 +88,8 @@ def sidebar() -> None:
                 key="rvs.azure_endpoint",
             )
             slots["azure_endpoint"] = slots["azure_api_version"] = st.container()
+            if refusal := url_refusal(azure_endpoint):
+                slots["azure_endpoint"].warning(refusal, icon=":material/block:")
         elif provider is Provider.LOCAL:
             base_url = local_engine_url()
             st.caption(f"Offline engine running at `{base_url}`, with a key only this app knows.")
@@ -199,6 +209,7 @@ def sidebar() -> None:
         st.sidebar.caption("The session keeps its last valid settings until this is fixed.")
 
 
+require_sign_in(guardrails())  # with [auth] in secrets, nothing else shows before sign-in
 sidebar()
 navigation = st.navigation(
     [

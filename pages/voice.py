@@ -3,7 +3,8 @@
 Thin: widgets wired to this session's ``Bridge`` (realtime/client/bridge.py) and its
 ``SessionRecording`` (realtime/recording/session.py). The sink callback runs on aiortc's loop
 and only hands frames to the bridge; the transcript fragment polls the bridge's frozen
-snapshot; nothing here touches the protocol.
+snapshot; nothing here touches the protocol. The bridge starts only through the deployment's
+guardrails (``realtime.ui.gatekeeper.start_voice``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from realtime.ui import media, view
+from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.session_view import (
     render_event_filters,
     render_events,
@@ -30,9 +32,9 @@ if config is None:
 bridge, recording = session_bridge(config, api_key(config))
 st.caption(view.provider_line(config, api_key(config)))
 
-ctx = media.webrtc_controls(bridge)
+ctx = media.webrtc_controls(bridge, start=lambda: start_voice(bridge, config))
 if ctx is not None and ctx.state.playing and not bridge.running:
-    bridge.start()
+    start_voice(bridge, config)
 
 if config.turn_detection is None:
     left, right = st.columns(2)
@@ -44,6 +46,7 @@ if config.turn_detection is None:
 
 @st.fragment(run_every=0.5)
 def live() -> None:
+    voice_notice(bridge)  # a limit that refused or stopped the session, in words
     render_levels(bridge)
     render_metric_strip(session_turns(bridge))
     view.render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
@@ -63,6 +66,5 @@ with st.expander("Live events"):
 
     live_events()
 
-if text := st.chat_input("Type a message"):
-    bridge.start()
+if (text := st.chat_input("Type a message")) and start_voice(bridge, config) is None:
     bridge.send_text(text)

@@ -40,6 +40,7 @@ from realtime.protocol.errors import ConnectionFailed
 
 __all__ = [
     "AddressPolicy",
+    "AddressRefused",
     "Resolver",
     "Target",
     "address_class",
@@ -116,6 +117,38 @@ class Target:
 
 def _refuse(target: str, why: str) -> ConnectionFailed:
     return ConnectionFailed(f"{target}: refused: {why}", retryable=False)
+
+
+_PLAIN = {
+    "loopback": "a loopback address (the app's own server)",
+    "private": "a private network address",
+    "link-local": "a link-local address (where cloud metadata services answer)",
+    "unique-local": "a unique-local IPv6 address (a private network)",
+    "site-local": "a site-local IPv6 address (a private network)",
+    "multicast": "a multicast address",
+    "unspecified": "the unspecified address (0.0.0.0 or ::)",
+    "reserved": "a reserved or documentation address",
+    "unreadable": "an address that cannot be read",
+}
+
+
+class AddressRefused(ConnectionFailed):
+    """A host refused by the address rule: ``address_class`` says which class it fell in.
+
+    The message says why in plain words and which deployment setting would allow it; it names
+    the host the visitor typed and never the port, so it reads the same for every port."""
+
+    def __init__(self, host: str, address_class: str) -> None:
+        self.host = host
+        self.address_class = address_class
+        super().__init__(
+            f"{host}: refused: it is, or resolves to, {_PLAIN.get(address_class, address_class)}"
+            ", and this deployment opens only public addresses, so that no visitor can reach "
+            "inside its network. Whoever runs the app can allow it: REALTIME_ALLOW_PRIVATE_URLS=1 "
+            f'for every private address, or allowed_hosts = ["{host}"] in Streamlit secrets '
+            f"(REALTIME_ALLOWED_HOSTS={host} in the environment) for this host alone.",
+            retryable=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -200,10 +233,5 @@ class AddressPolicy:
                 except ValueError:
                     found = "unreadable"
                 if found is not None:
-                    raise _refuse(
-                        host,
-                        f"it is (or resolves to) a {found} address, and this deployment only "
-                        "opens public addresses (its admin can allow more with "
-                        "REALTIME_ALLOW_PRIVATE_URLS or allowed_hosts)",
-                    )
+                    raise AddressRefused(host, found)
         return Target(url, host, port, secure, addresses[0])

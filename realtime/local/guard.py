@@ -10,8 +10,11 @@ saying who (the peer address) and why. The checks, in order:
    allows every origin.
 2. **Key.** With an ``api_key``, a handshake without ``Authorization: Bearer KEY`` (or
    ``api-key: KEY``) gets 401; compared in constant time.
-3. **Capacity.** At ``max_sessions`` open sessions, 503 with ``Retry-After``; a session's slot
-   frees when its connection ends.
+3. **Capacity.** At ``max_sessions`` admitted sessions, 503 with ``Retry-After``. A slot is
+   taken here, at admission, not when the session starts: a burst of simultaneous handshakes
+   cannot all pass the check before any of them is counted. The server gives it back with
+   :meth:`Gate.release` when that connection ends, whether its session ran or its handshake
+   failed after admission (the client left before the 101 was written).
 """
 
 from __future__ import annotations
@@ -41,7 +44,11 @@ def json_response(
 
 
 class Gate:
-    """The handshake checks of one server, and its count of open sessions."""
+    """The handshake checks of one server, and its count of admitted sessions.
+
+    Called on the server's loop only (``admit`` from ``process_request``, ``release`` from the
+    connection's end), so the count needs no lock.
+    """
 
     def __init__(
         self,
@@ -56,10 +63,13 @@ class Gate:
         self.active = 0
         self.refused = 0
 
-    def check(self, request: Request, peer: object) -> Response | None:
-        """None to let the handshake go on, else the refusal to answer with."""
+    def admit(self, request: Request, peer: object) -> Response | None:
+        """None when the handshake may go on (its slot is now taken: call :meth:`release`
+        once when that connection ends), else the refusal to answer with."""
         refusal = self._refusal(request.headers)
-        if refusal is not None:
+        if refusal is None:
+            self.active += 1
+        else:
             self.refused += 1
             reason = refusal.body.decode(errors="replace") if refusal.body else ""
             code = json.loads(reason)["error"]["code"] if reason else "refused"
@@ -71,6 +81,10 @@ class Gate:
                 (request.headers.get("Origin") or "")[:100],
             )
         return refusal
+
+    def release(self) -> None:
+        """Give back the slot of one admitted connection."""
+        self.active = max(0, self.active - 1)
 
     def _refusal(self, headers: Headers) -> Response | None:
         origin = headers.get("Origin")

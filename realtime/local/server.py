@@ -11,8 +11,9 @@ The handshake serves ``/v1/realtime`` and ``/realtime`` (``?model=`` names the m
 the session; Azure's ``deployment=`` works too) and answers anything else with 404. Then the
 gate (``realtime.local.guard``) refuses, before the WebSocket opens and with a JSON body like
 the hosted API's: a browser ``Origin`` not allowed (403), a missing or wrong key (401), a
-session past ``max_sessions`` (503). The ``OpenAI-Beta: realtime=v1`` header selects the beta
-interface for that connection. What one session may hold is bounded (``realtime.local.limits``).
+session past ``max_sessions`` (503, counted at admission). The ``OpenAI-Beta: realtime=v1``
+header selects the beta interface for that connection. What one session may hold is bounded
+(``realtime.local.limits``).
 """
 
 from __future__ import annotations
@@ -155,7 +156,12 @@ class EngineServer:
                 f"Not found: {path or '/'}. The local engine serves {' and '.join(PATHS)}.",
                 "not_found",
             )
-        return self.gate.check(request, connection.remote_address)
+        refusal = self.gate.admit(request, connection.remote_address)
+        if refusal is None:
+            # Admitted: the slot is held through the rest of the handshake and the session, and
+            # given back when the TCP connection is gone, however it ended.
+            connection.connection_lost_waiter.add_done_callback(lambda _: self.gate.release())
+        return refusal
 
     async def _handle(self, websocket: ServerConnection) -> None:
         assert self.engine is not None and websocket.request is not None
@@ -171,8 +177,4 @@ class EngineServer:
             vad_factory=self.engine.vad_factory,
         )
         runner = SessionRunner(websocket, session, self.engine, self._executor, beta=beta)
-        self.gate.active += 1
-        try:
-            await runner.run()
-        finally:
-            self.gate.active -= 1
+        await runner.run()

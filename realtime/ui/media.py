@@ -9,6 +9,7 @@ runtime, a browser without WebRTC), the page says so in words and typed turns ke
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -23,8 +24,11 @@ log = logging.getLogger(__name__)
 WEBRTC_KEY = "rvs.webrtc"
 
 
-def webrtc_controls(bridge: Bridge) -> Any:
-    """START/STOP and the audio tracks; returns the streamer context, or None if unavailable."""
+def webrtc_controls(bridge: Bridge, start: Callable[[], object] | None = None) -> Any:
+    """START/STOP and the audio tracks; returns the streamer context, or None if unavailable.
+
+    ``start`` starts the bridge when START is pressed (the voice page passes its guardrails'
+    ``start_voice``); ``bridge.start`` by default."""
     from streamlit_webrtc import (
         WebRtcMode,
         create_audio_sink_track,
@@ -41,7 +45,7 @@ def webrtc_controls(bridge: Bridge) -> Any:
         if ctx is None:
             return
         if ctx.state.playing:
-            bridge.start()
+            (start or bridge.start)()
         elif not ctx.state.signalling:
             bridge.stop()
 

@@ -41,6 +41,7 @@ __all__ = [
     "address_policy",
     "api_key",
     "config_key",
+    "connect_policy",
     "current_bridge",
     "current_recording",
     "deployment",
@@ -144,6 +145,11 @@ def address_policy() -> AddressPolicy:
         if target:
             hosts.append(target)
     return AddressPolicy.from_settings(allow_private=allow, allowed_hosts=hosts)
+
+
+def connect_policy() -> AddressPolicy:
+    """The policy the bridge connects under: the deployment's, plus the in-process engine."""
+    return address_policy().trusting(_ENGINE_ADDRESSES)
 
 
 def _host_port(url: str) -> str | None:
