@@ -7,7 +7,10 @@ results come back to the loop, so the loop stays free to read the next client ev
 queue and one writer task, in the order the session produced them. TTS runs sentence by
 sentence in a worker that checks a cancel flag between sentences; on a cancel the session has
 already sent ``response.done`` and drops whatever the worker still makes, so the client sees
-the answer stop at once. A client that goes away mid-answer only cancels its own jobs.
+the answer stop at once. A responder that streams (a language model) is read chunk by chunk on
+its worker: each sentence is synthesised as soon as it is complete, so the first audio leaves
+while the model is still generating, and a cancel closes the generator at the next chunk. A
+client that goes away mid-answer only cancels its own jobs.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from realtime.local.engine import Engine
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
+from realtime.local.stages.responder import CallRequest, Reply, start_reply
+from realtime.local.stages.streaming import SentenceBuffer
 from realtime.protocol.errors import RealtimeError
 from realtime.protocol.events import Event, serialize
 
@@ -142,15 +147,82 @@ class SessionRunner:
             self._apply(self._session.transcribed(job.item_id, transcript.text))
 
     async def _respond(self, job: Respond) -> None:
+        """Run the responder; a streamed answer is spoken sentence by sentence as it comes."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        cancel = self._cancels.setdefault(job.response_id, threading.Event())
+        synthesizer = self._engine.synthesizer(job.voice, job.speed) if job.voice else None
+
+        def post(item: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def say(text: str) -> None:
+            if synthesizer is None:
+                post((text, None))
+                return
+            stream = synthesizer.stream(text)
+            try:
+                for sentence in stream:
+                    if cancel.is_set():
+                        return
+                    post(sentence)
+            finally:
+                close = getattr(stream, "close", None)
+                if callable(close):
+                    close()
+
+        def work() -> None:
+            result = start_reply(self._engine.responder, job.request)
+            try:
+                if isinstance(result, Reply):  # known at once: the loop sends it as one reply
+                    post(result)
+                    return
+                calls: list[CallRequest] = []
+                pending = SentenceBuffer()
+                for chunk in result:
+                    if cancel.is_set():
+                        return
+                    if isinstance(chunk, CallRequest):
+                        calls.append(chunk)
+                    else:
+                        for sentence in pending.feed(chunk):
+                            say(sentence)
+                for sentence in pending.flush():
+                    say(sentence)
+                if not cancel.is_set():
+                    post(Reply(calls=tuple(calls)))
+            except Exception as exc:  # reported on the loop as a failed response
+                post(exc)
+            finally:
+                close = getattr(result, "close", None)  # a generator: stop generating now
+                if callable(close):
+                    close()
+                post(_DONE)
+
+        def started() -> None:
+            try:
+                work()
+            except Exception as exc:  # the responder refused before its first chunk
+                post(exc)
+                post(_DONE)
+
+        self._executor.submit(started)
         try:
-            reply = await self._in_worker(self._engine.responder.respond, job.request)
-        except RealtimeError as exc:
-            self._apply(self._session.response_failed(job.response_id, str(exc)))
-        except Exception as exc:  # a backend's own error: report it, keep serving
-            logger.exception("responder failed")
-            self._apply(self._session.response_failed(job.response_id, repr(exc)))
-        else:
-            self._apply(self._session.replied(job.response_id, reply))
+            while (item := await queue.get()) is not _DONE:
+                if isinstance(item, Exception):
+                    if not isinstance(item, RealtimeError):
+                        logger.error("responder failed", exc_info=item)
+                    message = str(item) if isinstance(item, RealtimeError) else repr(item)
+                    self._apply(self._session.response_failed(job.response_id, message))
+                    return
+                if isinstance(item, Reply):
+                    self._apply(self._session.replied(job.response_id, item))
+                else:
+                    self._apply(self._session.spoken(job.response_id, *item))
+        finally:
+            cancel.set()  # a cancelled consumer stops the producer at the next chunk
+            self._cancels.pop(job.response_id, None)
 
     async def _speak(self, job: Speak) -> None:
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from realtime.local.stages import llm
+from realtime.local.stages.hybrid import HybridResponder
 from realtime.local.stages.phrasing import describe_output
 from realtime.local.stages.responder import (
     CallRequest,
@@ -210,8 +211,12 @@ def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime(
 
 def test_make_responder_reads_the_command_line_value() -> None:
     assert isinstance(make_responder(), RuleBasedResponder)
-    assert isinstance(make_responder("http://127.0.0.1:8080/v1"), llm.ChatCompletionsResponder)
-    assert isinstance(make_responder("llama"), llm.LlamaCppResponder)
+    assert isinstance(make_responder("only:http://127.0.0.1:8080/v1"), llm.ChatCompletionsResponder)
+    assert isinstance(make_responder("only:llama"), llm.LlamaCppResponder)
+    url, gguf = make_responder("http://127.0.0.1:8080/v1"), make_responder("llama:/m/x.gguf")
+    assert isinstance(url, HybridResponder) and isinstance(url.model, llm.ChatCompletionsResponder)
+    assert isinstance(gguf, HybridResponder) and isinstance(gguf.model, llm.LlamaCppResponder)
+    assert str(gguf.model.model_path) == "/m/x.gguf"
     with pytest.raises(ConfigError):
         make_responder("gpt-99")
 

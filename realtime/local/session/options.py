@@ -58,6 +58,7 @@ class ResponseOptions:
     in_conversation: bool = True
     metadata: Mapping[str, Any] | None = None
     input_items: tuple[ItemRecord, ...] | None = None  # a new context instead of the history
+    temperature: float | None = None  # for a language model; the rules ignore it
 
     @property
     def audio_output(self) -> bool:
@@ -83,6 +84,7 @@ class ResponseOptions:
             tool_choice=session.tool_choice,
             forced_tool=session.forced_tool,
             max_output_tokens=session.max_output_tokens,
+            temperature=session.temperature,
         )
 
 
@@ -119,7 +121,7 @@ _TABLES: dict[ApiVersion, FieldTable] = {
         "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
         "voice": ("voice", expect_string),
         "output_audio_format": (None, check_beta_format),
-        "temperature": (None, lambda v, p: expect_number(v, p, 0.6, 1.2)),
+        "temperature": ("temperature", lambda v, p: expect_number(v, p, 0.6, 1.2)),
     },
 }
 

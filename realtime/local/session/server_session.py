@@ -174,8 +174,12 @@ class ServerSession:
                 self._out.job(Speak(run.id, reply.text, opts.voice, opts.speed))
         return self._out.take()
 
-    def spoken(self, response_id: str, sentence: str, pcm: bytes) -> Outcome:
-        run = self._active(response_id, Stage.SPEAKING)
+    def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> Outcome:
+        """One sentence of the answer: synthesised (``Speak``), or streamed by the responder
+        while it still runs (``Respond``; ``pcm`` None for text output)."""
+        run = self._active(response_id, None)
+        if run is not None and run.stage is Stage.WAITING:
+            run = None
         if run is not None and not run.sentence(sentence, pcm):
             self._finished()
         return self._out.take()
@@ -369,7 +373,8 @@ class ServerSession:
         opts = run.options
         items = self.history.ordered() if opts.input_items is None else opts.input_items
         messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
-        self._out.job(Respond(run.id, _request(opts, messages)))
+        voice = opts.voice if opts.audio_output else None
+        self._out.job(Respond(run.id, _request(opts, messages), voice, opts.speed))
 
     def _active(self, response_id: str, stage: Stage | None) -> ResponseRun | None:
         run = self.response
@@ -411,6 +416,7 @@ def _request(opts: ResponseOptions, messages: tuple[Message, ...]) -> ResponseRe
         tool_choice=opts.tool_choice,
         forced_tool=opts.forced_tool,
         max_output_tokens=opts.token_limit,
+        temperature=opts.temperature,
     )
 
 
