@@ -150,7 +150,7 @@ class SessionRunner:
         """Run the responder; a streamed answer is spoken sentence by sentence as it comes."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
-        cancel = self._cancels.setdefault(job.response_id, threading.Event())
+        cancel = self._cancels[job.response_id] = threading.Event()
         synthesizer = self._engine.synthesizer(job.voice, job.speed) if job.voice else None
 
         def post(item: object) -> None:
@@ -216,13 +216,18 @@ class SessionRunner:
                     message = str(item) if isinstance(item, RealtimeError) else repr(item)
                     self._apply(self._session.response_failed(job.response_id, message))
                     return
-                if isinstance(item, Reply):
+                if isinstance(item, Reply):  # the Speak job it may start has a flag of its own
+                    self._forget(job.response_id, cancel)
                     self._apply(self._session.replied(job.response_id, item))
                 else:
                     self._apply(self._session.spoken(job.response_id, *item))
         finally:
             cancel.set()  # a cancelled consumer stops the producer at the next chunk
-            self._cancels.pop(job.response_id, None)
+            self._forget(job.response_id, cancel)
+
+    def _forget(self, response_id: str, flag: threading.Event) -> None:
+        if self._cancels.get(response_id) is flag:
+            del self._cancels[response_id]
 
     async def _speak(self, job: Speak) -> None:
         loop = asyncio.get_running_loop()
@@ -260,4 +265,4 @@ class SessionRunner:
             self._apply(self._session.speech_done(job.response_id))
         finally:
             cancel.set()  # a cancelled consumer stops the producer at the next sentence
-            self._cancels.pop(job.response_id, None)
+            self._forget(job.response_id, cancel)
