@@ -234,3 +234,25 @@ def test_a_streamed_text_answer_arrives_sentence_by_sentence() -> None:
         " And a third one ends it.",
     ]
     assert events[-1]["response"]["output"][0]["content"][0]["text"] == SLOW
+
+
+def test_the_model_reads_calls_as_text_and_the_history_is_cut_to_the_context() -> None:
+    turns = (
+        Message("message", "user", "first question " * 30),
+        Message("message", "assistant", "first answer"),
+        Message("function_call", name="get_weather", text='{"city": "Oslo"}', call_id="c1"),
+        Message("function_call_output", text='{"sky": "clear"}', call_id="c1"),
+        Message("message", "user", "and now?"),
+    )
+    messages = llm.llama_messages(ResponseRequest(turns, instructions="Be brief."))
+    assert messages[0]["role"] == "system" and messages[0]["content"].startswith("Be brief.")
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
+    assert "get_weather" in messages[2]["content"] and "clear" in messages[3]["content"]
+
+    class Words:  # a tokenizer of one token per word
+        def tokenize(self, text: bytes, add_bos: bool = False) -> list[int]:
+            return [0] * len(text.split())
+
+    fitted = llm.LlamaCppResponder(n_ctx=120)._fit(Words(), messages, 20)
+    assert fitted[0] == messages[0] and fitted[-1] == messages[-1]
+    assert messages[1] not in fitted  # the oldest, longest turn went first
