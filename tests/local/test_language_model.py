@@ -20,7 +20,7 @@ from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.local.stages import llm
 from realtime.local.stages.hybrid import HybridResponder
-from realtime.local.stages.responder import Chunk, Reply, ResponseRequest, collect
+from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest, collect
 from tests.local.test_server import TEXT_ONLY, TURN, Client, of_type, open_client
 
 pytestmark = pytest.mark.skipif(
@@ -52,6 +52,9 @@ class TimedModel:
     def stream(self, request: ResponseRequest) -> Iterator[Chunk]:
         yield from self.inner.stream(request)
         self.finished.append(time.monotonic())
+
+    def call(self, request: ResponseRequest, tools: tuple[Any, ...]) -> CallRequest:
+        return self.inner.call(request, tools)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +140,7 @@ def test_first_audio_comes_before_the_model_has_finished(
     llm_server: EngineServer, model: TimedModel
 ) -> None:
     with open_client(llm_server.realtime_url()) as client:
-        client.say("Tell me a story about a brave little dragon, in a few sentences.")
+        client.say("Tell me a story about a dragon in three short sentences.")
         first_audio = None
         while (event := client.recv(TURN))["type"] != "response.done":
             if event["type"] == "response.output_audio.delta" and first_audio is None:

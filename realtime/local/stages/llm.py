@@ -262,7 +262,7 @@ class LlamaCppResponder:
         model_path: str | Path | None = None,
         *,
         n_ctx: int = 2048,
-        max_tokens: int = 200,
+        max_tokens: int = 120,
         seed: int = 7,
     ) -> None:
         self.model_path = Path(model_path) if model_path else None
