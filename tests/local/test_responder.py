@@ -206,7 +206,7 @@ def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime(
         with pytest.raises(EngineError, match="pip install llama-cpp-python"):
             llm.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
     else:  # pragma: no cover - only where the optional extra is installed
-        pytest.skip("llama-cpp-python is installed; its answers are not checked here")
+        pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
 
 
 def test_make_responder_reads_the_command_line_value() -> None:

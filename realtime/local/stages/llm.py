@@ -306,9 +306,9 @@ class LlamaCppResponder:
         their parameters; raises ``EngineError`` when the arguments do not validate."""
         llama = self._model()
         schema = toolcalls.call_schema(tools)
-        import llama_cpp
+        from llama_cpp.llama_grammar import LlamaGrammar
 
-        grammar = llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         messages = toolcalls.call_messages(request, tools)
         with _lock:
             result = llama.create_chat_completion(
