@@ -69,10 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--responder",
-        default="rules",
-        help="rules (default), llama (in-process llama.cpp with the bundled SmolLM2 GGUF), "
-        "llama:PATH.gguf, or the URL of an OpenAI-compatible chat endpoint "
-        "(e.g. http://127.0.0.1:8080/v1)",
+        default="auto",
+        help="auto (default: the rules, then the bundled SmolLM2 through llama.cpp when "
+        "requirements-llm.txt is installed, else the rules alone), rules, llama (the rules, "
+        "then the bundled SmolLM2), llama:PATH.gguf (the rules, then any GGUF), or the URL of "
+        "an OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:8080/v1 for llama.cpp's "
+        "server, Ollama or vLLM); only:llama or only:URL leaves the rules out",
     )
     parser.add_argument(
         "--responder-model",
@@ -134,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
     print(f"Realtime local engine listening on {server.realtime_url()}", flush=True)
+    print(f"answers: {engine.responder_name}", flush=True)
     print(f"base URL for clients: {server.url}   (Ctrl-C stops it)", flush=True)
     try:
         done.wait()

@@ -7,7 +7,10 @@ results come back to the loop, so the loop stays free to read the next client ev
 queue and one writer task, in the order the session produced them. TTS runs sentence by
 sentence in a worker that checks a cancel flag between sentences; on a cancel the session has
 already sent ``response.done`` and drops whatever the worker still makes, so the client sees
-the answer stop at once. A client that goes away mid-answer only cancels its own jobs.
+the answer stop at once. A responder that streams (a language model) is read chunk by chunk on
+its worker: each sentence is synthesised as soon as it is complete, so the first audio leaves
+while the model is still generating, and a cancel closes the generator at the next chunk. A
+client that goes away mid-answer only cancels its own jobs.
 
 Frames are read strictly (``realtime.local.frames``); a large one is parsed and its audio
 decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
@@ -19,7 +22,6 @@ waiting, the client is not reading: it is closed with 1008 and its queue freed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import threading
@@ -30,6 +32,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from realtime.local import workers
 from realtime.local.engine import Engine
 from realtime.local.frames import encode_event, read_append, read_event
 from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
@@ -37,13 +40,13 @@ from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
+from realtime.local.stages.responder import Reply
 from realtime.protocol.errors import RealtimeError
 from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = ["SessionRunner"]
 
 logger = logging.getLogger(__name__)
-_DONE = object()
 
 
 class SessionRunner:
@@ -126,12 +129,7 @@ class SessionRunner:
                 text = encode_event(out)
             except (ValueError, TypeError):  # not valid JSON: a bug, never the client's input
                 logger.exception("session %s: could not encode %.60r", self._session.id, out)
-                error = InvalidRequest(
-                    "server_error",
-                    "The server had an error while processing your request.",
-                    error_type="server_error",
-                )
-                text = encode_event(error_event(error, None))
+                text = encode_event(error_event(InvalidRequest.server_error(), None))
             self._outbox.put_nowait(text)
             self._pending += len(text)
         if self._pending > OUTBOX_HIGH_WATER and self._outbox.qsize() > 1:
@@ -220,50 +218,49 @@ class SessionRunner:
             self._apply(self._session.transcribed(job.item_id, transcript.text))
 
     async def _respond(self, job: Respond) -> None:
+        """Run the responder; a streamed answer is spoken sentence by sentence as it comes."""
+        box = workers.Mailbox(asyncio.get_running_loop())
+        cancel = self._cancels[job.response_id] = threading.Event()
+        synthesizer = self._engine.synthesizer(job.voice, job.speed) if job.voice else None
+        self._executor.submit(
+            workers.respond, self._engine.responder, job, synthesizer, cancel, box
+        )
         try:
-            reply = await self._in_worker(self._engine.responder.respond, job.request)
-        except RealtimeError as exc:
-            self._apply(self._session.response_failed(job.response_id, str(exc)))
-        except Exception as exc:  # a backend's own error: report it, keep serving
-            logger.exception("responder failed")
-            self._apply(self._session.response_failed(job.response_id, repr(exc)))
-        else:
-            self._apply(self._session.replied(job.response_id, reply))
+            while (item := await box.queue.get()) is not workers.DONE:
+                if isinstance(item, Exception):
+                    self._failed(job.response_id, item)
+                    return
+                if isinstance(item, Reply):  # the Speak job it may start has a flag of its own
+                    self._forget(job.response_id, cancel)
+                    self._apply(self._session.replied(job.response_id, item))
+                else:
+                    self._apply(self._session.spoken(job.response_id, *item))
+        finally:
+            cancel.set()  # a cancelled consumer stops the producer at the next chunk
+            self._forget(job.response_id, cancel)
+
+    def _failed(self, response_id: str, error: Exception) -> None:
+        if not isinstance(error, RealtimeError):
+            logger.error("a response of session %s failed", self._session.id, exc_info=error)
+        message = str(error) if isinstance(error, RealtimeError) else repr(error)
+        self._apply(self._session.response_failed(response_id, message))
+
+    def _forget(self, response_id: str, flag: threading.Event) -> None:
+        if self._cancels.get(response_id) is flag:
+            del self._cancels[response_id]
 
     async def _speak(self, job: Speak) -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        box = workers.Mailbox(asyncio.get_running_loop())
         cancel = self._cancels.setdefault(job.response_id, threading.Event())
         synthesizer = self._engine.synthesizer(job.voice, job.speed)
-
-        def post(item: object) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        def work() -> None:
-            stream = synthesizer.stream(job.text)
-            try:
-                for sentence in stream:
-                    if cancel.is_set():
-                        return
-                    post(sentence)
-            except Exception as exc:  # reported on the loop as a failed response
-                post(exc)
-            finally:
-                close = getattr(stream, "close", None)  # a generator: stop synthesis now
-                if callable(close):
-                    close()
-                post(_DONE)
-
-        self._executor.submit(work)
+        self._executor.submit(workers.speak, synthesizer, job.text, cancel, box)
         try:
-            while (item := await queue.get()) is not _DONE:
+            while (item := await box.queue.get()) is not workers.DONE:
                 if isinstance(item, Exception):
-                    message = str(item) if isinstance(item, RealtimeError) else repr(item)
-                    self._apply(self._session.response_failed(job.response_id, message))
+                    self._failed(job.response_id, item)
                     return
                 self._apply(self._session.spoken(job.response_id, *item))
             self._apply(self._session.speech_done(job.response_id))
         finally:
             cancel.set()  # a cancelled consumer stops the producer at the next sentence
-            self._cancels.pop(job.response_id, None)
+            self._forget(job.response_id, cancel)

@@ -46,10 +46,13 @@ class Engine:
         cls,
         *,
         asr_model: str | os.PathLike[str] | None = None,
-        responder: str = "rules",
+        responder: str = "auto",
         responder_model: str | None = None,
     ) -> Engine:
         """WebRTC VAD, Whisper base (or ``asr_model``), ``responder``, Piper's bundled voice.
+
+        ``auto`` is the rules plus the bundled SmolLM2 when ``llama-cpp-python`` is installed
+        (``pip install -r requirements-llm.txt``), else the rules alone.
 
         No model loads here (an ``asr_model`` folder that does not exist is refused at once);
         a missing package or model raises ``EngineError`` at first use, or at :meth:`warm`.
@@ -65,3 +68,18 @@ class Engine:
         as fast as the next: a model's first call also allocates its buffers."""
         speech = b"".join(pcm for _, pcm in self.synthesizer("alloy", 1.0).stream("Ready to go."))
         self.transcriber.transcribe(speech)
+        load = getattr(getattr(self.responder, "model", self.responder), "load", None)
+        if callable(load):  # a language model in process
+            load()
+
+    @property
+    def responder_name(self) -> str:
+        """Which responder answers, for logs and the page: ``rules`` or ``rules + MODEL``."""
+        model = getattr(self.responder, "model_name", None)
+        if model is None:
+            return (
+                "rules"
+                if type(self.responder).__name__ == "RuleBasedResponder"
+                else type(self.responder).__name__
+            )
+        return f"rules + {model}" if hasattr(self.responder, "rules") else str(model)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from realtime.local.stages import llm
+from realtime.local.stages.hybrid import HybridResponder
 from realtime.local.stages.phrasing import describe_output
 from realtime.local.stages.responder import (
     CallRequest,
@@ -218,7 +219,7 @@ def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime(
         with pytest.raises(EngineError, match="pip install llama-cpp-python"):
             llm.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
     else:  # pragma: no cover - only where the optional extra is installed
-        pytest.skip("llama-cpp-python is installed; its answers are not checked here")
+        pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
 
 
 def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,8 +230,12 @@ def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.Monk
 
 def test_make_responder_reads_the_command_line_value() -> None:
     assert isinstance(make_responder(), RuleBasedResponder)
-    assert isinstance(make_responder("http://127.0.0.1:8080/v1"), llm.ChatCompletionsResponder)
-    assert isinstance(make_responder("llama"), llm.LlamaCppResponder)
+    assert isinstance(make_responder("only:http://127.0.0.1:8080/v1"), llm.ChatCompletionsResponder)
+    assert isinstance(make_responder("only:llama"), llm.LlamaCppResponder)
+    url, gguf = make_responder("http://127.0.0.1:8080/v1"), make_responder("llama:/m/x.gguf")
+    assert isinstance(url, HybridResponder) and isinstance(url.model, llm.ChatCompletionsResponder)
+    assert isinstance(gguf, HybridResponder) and isinstance(gguf.model, llm.LlamaCppResponder)
+    assert str(gguf.model.model_path) == "/m/x.gguf"
     with pytest.raises(ConfigError):
         make_responder("gpt-99")
 

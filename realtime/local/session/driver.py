@@ -101,9 +101,10 @@ class ResponseDriver:
                 opts = run.options
                 self._out.job(Speak(run.id, reply.text, opts.voice, opts.speed))
 
-    def spoken(self, response_id: str, sentence: str, pcm: bytes) -> None:
-        run = self._active(response_id, Stage.SPEAKING)
-        if run is not None and not run.sentence(sentence, pcm):
+    def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> None:
+        """One sentence: synthesised (``Speak``), or streamed while the responder still runs."""
+        run = self._active(response_id, None)
+        if run is not None and run.stage is not Stage.WAITING and not run.sentence(sentence, pcm):
             self._finished()
 
     def speech_done(self, response_id: str) -> None:
@@ -132,7 +133,8 @@ class ResponseDriver:
         opts = run.options
         items = self._history.ordered() if opts.input_items is None else opts.input_items
         messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
-        self._out.job(Respond(run.id, _request(opts, messages)))
+        voice = opts.voice if opts.audio_output else None
+        self._out.job(Respond(run.id, _request(opts, messages), voice, opts.speed))
 
     def _active(self, response_id: str, stage: Stage | None) -> ResponseRun | None:
         run = self.response
@@ -159,4 +161,5 @@ def _request(opts: ResponseOptions, messages: tuple[Message, ...]) -> ResponseRe
         tool_choice=opts.tool_choice,
         forced_tool=opts.forced_tool,
         max_output_tokens=opts.token_limit,
+        temperature=opts.temperature,
     )

@@ -29,10 +29,14 @@ class Transcribe:
 
 @dataclass(frozen=True)
 class Respond:
-    """Run the responder; report with ``replied`` / ``response_failed``."""
+    """Run the responder; report with ``replied`` / ``response_failed``. A streaming responder's
+    text may come first, sentence by sentence, through ``spoken`` (synthesised in ``voice`` at
+    ``speed``; no audio when ``voice`` is None), and then ``replied`` with the calls only."""
 
     response_id: str
     request: ResponseRequest
+    voice: str | None = None
+    speed: float = 1.0
 
 
 @dataclass(frozen=True)

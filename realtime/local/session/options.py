@@ -58,6 +58,7 @@ class ResponseOptions:
     in_conversation: bool = True
     metadata: Mapping[str, Any] | None = None
     input_items: tuple[ItemRecord, ...] | None = None  # a new context instead of the history
+    temperature: float | None = None  # for a language model; the rules ignore it
 
     @property
     def audio_output(self) -> bool:
@@ -83,6 +84,7 @@ class ResponseOptions:
             tool_choice=session.tool_choice,
             forced_tool=session.forced_tool,
             max_output_tokens=session.max_output_tokens,
+            temperature=session.temperature,
         )
 
 
@@ -121,9 +123,9 @@ _BY_VERSION: dict[ApiVersion, FieldTable] = {
         "output_audio_format": (None, check_beta_format),
     },
 }
-# temperature is checked but not acted on: the rule-based responder is deterministic
+# temperature only where the version takes it; a language model samples with it
 _TABLES: dict[ApiVersion, FieldTable] = {
-    version: {**table, "temperature": (None, check_temperature)}
+    version: {**table, "temperature": ("temperature", check_temperature)}
     if takes_temperature(version)
     else table
     for version, table in _BY_VERSION.items()

@@ -104,7 +104,10 @@ class ResponseRun:
         return True
 
     def sentence(self, text: str, pcm: bytes | None) -> bool:
-        """Send one sentence (and its audio); False when the token limit ended the response."""
+        """Send one sentence (and its audio); False when the token limit ended the response.
+        A streamed answer's first sentence opens the message."""
+        if self._message is None:
+            self._open_message()
         delta = text if not self._text else " " + text
         ms = duration_ms(len(pcm)) if pcm else 0.0
         limit = self.options.token_limit

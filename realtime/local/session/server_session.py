@@ -44,12 +44,7 @@ from realtime.local.session.wire import (
 )
 from realtime.local.stages.responder import Reply
 from realtime.local.stages.vad import SpeechStarted
-from realtime.protocol.events import (
-    BETA_CLIENT_EVENTS,
-    GA_CLIENT_EVENTS,
-    Event,
-    new_id,
-)
+from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
 from realtime.protocol.facts import ApiVersion
 
 __all__ = ["DEFAULT_MODELS", "ServerSession"]
@@ -158,7 +153,8 @@ class ServerSession:
         self._driver.replied(response_id, reply)
         return self._out.take()
 
-    def spoken(self, response_id: str, sentence: str, pcm: bytes) -> Outcome:
+    def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> Outcome:
+        """A sentence, synthesised or streamed while the responder runs (pcm None: text)."""
         self._driver.spoken(response_id, sentence, pcm)
         return self._out.take()
 

