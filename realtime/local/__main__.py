@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-preload", action="store_true", help="load the models at the first turn instead of now"
     )
+    parser.add_argument(
+        "--max-session-seconds",
+        type=float,
+        default=None,
+        help="end each session after this many seconds, as the hosted API does after 60 "
+        "minutes (error session_expired, then close); default: no limit",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
     return parser
 
@@ -91,7 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_preload:
             print("loading models ...", flush=True)
             engine.warm()
-        server = EngineServer(host=args.host, port=args.port, api_key=args.api_key, engine=engine)
+        server = EngineServer(
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            engine=engine,
+            max_session_seconds=args.max_session_seconds,
+        )
         server.start()
     except RealtimeError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -26,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 
 from realtime.local.engine import Engine
 from realtime.local.session.beta import beta_event
+from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.protocol.errors import RealtimeError
@@ -48,8 +50,10 @@ class SessionRunner:
         executor: Executor,
         *,
         beta: bool = False,
+        max_session_seconds: float | None = None,
     ) -> None:
         self._ws = websocket
+        self._max_session = max_session_seconds
         self._session = session
         self._engine = engine
         self._executor = executor
@@ -66,7 +70,11 @@ class SessionRunner:
     async def run(self) -> None:
         """Serve until the client goes away; never raises for the client's doing."""
         writer = asyncio.create_task(self._write())
-        self._apply(self._session.start())
+        started = self._session.start()
+        if self._max_session is not None:  # announced as the hosted API does, then enforced
+            started = with_expires_at(started, int(time.time() + self._max_session))
+            self._tasks[asyncio.create_task(self._expire(self._max_session))] = None
+        self._apply(started)
         try:
             async for frame in self._ws:
                 self._apply(self._session.receive_frame(frame))
@@ -108,6 +116,13 @@ class SessionRunner:
             await job
         except Exception:  # a bug or a stopped pool: log it once, keep serving the session
             logger.exception("a job of session %s failed", self._session.id)
+
+    async def _expire(self, seconds: float) -> None:
+        """End the session at its time limit: ``error`` ``session_expired``, then close."""
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(ConnectionClosed):
+            await self._ws.send(serialize(expired_event(seconds)))
+            await self._ws.close(1000, CLOSE_REASON)
 
     async def _write(self) -> None:
         while True:

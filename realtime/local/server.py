@@ -11,7 +11,9 @@ The handshake serves ``/v1/realtime`` and ``/realtime`` (``?model=`` names the m
 the session; Azure's ``deployment=`` works too) and answers anything else with 404. With an
 API key set, a request without ``Authorization: Bearer KEY`` (or ``api-key: KEY``) is refused
 with HTTP 401 and a JSON body like the hosted API's, before the WebSocket opens. The
-``OpenAI-Beta: realtime=v1`` header selects the beta interface for that connection.
+``OpenAI-Beta: realtime=v1`` header selects the beta interface for that connection. With
+``max_session_seconds`` a session ends after that long as a hosted one does at 60 minutes
+(``realtime.local.session.expiry``).
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ class EngineServer:
         engine: Engine | None = None,
         preload: bool = False,
         max_workers: int = 8,
+        max_session_seconds: float | None = None,
     ) -> None:
         self.host = host
+        self.max_session_seconds = max_session_seconds  # None: sessions last as long as wanted
         self.api_key = api_key or None
         self.engine = engine
         self.preload = preload
@@ -190,5 +194,12 @@ class EngineServer:
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
         )
-        runner = SessionRunner(websocket, session, self.engine, self._executor, beta=beta)
+        runner = SessionRunner(
+            websocket,
+            session,
+            self.engine,
+            self._executor,
+            beta=beta,
+            max_session_seconds=self.max_session_seconds,
+        )
         await runner.run()
