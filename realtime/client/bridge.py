@@ -16,8 +16,9 @@ event sent and received, ``on_mic_audio``, and ``Playback.on_played``), and
 ``realtime.recording.session.SessionRecording`` is what the app plugs in.
 
 ``start``/``stop`` are idempotent and safe from any thread, the bridge thread included. An
-unexpected close reconnects with backoff, re-sends the session and keeps the transcript; a
-refused key fails at once with its message, without retrying.
+unexpected close reconnects with backoff, re-sends the session and replays the conversation
+(within ``replay_budget``), keeping the transcript; a session near its time limit is renewed
+the same way at a quiet moment; a refused key fails at once with its message, without retrying.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ import av
 from realtime.client.config import SessionConfig
 from realtime.client.conversation import Conversation
 from realtime.client.inbox import ChangeSettings, Command, Inbox
+from realtime.client.interruption import typed_interrupt
 from realtime.client.link import OpenTransport, run_link
 from realtime.client.mic_queue import MicQueue
 from realtime.client.playback import Playback
 from realtime.client.publisher import Publisher
+from realtime.client.replay import ReplayBudget
 from realtime.client.session_io import EventObserver, SessionIO
 from realtime.client.snapshot import LinkState, Notice, Snapshot, ToolRun
 from realtime.client.tool_desk import ToolDesk
@@ -71,6 +74,8 @@ class Bridge:
         tool_timeout: float | None = None,  # None: the registry's own time limit
         on_event: EventObserver | None = None,
         on_mic_audio: MicObserver | None = None,
+        replay_budget: ReplayBudget | None = None,
+        max_session_seconds: float | None = None,  # None: the provider's limit (hosted: 60 min)
     ) -> None:
         self.playback = playback
         self._open = open_transport
@@ -97,6 +102,8 @@ class Bridge:
             playback=playback,
             on_event=on_event,
             clock=clock,
+            replay_budget=replay_budget,
+            max_session_seconds=max_session_seconds,
         )
         # Lifecycle.
         self._life_lock = threading.Lock()
@@ -164,9 +171,26 @@ class Bridge:
 
     # ---- commands from the script thread: each runs on the bridge loop --------------------
     def send_text(self, text: str) -> None:
+        """A typed turn; while the assistant speaks, it interrupts: the audio stops, the item
+        is truncated at what was heard and the response cancelled, then the message goes."""
         text = text.strip()
-        if text:
-            self._post(lambda: self._conv.text_turn(text, at=self._clock()))
+        if not text:
+            return
+
+        def command() -> Outcome:
+            playback = self.playback
+            pending = playback.clear() if playback is not None else 0
+            out = Outcome()
+            if pending or self._conv.active_response_id is not None:
+                played = playback.played_ms if playback is not None else None
+                out += typed_interrupt(self._conv, played, audio_pending=bool(pending))
+            return out + self._conv.text_turn(text, at=self._clock())
+
+        self._post(command)
+
+    def retrieve_item(self, item_id: str) -> None:
+        """``conversation.item.retrieve``: the server's copy arrives as an event (observers)."""
+        self._post(lambda: self._conv.item_retrieve(item_id))
 
     def commit(self) -> None:
         """Push-to-talk release: send what was spoken and ask for the answer."""

@@ -16,11 +16,11 @@ with another thread without copying.
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from realtime.client import handlers
+from realtime.client.replay import Replay, ReplayBudget, build_replay, cut_words
 from realtime.client.values import (
     AudioOut,
     CallsReady,
@@ -38,7 +38,7 @@ from realtime.client.values import (
 )
 from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event, client_event, parse_server_event, to_ga
-from realtime.protocol.facts import MIN_COMMIT_MS
+from realtime.protocol.facts import MIN_COMMIT_MS, ApiVersion
 from realtime.protocol.pcm import duration_ms, encode_pcm16_base64
 
 __all__ = [
@@ -83,6 +83,9 @@ class Conversation:
     active_response_id: str | None = None
     speaking_item_id: str | None = None  # the assistant item whose audio arrives last
     buffered_ms: float = 0.0  # input audio appended since the last commit or clear
+    user_speaking: bool = False  # between speech_started and speech_stopped (or a commit)
+    replayed: set[str] = field(default_factory=set)  # ids re-created by the last replay
+    silenced: set[str] = field(default_factory=set)  # responses whose audio is not played
     max_turns: int = MAX_KEPT_TURNS
     _pending_start: tuple[float, str] | None = None  # (at, trigger) of the next response
     _turns_created: int = 0
@@ -172,6 +175,8 @@ class Conversation:
         item = self.items.get(item_id)
         limit = item.audio_ms if item else 0.0
         end = int(max(0.0, min(played_ms, limit)))
+        if item is not None and item.audio_ms > 0:
+            self._upsert(item_id, heard=cut_words(item.text, end / item.audio_ms))
         event = client_event(
             "conversation.item.truncate", item_id=item_id, content_index=0, audio_end_ms=end
         )
@@ -183,6 +188,8 @@ class Conversation:
         ``played_ms`` is how much of the speaking item's audio the user actually heard.
         """
         out = Outcome()
+        if self.active_response_id:
+            self.silenced.add(self.active_response_id)  # late deltas must not play again
         if cancel and self.active_response_id:
             out += self.response_cancel()
         if self.speaking_item_id is not None:
@@ -200,6 +207,17 @@ class Conversation:
         if all(c.output is not None for c in siblings):
             out += self.response_create(at=at)
         return out
+
+    def replay(self, version: ApiVersion, budget: ReplayBudget | None = None) -> Replay:
+        """The conversation so far for a new server session (``realtime.client.replay``);
+        the server's echoes of these items leave the transcript as it is."""
+        replay = build_replay(self.ordered_items(), version, budget)
+        self.replayed = set(replay.item_ids)
+        return replay
+
+    def item_retrieve(self, item_id: str) -> Outcome:
+        """``conversation.item.retrieve``: what the server holds (the transcript is kept)."""
+        return Outcome((client_event("conversation.item.retrieve", item_id=item_id),))
 
     def session_update(self, session: dict[str, Any]) -> Outcome:
         """``session.update`` with a payload from ``realtime.client.session_update``."""
@@ -224,32 +242,6 @@ class Conversation:
         self.items[item_id] = item
         return item
 
-    def _item_from_wire(self, wire: dict[str, Any], previous: str | None, rid: str | None) -> None:
-        """Upsert an item as the server describes it (messages, function calls and outputs)."""
-        kind = wire.get("type", "message")
-        fields: dict[str, Any] = {"type": kind, "status": wire.get("status", "completed")}
-        if rid:
-            fields["response_id"] = rid
-        if kind == "message":
-            fields["role"] = wire.get("role", "user")
-            text = _content_text(wire.get("content") or [])
-            if text:
-                fields["text"] = text
-        else:
-            fields.update(role="tool", call_id=wire.get("call_id"), name=wire.get("name"))
-            payload = wire.get("arguments") if kind == "function_call" else wire.get("output")
-            if payload:
-                fields["text"] = str(payload)
-        self._upsert(wire["id"], previous, **fields)
-        if kind == "function_call" and wire.get("call_id") and wire["call_id"] not in self.calls:
-            self.calls[wire["call_id"]] = FunctionCall(
-                call_id=wire["call_id"],
-                name=wire.get("name", ""),
-                item_id=wire["id"],
-                response_id=rid,
-                arguments=wire.get("arguments", ""),
-            )
-
     def _start_turn(self, rid: str) -> Turn:
         """A new turn for ``rid``, started by the pending speech stop or ``response.create``."""
         started_at, trigger = self._pending_start or (None, None)
@@ -270,8 +262,3 @@ class Conversation:
             turn = self._start_turn(rid)
             self._pending_start = pending
         return turn
-
-
-def _content_text(content: Iterable[dict[str, Any]]) -> str:
-    parts = [part.get("text") or part.get("transcript") or "" for part in content]
-    return "".join(p for p in parts if p)

@@ -13,7 +13,7 @@ from realtime.client.config import Provider, SessionConfig, ws_url
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import ApiVersion
 
-__all__ = ["connection_headers", "connection_url"]
+__all__ = ["connection_headers", "connection_key", "connection_url"]
 
 
 def connection_url(config: SessionConfig) -> str:
@@ -52,3 +52,15 @@ def connection_headers(config: SessionConfig, api_key: str | None) -> dict[str, 
         if config.api_version is ApiVersion.BETA:
             headers["OpenAI-Beta"] = "realtime=v1"
     return headers
+
+
+def connection_key(config: SessionConfig) -> tuple[object, ...]:
+    """What a connection is opened with: changing any of it needs a new connection."""
+    return (
+        config.provider,
+        config.api_version,
+        config.model,
+        config.base_url,
+        config.azure_endpoint,
+        config.azure_api_version,
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from realtime.client import response_handlers as response
 from realtime.client.values import Effect, ServerError, SpeechStarted
+from realtime.client.wire_items import item_from_wire
 from realtime.protocol.events import Event
 
 if TYPE_CHECKING:
@@ -45,31 +46,43 @@ def _error(c: Conversation, e: Event, at: float) -> list[Effect]:
 
 
 def _item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
-    c._item_from_wire(e["item"], e.get("previous_item_id"), None)
+    if e["item"].get("id") in c.replayed and e["item"]["id"] in c.items:
+        return []  # the echo of a replayed item: the transcript already shows it, as heard
+    item_from_wire(c, e["item"], e.get("previous_item_id"), None)
     return []
+
+
+def _item_retrieved(c: Conversation, e: Event, at: float) -> list[Effect]:
+    if e["item"].get("id") in c.items:
+        return []  # an answer to a query: the server's copy never rewrites the transcript
+    return _item_added(c, e, at)
 
 
 def _speech_started(c: Conversation, e: Event, at: float) -> list[Effect]:
     item_id = e.get("item_id")
     if item_id:
         c._upsert(item_id, role="user", transcribing=True)
+    c.user_speaking = True
     streaming = c.active_response_id is not None
     return [SpeechStarted(item_id, int(e.get("audio_start_ms") or 0), streaming)]
 
 
 def _speech_stopped(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c.user_speaking = False
     c._pending_start = (at, "speech")
     return []
 
 
 def _committed(c: Conversation, e: Event, at: float) -> list[Effect]:
     c.buffered_ms = 0.0
+    c.user_speaking = False
     c._upsert(e["item_id"], e.get("previous_item_id"), role="user")
     return []
 
 
 def _cleared(c: Conversation, e: Event, at: float) -> list[Effect]:
     c.buffered_ms = 0.0
+    c.user_speaking = False
     return []
 
 
@@ -117,7 +130,7 @@ HANDLERS: dict[str, Handler] = {
     "conversation.created": _ignore,
     "conversation.item.added": _item_added,
     "conversation.item.done": _item_added,
-    "conversation.item.retrieved": _item_added,
+    "conversation.item.retrieved": _item_retrieved,
     "conversation.item.truncated": _truncated,
     "conversation.item.deleted": _deleted,
     "conversation.item.input_audio_transcription.delta": _transcription_delta,

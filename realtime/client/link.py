@@ -4,8 +4,9 @@ Runs as the one coroutine of the bridge thread's asyncio loop. Each attempt appl
 changes waiting, opens a ``Transport`` to their endpoint and hands it to ``SessionIO.serve``.
 A refused connection is retried after each of the ``delays`` (only when the error says retrying
 can help: a refused key fails at once); an unexpected close reconnects after the first delay and
-re-sends the session, keeping the conversation (and so the transcript); new settings that need
-a new connection reconnect at once. Every wait ends early when ``stop`` is set.
+re-sends the session and replays the conversation (so the transcript and the model's memory
+survive); new settings that need a new connection, and a session renewed for its time limit,
+reconnect at once. Every wait ends early when ``stop`` is set.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ async def run_link(
         else:
             if ended is Ended.STOPPED:
                 return
-            status.notice("info", "Settings changed: reconnected with the new endpoint.")
+            if ended is Ended.RENEW:
+                status.notice("info", "The session reached its time limit: renewing it.")
+            else:
+                status.notice("info", "Settings changed: reconnected with the new endpoint.")
         finally:
             await transport.close()
         status.count_reconnect()

@@ -22,6 +22,7 @@ from realtime.client.values import (
     ServerError,
     Usage,
 )
+from realtime.client.wire_items import item_from_wire
 from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event
 from realtime.protocol.pcm import decode_pcm16_base64, duration_ms
@@ -52,7 +53,7 @@ def response_created(c: Conversation, e: Event, at: float) -> list[Effect]:
 
 def output_item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
     rid = e.get("response_id")
-    c._item_from_wire(e["item"], None, rid)
+    item_from_wire(c, e["item"], None, rid)
     if rid in c.responses:
         state = c.responses[rid]
         c.responses[rid] = replace(state, item_ids=(*state.item_ids, e["item"]["id"]))
@@ -60,7 +61,7 @@ def output_item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
 
 
 def output_item_done(c: Conversation, e: Event, at: float) -> list[Effect]:
-    c._item_from_wire(e["item"], None, e.get("response_id"))
+    item_from_wire(c, e["item"], None, e.get("response_id"))
     return []
 
 
@@ -88,8 +89,10 @@ def audio_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
         return [c._record_error(ServerError(type="protocol_error", message=f"audio delta: {exc}"))]
     item = c.items.get(e["item_id"]) or c._upsert(e["item_id"], role="assistant")
     c._upsert(item.id, role="assistant", audio_ms=item.audio_ms + duration_ms(len(pcm)))
-    c.speaking_item_id = item.id
     rid = e.get("response_id")
+    if rid in c.silenced:  # in flight when the user interrupted: never played
+        return []
+    c.speaking_item_id = item.id
     if rid and c._turn(rid).first_audio_at is None:
         c.turns[rid] = replace(c._turn(rid), first_audio_at=at)
     return [AudioOut(item.id, rid, pcm)]
@@ -144,7 +147,7 @@ def response_done(c: Conversation, e: Event, at: float) -> list[Effect]:
         c.usage_total = c.usage_total + usage
     for out in wire.get("output") or []:
         if out.get("id"):
-            c._item_from_wire(out, None, rid)
+            item_from_wire(c, out, None, rid)
     model = c.session.get("model")
     c.turns[rid] = replace(
         c._turn(rid),

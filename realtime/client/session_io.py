@@ -9,7 +9,13 @@ open, ``serve`` runs:
   queued microphone chunks as ``input_audio_buffer.append``;
 - a reader: each server frame goes to the conversation; its effects are acted on (audio to
   ``Playback``, barge-in truncation at the audio heard, tool calls run beside the reader,
-  server errors as notices); then the snapshot is published.
+  server errors as notices); then the snapshot is published;
+- a renewer (``realtime.client.renewal``): ends the connection for a fresh session near the
+  session's time limit, at a quiet moment, or at once after ``session_expired``.
+
+Each connection starts with ``session.update`` and then the replay of the conversation so far
+(``realtime.client.replay``), before anything else; when it ends, an answer it cut off is
+closed as interrupted (``realtime.client.interruption``) and the playback is cleared.
 
 Every client event sent and server event received also goes to the ``on_event`` observer (the
 recording, the tests), with the time it was sent or received.
@@ -20,16 +26,20 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from realtime.client.config import SemanticVad, ServerVad, SessionConfig
 from realtime.client.conversation import Conversation
-from realtime.client.endpoint import connection_headers, connection_url
+from realtime.client.endpoint import connection_headers, connection_key, connection_url
 from realtime.client.inbox import ChangeSettings, Inbox
+from realtime.client.interruption import end_cut_response
 from realtime.client.mic_queue import MicQueue
 from realtime.client.playback import Playback
 from realtime.client.publisher import Publisher
+from realtime.client.renewal import SessionClock, default_max_seconds, wait_for_renewal
+from realtime.client.replay import ReplayBudget
 from realtime.client.session_update import session_payload
 from realtime.client.snapshot import LinkState
 from realtime.client.tool_desk import ToolDesk
@@ -59,6 +69,7 @@ class Ended(enum.Enum):
 
     STOPPED = "stopped"
     RECONNECT = "reconnect"  # new settings need a new connection
+    RENEW = "renew"  # the session nears (or hit) its time limit: a fresh one, with the replay
 
 
 class SessionIO:
@@ -77,6 +88,9 @@ class SessionIO:
         playback: Playback | None,
         on_event: EventObserver | None,
         clock: Callable[[], float],
+        wall_clock: Callable[[], float] = time.time,
+        replay_budget: ReplayBudget | None = None,
+        max_session_seconds: float | None = None,  # None: the provider's limit
     ) -> None:
         self._config = config
         self._api_key = api_key  # only ever put in handshake headers
@@ -88,7 +102,12 @@ class SessionIO:
         self._playback = playback
         self._on_event = on_event
         self._clock = clock
+        self._wall = wall_clock
+        self._budget = replay_budget
+        self._max_session = max_session_seconds
         self._tool_tasks: set[asyncio.Future[None]] = set()
+        self._session_clock = SessionClock(0.0)
+        self._expired = asyncio.Event()
 
     # ---- settings and endpoint -----------------------------------------------------------
     def settle(self) -> None:
@@ -106,7 +125,7 @@ class SessionIO:
         key_changed = change.api_key is not None and change.api_key != self._api_key
         if change.api_key is not None:
             self._api_key = change.api_key
-        if key_changed or _endpoint(old) != _endpoint(change.config):
+        if key_changed or connection_key(old) != connection_key(change.config):
             return Outcome(), True
         payload = session_payload(change.config)
         if session_payload(old) != payload:
@@ -117,26 +136,61 @@ class SessionIO:
     async def serve(self, transport: Transport, stop: asyncio.Event) -> Ended:
         """Send the session, then read and write until stopped, reconnect asked, or closed."""
         self._mic.clear()  # speech queued while disconnected is stale
+        max_seconds = self._max_session or default_max_seconds(self._config.provider)
+        self._session_clock = SessionClock.start(self._clock(), max_seconds)
+        self._expired = asyncio.Event()
         await self._send_all(transport, self._conv.session_update(session_payload(self._config)))
+        replay = self._conv.replay(self._config.api_version, self._budget)
+        await self._send_all(transport, Outcome(replay.events))
+        if replay.item_ids or replay.left_out:
+            self._status.notice("info", replay.notice)
         self._status.set_state(LinkState.CONNECTED)
         reader = asyncio.ensure_future(self._reader(transport))
         writer = asyncio.ensure_future(self._writer(transport))
         stopped = asyncio.ensure_future(stop.wait())
+        renewer = asyncio.ensure_future(
+            wait_for_renewal(
+                self._session_clock, clock=self._clock, quiet=self._quiet, expired=self._expired
+            )
+        )
         try:
             done, _ = await asyncio.wait(
-                {reader, writer, stopped}, return_when=asyncio.FIRST_COMPLETED
+                {reader, writer, stopped, renewer}, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            everything: list[asyncio.Future[Any]] = [reader, writer, stopped, *self._tool_tasks]
+            everything: list[asyncio.Future[Any]] = [reader, writer, stopped, renewer]
+            everything += self._tool_tasks
             for task in everything:
                 task.cancel()
             await asyncio.gather(*everything, return_exceptions=True)
+            self._connection_ended()
         if writer in done and not writer.cancelled() and writer.exception() is None:
             return writer.result()
+        if renewer in done or self._expired.is_set():
+            return Ended.RENEW  # a close after session_expired is the renewal, not a drop
         for task in done:
             if not task.cancelled() and (error := task.exception()) is not None:
                 raise error
         return Ended.STOPPED
+
+    def _quiet(self) -> bool:
+        """A moment to renew the session: nothing is being said, played or run."""
+        conv, playback = self._conv, self._playback
+        return (
+            conv.active_response_id is None
+            and not conv.user_speaking
+            and (playback is None or playback.pending_ms == 0)
+            and not self._tool_tasks
+        )
+
+    def _connection_ended(self) -> None:
+        """Close an answer the connection cut off, as heard, and stop its audio."""
+        playback = self._playback
+        played = playback.played_ms if playback is not None else None
+        end_cut_response(self._conv, played, at=self._clock())
+        if playback is not None:
+            playback.clear()
+        self._status.publish()
 
     async def _send(self, transport: Transport, event: Event) -> None:
         await transport.send(event)
@@ -176,6 +230,7 @@ class SessionIO:
                 event = _malformed(frame)
             else:
                 outcome = self._conv.receive(event, at=at)
+                self._session_clock.observe(event, at, self._wall())
             if self._on_event is not None:
                 self._on_event("server", event, at)
             for effect in outcome.effects:
@@ -196,6 +251,8 @@ class SessionIO:
             task.add_done_callback(self._tool_tasks.discard)
         elif isinstance(effect, ErrorReported):
             error = effect.error
+            if error.code == "session_expired":
+                self._expired.set()  # the server closes next: renew, with the replay
             code = f" ({error.code})" if error.code else ""
             self._status.notice("error", f"Server error{code}: {error.message}")
 
@@ -227,18 +284,6 @@ class SessionIO:
             self._status.notice("error", f"Tool calls could not be answered: {exc}")
         finally:
             self._status.publish()
-
-
-def _endpoint(config: SessionConfig) -> tuple[object, ...]:
-    """What a connection is opened with: changing any of it needs a new connection."""
-    return (
-        config.provider,
-        config.api_version,
-        config.model,
-        config.base_url,
-        config.azure_endpoint,
-        config.azure_api_version,
-    )
 
 
 def _malformed(frame: str | bytes) -> Event:

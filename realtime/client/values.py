@@ -35,7 +35,8 @@ class Item:
 
     ``role`` is user, assistant or system for messages, and ``tool`` for function calls and
     their outputs; ``text`` is the typed text, the transcript of spoken audio, or the call's
-    arguments. ``audio_ms`` counts the assistant audio received for the item.
+    arguments. ``audio_ms`` counts the assistant audio received for the item; ``heard`` is the
+    part of ``text`` the user heard when its audio was cut short (None: all of it).
     """
 
     id: str
@@ -49,6 +50,7 @@ class Item:
     truncated_at_ms: int | None = None
     call_id: str | None = None
     name: str | None = None
+    heard: str | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-preload", action="store_true", help="load the models at the first turn instead of now"
     )
+    parser.add_argument(
+        "--max-session-seconds",
+        type=float,
+        default=None,
+        help="end each session after this many seconds, as the hosted API does after 60 "
+        "minutes (error session_expired, then close); default: no limit",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
     return parser
 
@@ -127,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             engine=engine,
             allowed_origins=args.allow_origin,
             max_sessions=args.max_sessions,
+            max_session_seconds=args.max_session_seconds,
         )
         server.start()
     except RealtimeError as exc:

@@ -22,9 +22,11 @@ waiting, the client is not reading: it is closed with 1008 and its queue freed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -37,6 +39,7 @@ from realtime.local.engine import Engine
 from realtime.local.frames import encode_event, read_append, read_event
 from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
 from realtime.local.session.beta import beta_event
+from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
@@ -60,8 +63,10 @@ class SessionRunner:
         executor: Executor,
         *,
         beta: bool = False,
+        max_session_seconds: float | None = None,
     ) -> None:
         self._ws = websocket
+        self._max_session = max_session_seconds
         self._session = session
         self._engine = engine
         self._executor = executor
@@ -81,7 +86,11 @@ class SessionRunner:
     async def run(self) -> None:
         """Serve until the client goes away; never raises for the client's doing."""
         writer = asyncio.create_task(self._write())
-        self._apply(self._session.start())
+        started = self._session.start()
+        if self._max_session is not None:  # announced as the hosted API does, then enforced
+            started = with_expires_at(started, int(time.time() + self._max_session))
+            self._tasks[asyncio.create_task(self._expire(self._max_session))] = None
+        self._apply(started)
         try:
             async for frame in self._ws:
                 await self._receive(frame)
@@ -186,6 +195,13 @@ class SessionRunner:
             await starter(job)
         except Exception:  # a bug or a stopped pool: log it once, keep serving the session
             logger.exception("a job of session %s failed", self._session.id)
+
+    async def _expire(self, seconds: float) -> None:
+        """End the session at its time limit: ``error`` ``session_expired``, then close."""
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(ConnectionClosed):
+            await self._ws.send(encode_event(expired_event(seconds)))
+            await self._ws.close(1000, CLOSE_REASON)
 
     async def _write(self) -> None:
         while True:

@@ -14,6 +14,8 @@ the hosted API's: a browser ``Origin`` not allowed (403), a missing or wrong key
 session past ``max_sessions`` (503, counted at admission). The ``OpenAI-Beta: realtime=v1``
 header selects the beta interface for that connection. What one session may hold is bounded
 (``realtime.local.limits``).
+With ``max_session_seconds`` a session ends after that long as a hosted one does at 60 minutes
+(``realtime.local.session.expiry``).
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ class EngineServer:
         max_workers: int = 8,
         allowed_origins: Collection[str] = (),
         max_sessions: int | None = None,
+        max_session_seconds: float | None = None,
     ) -> None:
         self.host = host
+        self.max_session_seconds = max_session_seconds  # None: sessions last as long as wanted
         self.api_key = api_key or None
         self.gate = Gate(
             api_key=self.api_key, allowed_origins=allowed_origins, max_sessions=max_sessions
@@ -176,5 +180,12 @@ class EngineServer:
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
         )
-        runner = SessionRunner(websocket, session, self.engine, self._executor, beta=beta)
+        runner = SessionRunner(
+            websocket,
+            session,
+            self.engine,
+            self._executor,
+            beta=beta,
+            max_session_seconds=self.max_session_seconds,
+        )
         await runner.run()

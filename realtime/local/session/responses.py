@@ -77,6 +77,7 @@ class ResponseRun:
         self._input_tokens = input_tokens  # (text, audio)
         self._output: list[ItemRecord] = []
         self._message: int | None = None  # index in _output of the open assistant message
+        self._cut: set[str] = set()  # items the client truncated: their content stays cut
         self._text = ""
         self._audio_ms = 0.0
         self._call_tokens = 0
@@ -232,7 +233,17 @@ class ResponseRun:
         index = ids.index(item_id)
         return ids[index - 1] if index > 0 else None
 
+    def truncated(self, item: ItemRecord) -> None:
+        """The client truncated one of this response's items (``conversation.item.truncate``):
+        the cut copy is what the model remembers, whatever the response still produces."""
+        for index, output in enumerate(self._output):
+            if output.id == item.id:
+                self._output[index] = item
+                self._cut.add(item.id)
+
     def _store(self, index: int, item: ItemRecord) -> None:
+        if item.id in self._cut:
+            item = item.replace(content=self._output[index].content)
         self._output[index] = item
         if self.options.in_conversation:
             self._history.replace(item)

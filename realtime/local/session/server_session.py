@@ -228,7 +228,10 @@ class ServerSession:
         item_id = expect_string(required(e, "item_id"), "item_id")
         index = expect_int(required(e, "content_index"), "content_index", 0)
         end_ms = expect_int(required(e, "audio_end_ms"), "audio_end_ms", 0)
-        self.history.replace(truncate_item(self.history.get(item_id), index, end_ms))
+        truncated = truncate_item(self.history.get(item_id), index, end_ms)
+        self.history.replace(truncated)
+        if self.response is not None:  # an item of the answer in progress stays cut
+            self.response.truncated(truncated)
         self._out.emit(
             "conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end_ms
         )
