@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 
+from realtime.client.conversation import Conversation
+from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Outcome, Respond, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.speculation import TOTALS, Guess
+from realtime.protocol.events import serialize
+from realtime.protocol.facts import ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
 from tests.local.test_session import LoudnessVad, silence, tone
 
@@ -133,6 +137,21 @@ def test_partials_come_while_speaking_and_add_only_new_words() -> None:
     came = s.take(s.session.guessed(second, "I want to fly to Paris", 0.3))
     assert [e["delta"] for e in came.events] == [" fly to"]
     assert TOTALS.partial_cpu_s >= 0.6
+
+
+def test_a_client_shows_the_partial_words_before_the_final_transcript() -> None:
+    s = Session(**TRANSCRIBED)
+    s.append(silence(400) + tone(1000))
+    (partial,) = s.guesses()
+    s.take(s.session.guessed(partial, "I want to fly", 0.1))
+    for version in (ApiVersion.GA, ApiVersion.BETA):  # the beta name is the same
+        conversation = Conversation()
+        for event in s.events:
+            wire = beta_event(event) if version is ApiVersion.BETA else event
+            if wire is not None:
+                conversation.receive_frame(serialize(wire))
+        (item,) = conversation.items.values()
+        assert (item.role, item.text, item.transcribing) == ("user", "I want to", True)
 
 
 def test_no_partials_without_transcription() -> None:

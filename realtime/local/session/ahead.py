@@ -111,6 +111,9 @@ class Ahead:
         assert guess is not None
         if guess.partial:
             TOTALS.add(partial_cpu_s=cpu_s)
+            # The next one PACE_MS of audio after this came back, not after it was asked for:
+            # on a slow machine partials take at most half the time of the worker.
+            self._partials.taken(max(self._audio.position_ms, guess.end_ms))
             if transcript is not None and self._audio.voiced_end_ms == guess.end_ms:
                 self._audio.hear(transcript)  # no voicing since: the words end the speech
             self._delta(job.item_id, transcript, whole=False)
