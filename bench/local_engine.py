@@ -8,7 +8,10 @@ client runs the tool at once (``realtime.tools``) and asks for the spoken answer
 does. It prints, per question and overall:
 
 * latency from ``input_audio_buffer.speech_stopped`` to the first ``response.output_audio.delta``
-  of the spoken answer (median and worst), the figure a user feels;
+  of the spoken answer (median and worst), the figure a user feels, for all answers and
+  separately for answers without a tool and with one (the client's tool round trip included);
+* listening ahead: guesses started at a pause, used at ``speech_stopped``, dropped, the CPU
+  spent on dropped ones, and the CPU spent on partial transcripts (process CPU while each ran);
 * the ASR real-time factor (Whisper time / audio length, on the questions) and the TTS
   real-time factor (Piper time / audio length, on the answers);
 * peak memory of the process (server and client: ``resource.getrusage`` max RSS).
@@ -33,6 +36,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from realtime.local.engine import Engine  # noqa: E402
 from realtime.local.server import EngineServer  # noqa: E402
+from realtime.local.session.speculation import TOTALS  # noqa: E402
 from realtime.local.stages.asr import FasterWhisperTranscriber  # noqa: E402
 from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, duration_ms  # noqa: E402
@@ -142,17 +146,38 @@ async def main(count: int) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
     print(f"questions                          {len(results)}")
+    print(f"speech_stopped -> first audio      {_spread(latencies)}")
+    plain = [r["latency"] for r in results if "call" not in r]
+    tool = [r["latency"] for r in results if "call" in r]
+    print(f"  answers without a tool ({len(plain)})       {_spread(plain)}")
+    print(f"  answers with a tool ({len(tool)})          {_spread(tool)}")
     print(
-        f"speech_stopped -> first audio      median {statistics.median(latencies) * 1000:.0f} ms,"
-        f" worst {max(latencies) * 1000:.0f} ms"
+        f"guesses at a pause                 {TOTALS.started} started, {TOTALS.used} used at "
+        f"speech_stopped, {TOTALS.dropped} dropped"
     )
+    print(f"CPU on dropped speculative work    {TOTALS.wasted_cpu_s:.2f} s")
+    print(f"CPU on partial transcripts         {TOTALS.partial_cpu_s:.2f} s")
     print(f"ASR real-time factor (Whisper)     {asr:.2f}")
     print(f"TTS real-time factor (Piper)       {tts:.3f}")
     print(f"peak memory (max RSS)              {peak_mb:.0f} MB")
 
 
+def _spread(latencies: list[float]) -> str:
+    if not latencies:
+        return "none"
+    median, worst = statistics.median(latencies) * 1000, max(latencies) * 1000
+    return f"median {median:.0f} ms, worst {worst:.0f} ms"
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="at least 5")
+    parser.add_argument(
+        "--no-partials", action="store_true", help="no partial transcripts while speaking"
+    )
     args = parser.parse_args()
+    if args.no_partials:  # a comparison only: the engine has no setting for it
+        import realtime.local.session.partials
+
+        realtime.local.session.partials.PACE_MS = 10**9
     asyncio.run(main(max(5, args.questions)))

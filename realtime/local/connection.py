@@ -218,6 +218,9 @@ class SessionRunner:
 
     # ---- jobs ---------------------------------------------------------------------------
     async def _transcribe(self, job: Transcribe) -> None:
+        if job.guess is not None:
+            await self._guess(job)
+            return
         try:
             transcript = await self._in_worker(
                 self._engine.transcriber.transcribe,
@@ -232,6 +235,26 @@ class SessionRunner:
             self._apply(self._session.transcription_failed(job.item_id, repr(exc)))
         else:
             self._apply(self._session.transcribed(job.item_id, transcript.text))
+
+    async def _guess(self, job: Transcribe) -> None:
+        """An early transcription of the speech in progress: its text (None if it failed) and
+        the process CPU seconds while it ran (Whisper computes on CTranslate2's own threads,
+        so the worker thread's clock would miss it; overlapping jobs make it an upper bound)."""
+        transcriber = self._engine.transcriber
+
+        def work() -> tuple[str | None, float]:
+            cpu = time.process_time()
+            try:
+                text: str | None = transcriber.transcribe(
+                    job.pcm, language=job.language, prompt=job.prompt
+                ).text
+            except Exception:  # the turn's end transcribes it again, and reports a failure
+                logger.warning("an early transcription failed", exc_info=True)
+                text = None
+            return text, time.process_time() - cpu
+
+        text, cpu_s = await self._in_worker(work)
+        self._apply(self._session.guessed(job, text, cpu_s))
 
     async def _respond(self, job: Respond) -> None:
         """Run the responder; a streamed answer is spoken sentence by sentence as it comes."""

@@ -66,6 +66,9 @@ def _message_bubble(item: Item, transcribing: bool) -> None:
     with st.chat_message(item.role):
         if item.text:
             st.markdown(item.text)
+            if item.role == "user" and item.transcribing:
+                # Words of input_audio_transcription.delta: the user may still be speaking.
+                st.caption("(hearing…)")
         elif item.role == "user":
             if not transcribing:
                 st.caption("(spoken; turn on transcription in the sidebar to see it here)")

@@ -10,8 +10,8 @@ the other version is refused with ``unknown_parameter``, as the hosted API does.
 Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has none),
 ``temperature`` (in the versions ``facts.takes_temperature`` names; the rule-based responder is
 deterministic), ``idle_timeout_ms``, ``tracing``, ``truncation``, ``include``, ``prompt``,
-``reasoning``. ``semantic_vad`` is served by the same WebRTC detector as ``server_vad``, its
-``eagerness`` mapped to a silence duration (see ``realtime.local.session.input_audio``). Audio
+``reasoning``. ``semantic_vad`` is served by the WebRTC detector too, its silence window set by
+the words heard so far and scaled by ``eagerness`` (``realtime.local.stages.endpointing``). Audio
 formats other than 24 kHz PCM16 are refused.
 """
 

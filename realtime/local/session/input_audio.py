@@ -6,34 +6,42 @@ VAD (a WebRTC frame is microseconds of work), whose events come back in session 
 milliseconds of audio appended since the session began, the clock of ``audio_start_ms`` /
 ``audio_end_ms`` (a VAD made by a later ``session.update`` starts counting at zero, so its times
 are shifted by where it began). Between turns only the last ``prefix_padding_ms`` + 1 s is kept,
-enough for the padding of the next turn's start.
+enough for the padding of the next turn's start. A detector that says where voicing ended
+(:class:`PausingVad`) lets the listener transcribe a turn before it ends; ``semantic_vad`` is
+a :class:`~realtime.local.stages.endpointing.SemanticVad`, which hears those words.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+from realtime.local.stages.endpointing import SemanticVad
 from realtime.local.stages.vad import SpeechStarted, Vad, VadEvent, WebRtcVad
 from realtime.protocol.facts import SERVER_VAD_DEFAULTS
 from realtime.protocol.pcm import bytes_for_ms, duration_ms
 
-__all__ = ["SEMANTIC_SILENCE_MS", "InputAudio", "VadFactory", "default_vad"]
+__all__ = ["InputAudio", "PausingVad", "VadFactory", "default_vad"]
 
 VadFactory = Callable[[Mapping[str, Any]], Vad]
 _DEFAULT_PREFIX_MS = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
 _KEEP_IDLE_MS = 1000  # kept before speech, beyond prefix_padding_ms
-SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
-"""``semantic_vad`` is served by the WebRTC detector too: its eagerness becomes how long a
-silence ends the turn (there is no model judging whether the sentence is finished)."""
+
+
+@runtime_checkable
+class PausingVad(Vad, Protocol):
+    """A detector that also says where the voicing of the speech in progress ended."""
+
+    @property
+    def voiced_end_ms(self) -> int: ...
 
 
 def default_vad(turn_detection: Mapping[str, Any]) -> Vad:
-    """A WebRTC detector for ``server_vad`` settings, or ``semantic_vad`` by eagerness."""
+    """A WebRTC detector for ``server_vad`` settings; for ``semantic_vad`` one whose silence
+    window follows the words heard, scaled by eagerness."""
     if turn_detection.get("type") == "semantic_vad":
-        silence = SEMANTIC_SILENCE_MS[str(turn_detection.get("eagerness", "auto"))]
-        return WebRtcVad(silence_duration_ms=silence)
+        return SemanticVad(str(turn_detection.get("eagerness") or "auto"))
     return WebRtcVad.from_turn_detection(turn_detection)
 
 
@@ -59,6 +67,25 @@ class InputAudio:
     @property
     def detecting(self) -> bool:
         return self._vad is not None
+
+    @property
+    def voiced_end_ms(self) -> int | None:
+        """Session ms where the voicing of the speech in progress ended, if the detector says
+        (None between turns, or for a detector that does not)."""
+        vad = self._vad
+        if not isinstance(vad, PausingVad) or vad.speech_start_ms is None:
+            return None
+        return vad.voiced_end_ms + self._vad_origin_ms
+
+    def hear(self, text: str) -> None:
+        """The words of the speech in progress so far, for a detector that judges by them."""
+        if isinstance(self._vad, SemanticVad):
+            self._vad.hear(text)
+
+    def peek(self, start_ms: int, end_ms: int) -> bytes:
+        """The buffered audio between two session times, left in the buffer."""
+        start = max(0, bytes_for_ms(start_ms) - self._start)
+        return bytes(self._buffer[start : max(start, bytes_for_ms(end_ms) - self._start)])
 
     def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
         """A fresh detector for new settings (None: manual commits); speech in progress ends."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from realtime.local.session.speculation import Guess
 from realtime.local.session.wire import server_event
 from realtime.local.stages.responder import ResponseRequest
 from realtime.protocol.events import Event
@@ -19,12 +20,16 @@ __all__ = ["Cancel", "Job", "Outbox", "Outcome", "Respond", "Speak", "Transcribe
 
 @dataclass(frozen=True)
 class Transcribe:
-    """Run ASR on a committed user turn; report with ``transcribed`` / ``transcription_failed``."""
+    """Run ASR on a committed user turn; report with ``transcribed`` / ``transcription_failed``.
+
+    With a ``guess``, the audio is the speech in progress of ``item_id`` (not yet an item):
+    report with ``guessed``, with the process CPU seconds it took and None if it failed."""
 
     item_id: str
     pcm: bytes
     language: str | None = None
     prompt: str | None = None
+    guess: Guess | None = None
 
 
 @dataclass(frozen=True)

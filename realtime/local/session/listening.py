@@ -10,6 +10,13 @@ the item, and goes out as ``conversation.item.input_audio_transcription.complete
 ``failed``) only when the session's transcription is configured; every audio turn is transcribed
 anyway, since the responder reads text. What a turn means for the response (barge-in, an answer)
 is the session's to decide.
+
+It also listens ahead (``realtime.local.session.ahead``): the speech in progress is transcribed
+at its first pause and, with transcription configured, while the user speaks (the new words
+go out as ``conversation.item.input_audio_transcription.delta``). When the turn ends on a pause
+with no voicing since, that early transcript is the turn's: no second transcription. Events of
+a turn stay in the order they had without it: a ready transcript is handed over in
+:meth:`Listener.settle`, after the session has answered the turn.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from realtime.local.session.ahead import Ahead, TranscriptionSettings, transcribe_job
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import InputAudio, VadFactory
 from realtime.local.session.items import ItemRecord, Part, render_item
@@ -29,9 +37,6 @@ from realtime.protocol.pcm import duration_ms
 
 __all__ = ["Listener", "TranscriptionSettings"]
 
-TranscriptionSettings = Mapping[str, Any] | None
-"""The session's input transcription (``model``, ``language``, ``prompt``), or None: off."""
-
 
 class Listener:
     """The input audio buffer, the user turns it yields and their transcription."""
@@ -43,6 +48,8 @@ class Listener:
         self._speech: tuple[str, int] | None = None  # (item id, audio_start_ms) of the speech
         self._transcribing: set[str] = set()
         self._reported: set[str] = set()  # items whose transcription events are sent
+        self._ahead = Ahead(out, self._input)
+        self._ready: list[tuple[str, str]] = []  # (item id, transcript) to hand over in settle
 
     @property
     def transcribing(self) -> bool:
@@ -52,7 +59,7 @@ class Listener:
     def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
         """New turn detection settings: a fresh detector; speech in progress is forgotten."""
         self._input.configure(turn_detection)
-        self._speech = None
+        self._forget_speech()
 
     # ---- input_audio_buffer.* -------------------------------------------------------------
     def append(self, pcm: bytes) -> list[VadEvent]:
@@ -95,22 +102,44 @@ class Listener:
         self.speech_stopped(end_ms, transcription)
         return True
 
-    def trim(self) -> None:
+    def settle(self, transcription: TranscriptionSettings) -> bool:
+        """After the turns of an append were answered: hand over transcripts that were ready
+        (True if any, for the waiting response), listen ahead, trim the buffer."""
+        ready, self._ready = self._ready, []
+        for item_id, transcript in ready:
+            self.transcribed(item_id, transcript)
+        if self._speech is not None:
+            self._ahead.listen(self._speech[1], transcription)
         self._input.trim()
+        return bool(ready)
 
     def speech_started(self, start_ms: int) -> None:
         item_id = new_id("item")
         self._speech = (item_id, start_ms)
+        self._ahead.begin(item_id, start_ms)
         self._out.emit(
             "input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=item_id
         )
 
-    def speech_stopped(self, end_ms: int, transcription: TranscriptionSettings) -> None:
-        """The turn ends: its audio becomes a user item (the session then decides to answer)."""
+    def speech_stopped(
+        self, end_ms: int, transcription: TranscriptionSettings, voiced_end_ms: int | None = None
+    ) -> None:
+        """The turn ends: its audio becomes a user item (the session then decides to answer);
+        ``voiced_end_ms`` (the detector's ``speech_end_ms``) says whether a guess covers it."""
+        guess, ready = self._ahead.take(voiced_end_ms)
         item_id, start_ms = self._speech or (new_id("item"), end_ms)
         self._speech = None
         self._out.emit("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item_id)
-        self._add_user_audio(item_id, self._input.turn(start_ms, end_ms), transcription)
+        pcm = self._input.turn(start_ms, end_ms)
+        if guess is None:
+            self._add_user_audio(item_id, pcm, transcription)
+            return
+        self._add_user_audio(item_id, pcm, transcription, transcribe=False)
+        self._waiting(item_id, transcription)
+        if ready is not None:
+            self._ready.append((item_id, ready))
+        else:
+            self._ahead.hand(guess, (item_id, transcription))
 
     def commit(self, transcription: TranscriptionSettings) -> None:
         """``input_audio_buffer.commit``: at least ``MIN_COMMIT_MS`` of audio, or refused."""
@@ -122,24 +151,35 @@ class Listener:
                 f"{MIN_COMMIT_MS}ms of audio, but buffer only has {ms:.2f}ms of audio.",
             )
         item_id = self._speech[0] if self._speech else new_id("item")
-        self._speech = None
+        self._forget_speech()
         self._add_user_audio(item_id, self._input.take(), transcription)
 
     def clear(self) -> None:
         """``input_audio_buffer.clear``."""
         self._input.reset()
-        self._speech = None
+        self._forget_speech()
         self._out.emit("input_audio_buffer.cleared")
 
     # ---- transcription --------------------------------------------------------------------
     def transcribe(self, item_id: str, pcm: bytes, transcription: TranscriptionSettings) -> None:
         """Ask for the transcript of an item's audio (a ``Transcribe`` job)."""
-        self._transcribing.add(item_id)
-        if transcription is not None:
-            self._reported.add(item_id)
-        language = transcription.get("language") if transcription else None
-        prompt = transcription.get("prompt") if transcription else None
-        self._out.job(Transcribe(item_id, pcm, language, prompt))
+        self._waiting(item_id, transcription)
+        self._out.job(transcribe_job(item_id, pcm, transcription))
+
+    def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> bool:
+        """An early transcription came back (None: it failed); True if it was a turn's
+        transcript, for the waiting response."""
+        handed = self._ahead.came_back(job, transcript, cpu_s)
+        if handed is None:
+            return False
+        item_id, transcription = handed
+        if transcript is None and item_id in self._history:  # transcribe the item after all
+            item = self._history.get(item_id)
+            pcm = item.content[_audio_index(item)].audio
+            self._out.job(transcribe_job(item_id, pcm, transcription))
+            return False
+        self.transcribed(item_id, transcript or "")
+        return True
 
     def transcribed(self, item_id: str, transcript: str) -> None:
         self._transcribing.discard(item_id)
@@ -171,15 +211,31 @@ class Listener:
             )
         self._reported.discard(item_id)
 
+    # ---- items ----------------------------------------------------------------------------
+    def _forget_speech(self) -> None:
+        self._speech = None
+        self._ahead.forget()
+
+    def _waiting(self, item_id: str, transcription: TranscriptionSettings) -> None:
+        self._transcribing.add(item_id)
+        if transcription is not None:
+            self._reported.add(item_id)
+
     def _add_user_audio(
-        self, item_id: str, pcm: bytes, transcription: TranscriptionSettings
+        self,
+        item_id: str,
+        pcm: bytes,
+        transcription: TranscriptionSettings,
+        *,
+        transcribe: bool = True,
     ) -> None:
         item = ItemRecord(item_id, role="user", content=(Part("input_audio", audio=pcm),))
         previous = self._history.insert(item)
         self._out.emit("input_audio_buffer.committed", item_id=item_id, previous_item_id=previous)
         for kind in ("conversation.item.added", "conversation.item.done"):
             self._out.emit(kind, previous_item_id=previous, item=render_item(item))
-        self.transcribe(item_id, pcm, transcription)
+        if transcribe:
+            self.transcribe(item_id, pcm, transcription)
 
 
 def _audio_index(item: ItemRecord) -> int:

@@ -8,14 +8,10 @@ the server events to send, in order (GA names; ``realtime.local.session.beta`` s
 beta client), and the jobs to start (ASR, responder, TTS, cancel). Client events are dispatched from
 a table; a bad one becomes an ``error`` event and the session goes on.
 
-It holds the settings and the items, and hands the rest to two collaborators sharing its outbox: the
-``Listener`` (``realtime.local.session.listening``: the input audio buffer, the VAD's turns,
-transcription) and the ``ResponseDriver`` (``realtime.local.session.driver``: the one response in
-progress). With turn detection on, every ``input_audio_buffer.append`` goes through the VAD (a
-WebRTC frame is microseconds of work, fine on the loop); ``audio_start_ms`` / ``audio_end_ms`` count
-the bytes appended since the session began. Speech during a response cancels it in the same call
-when ``interrupt_response`` is on (barge-in, within the VAD frame that detected it). A response
-waits for the transcripts of committed audio before the responder runs.
+It holds the settings and the items; the ``Listener`` (``...session.listening``: input buffer, VAD
+turns, transcription, also ahead of a turn's end) and the ``ResponseDriver`` (``...session.driver``:
+the response in progress) share its outbox. Times count the bytes appended since the session began;
+speech during a response cancels it in the same call when ``interrupt_response`` is on (barge-in).
 """
 
 from __future__ import annotations
@@ -30,7 +26,7 @@ from realtime.local.session.effective import EffectiveSession, apply_update, ren
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.session.items import parse_item, render_item, truncate_item
-from realtime.local.session.jobs import Outbox, Outcome
+from realtime.local.session.jobs import Outbox, Outcome, Transcribe
 from realtime.local.session.listening import Listener
 from realtime.local.session.options import parse_options
 from realtime.local.session.responses import ResponseRun
@@ -143,6 +139,12 @@ class ServerSession:
         self._driver.transcripts_arrived()
         return self._out.take()
 
+    def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> Outcome:
+        """An early transcription (``job.guess``) came back; None if it failed."""
+        if self._listener.guessed(job, transcript, cpu_s):
+            self._driver.transcripts_arrived()
+        return self._out.take()
+
     def transcription_failed(self, item_id: str, message: str) -> Outcome:
         self._listener.transcription_failed(item_id, message)
         self._driver.transcripts_arrived()
@@ -190,9 +192,11 @@ class ServerSession:
                 self._listener.speech_started(vad_event.audio_start_ms)
                 self._driver.speech_started(turn_detection)
             else:
-                self._listener.speech_stopped(vad_event.audio_end_ms, self.settings.transcription)
+                end_ms, voiced_end_ms = vad_event.audio_end_ms, vad_event.speech_end_ms
+                listener.speech_stopped(end_ms, self.settings.transcription, voiced_end_ms)
                 self._driver.turn_ended(turn_detection)
-        listener.trim()
+        if listener.settle(self.settings.transcription):  # transcripts listened for ahead
+            self._driver.transcripts_arrived()
         settings = self.settings
         if listener.cut_long_turn(MAX_TURN_MS, settings.turn_detection, settings.transcription):
             self._driver.turn_ended(settings.turn_detection)

@@ -8,21 +8,46 @@ back, is dropped and its CPU time counted as wasted. If the turn ends with no vo
 since, :meth:`Speculation.take` hands over the transcript (or says it is still running), so the
 answer need not wait for a transcription started only at ``speech_stopped``. The transcript of
 the pause is also what ``semantic_vad`` judges the end of turn by (``SemanticVad.hear``).
+
+Every session also adds its counts to :data:`TOTALS`, the process's figures that benchmarks
+print; sessions run on one event loop, so plain additions need no lock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Guess", "Speculation"]
+__all__ = ["TOTALS", "Guess", "Speculation", "Totals"]
 
 
 @dataclass(frozen=True)
 class Guess:
-    """One speculative transcription: the turn's audio from ``start_ms`` to ``end_ms``."""
+    """One early transcription of the speech in progress: its audio from ``start_ms`` to
+    ``end_ms``; ``partial`` when taken while the user speaks (for transcript deltas), not at a
+    pause (for the turn's transcript)."""
 
     start_ms: int
-    end_ms: int  # the end of the last voiced frame when the pause began
+    end_ms: int  # at a pause: the end of the last voiced frame when it began
+    partial: bool = False
+
+
+@dataclass
+class Totals:
+    """Counts of early transcriptions; CPU seconds are the process's while each job ran."""
+
+    started: int = 0
+    used: int = 0
+    dropped: int = 0
+    wasted_cpu_s: float = 0.0  # guesses whose result came back stale
+    partial_cpu_s: float = 0.0  # partial transcripts (shown as deltas, never wasted)
+
+    def add(self, **counts: float) -> None:
+        for name, value in counts.items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+TOTALS = Totals()
+"""Every session's counts, added up (read by ``bench/local_engine.py``)."""
 
 
 class Speculation:
@@ -31,10 +56,27 @@ class Speculation:
     def __init__(self) -> None:
         self.current: Guess | None = None
         self.transcript: str | None = None  # of ``current``, once it came back
-        self.started = 0
-        self.used = 0
-        self.dropped = 0
-        self.wasted_cpu_s = 0.0
+        self.counts = Totals()
+
+    def _count(self, **counts: float) -> None:
+        self.counts.add(**counts)
+        TOTALS.add(**counts)
+
+    @property
+    def started(self) -> int:
+        return self.counts.started
+
+    @property
+    def used(self) -> int:
+        return self.counts.used
+
+    @property
+    def dropped(self) -> int:
+        return self.counts.dropped
+
+    @property
+    def wasted_cpu_s(self) -> float:
+        return self.counts.wasted_cpu_s
 
     def pause(self, start_ms: int, voiced_end_ms: int) -> Guess | None:
         """The first silent frame after speech: a guess to transcribe now, or None if the
@@ -42,32 +84,33 @@ class Speculation:
         guess = Guess(start_ms, voiced_end_ms)
         if guess == self.current:
             return None
-        if self.current is not None and self.transcript is None:
-            self.dropped += 1  # still running for an earlier pause: its result will be stale
+        self.resumed()  # an earlier pause's guess no longer describes the turn
         self.current, self.transcript = guess, None
-        self.started += 1
+        self._count(started=1)
         return guess
 
     def resumed(self) -> None:
-        """Speech resumed before the turn ended: the current guess no longer describes it."""
+        """Speech resumed before the turn ended (or the turn was committed or cleared another
+        way): the current guess no longer describes it."""
         if self.current is not None:
-            if self.transcript is not None:
-                self.dropped += 1
+            self._count(dropped=1)
             self.current, self.transcript = None, None
 
     def done(self, guess: Guess, text: str, cpu_s: float) -> str | None:
         """A transcription came back: its text if still current, else None (and counted)."""
         if guess != self.current:
-            self.wasted_cpu_s += cpu_s
+            self._count(wasted_cpu_s=cpu_s)
             return None
         self.transcript = text
         return text
 
-    def take(self, voiced_end_ms: int) -> Guess | None:
-        """The turn ended: the guess that covers it (its transcript may still be running)."""
+    def take(self, voiced_end_ms: int | None) -> Guess | None:
+        """The turn ended with voicing last at ``voiced_end_ms`` (None: unknown): the guess
+        that covers it (its transcript may still be running), else None."""
         guess = self.current
-        self.current, self.transcript = None, None
         if guess is None or guess.end_ms != voiced_end_ms:
+            self.resumed()
             return None
-        self.used += 1
+        self.current, self.transcript = None, None
+        self._count(used=1)
         return guess

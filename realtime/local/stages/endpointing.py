@@ -108,4 +108,4 @@ class SemanticVad(WebRtcVad):
         """Silence so far after the last voiced frame of the speech in progress (0: none)."""
         if self.speech_start_ms is None:
             return 0
-        return max(0, self.position_ms - self._voiced_end_ms)
+        return max(0, self.position_ms - self.voiced_end_ms)

@@ -147,6 +147,12 @@ class WebRtcVad:
     def speech_start_ms(self) -> int | None:
         return self._start_ms
 
+    @property
+    def voiced_end_ms(self) -> int:
+        """The end of the last voiced frame of the speech in progress (speculative listening
+        starts when ``position_ms`` passes it by a frame)."""
+        return self._voiced_end_ms
+
     def process(self, pcm: bytes) -> list[VadEvent]:
         self._fed += len(pcm)
         self._pending += pcm
