@@ -237,23 +237,8 @@ class SessionRunner:
             self._apply(self._session.transcribed(job.item_id, transcript.text))
 
     async def _guess(self, job: Transcribe) -> None:
-        """An early transcription of the speech in progress: its text (None if it failed) and
-        the process CPU seconds while it ran (Whisper computes on CTranslate2's own threads,
-        so the worker thread's clock would miss it; overlapping jobs make it an upper bound)."""
-        transcriber = self._engine.transcriber
-
-        def work() -> tuple[str | None, float]:
-            cpu = time.process_time()
-            try:
-                text: str | None = transcriber.transcribe(
-                    job.pcm, language=job.language, prompt=job.prompt
-                ).text
-            except Exception:  # the turn's end transcribes it again, and reports a failure
-                logger.warning("an early transcription failed", exc_info=True)
-                text = None
-            return text, time.process_time() - cpu
-
-        text, cpu_s = await self._in_worker(work)
+        """An early transcription of the speech in progress (see ``workers.guess``)."""
+        text, cpu_s = await self._in_worker(workers.guess, self._engine.transcriber, job)
         self._apply(self._session.guessed(job, text, cpu_s))
 
     async def _respond(self, job: Respond) -> None:
@@ -261,9 +246,8 @@ class SessionRunner:
         box = workers.Mailbox(asyncio.get_running_loop())
         cancel = self._cancels[job.response_id] = threading.Event()
         synthesizer = self._engine.synthesizer(job.voice, job.speed) if job.voice else None
-        self._executor.submit(
-            workers.respond, self._engine.responder, job, synthesizer, cancel, box
-        )
+        responder = self._engine.responder
+        self._executor.submit(workers.respond, responder, job, synthesizer, cancel, box)
         try:
             while (item := await box.queue.get()) is not workers.DONE:
                 if isinstance(item, Exception):

@@ -1,4 +1,4 @@
-"""The worker-thread side of the engine's jobs: the responder and TTS, posting to the loop.
+"""The worker-thread side of the engine's jobs: early ASR, the responder and TTS.
 
 Runs on the server's worker threads (``SessionRunner`` submits these); nothing here touches a
 session. Each producer posts what it makes to a :class:`Mailbox`, which hands it to the
@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
+import time
 from typing import Any
 
-from realtime.local.session.jobs import Respond
+from realtime.local.session.jobs import Respond, Transcribe
+from realtime.local.stages.asr import Transcriber
 from realtime.local.stages.responder import CallRequest, Reply, Responder, start_reply
 from realtime.local.stages.streaming import SentenceBuffer
 from realtime.local.stages.tts import Synthesizer
 
-__all__ = ["DONE", "Mailbox", "respond", "speak"]
+__all__ = ["DONE", "Mailbox", "guess", "respond", "speak"]
+
+logger = logging.getLogger(__name__)
 
 DONE = object()  # the last item a producer posts, whatever happened
 
@@ -66,6 +71,21 @@ def speak(synthesizer: Synthesizer, text: str, cancel: threading.Event, box: Mai
         box.post(exc)
     finally:
         box.post(DONE)
+
+
+def guess(transcriber: Transcriber, job: Transcribe) -> tuple[str | None, float]:
+    """An early transcription of the speech in progress: its text (None if it failed) and the
+    process CPU seconds while it ran (Whisper computes on CTranslate2's own threads, so the
+    worker thread's clock would miss it; overlapping jobs make it an upper bound)."""
+    cpu = time.process_time()
+    try:
+        text: str | None = transcriber.transcribe(
+            job.pcm, language=job.language, prompt=job.prompt
+        ).text
+    except Exception:  # the turn's end transcribes it again, and reports a failure
+        logger.warning("an early transcription failed", exc_info=True)
+        text = None
+    return text, time.process_time() - cpu
 
 
 def respond(

@@ -15,6 +15,7 @@ __all__ = [
     "BETA_VOICES",
     "BYTES_PER_MS",
     "CHANNELS",
+    "DEFAULT_MODELS",
     "EAGERNESS",
     "GA_ONLY_VOICES",
     "GA_VOICES",
@@ -58,6 +59,10 @@ MAX_FRAME_BYTES = 16 * 2**20  # one WebSocket message; the hosted API takes appe
 BETA_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse")
 GA_ONLY_VOICES = ("marin", "cedar")
 GA_VOICES = (*BETA_VOICES, *GA_ONLY_VOICES)
+
+
+# What a session runs when the client names no model (the hosted API's current defaults).
+DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realtime-preview"}
 
 
 def voices_for(version: ApiVersion) -> tuple[str, ...]:

@@ -1,5 +1,4 @@
-"""The sans-I/O protocol state machine of one local-engine session: client events in, server
-events out.
+"""The sans-I/O state machine of one local-engine session: client events in, server events out.
 
 Owned by one connection's task on the local server's event loop: no sockets, threads or clocks
 inside. Feed it client frames (``receive_frame``) and the results of the jobs it asked for
@@ -41,11 +40,10 @@ from realtime.local.session.wire import (
 from realtime.local.stages.responder import Reply
 from realtime.local.stages.vad import SpeechStarted
 from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
-from realtime.protocol.facts import ApiVersion
+from realtime.protocol.facts import DEFAULT_MODELS, ApiVersion
 
-__all__ = ["DEFAULT_MODELS", "ServerSession"]
+__all__ = ["ServerSession"]
 
-DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realtime-preview"}
 logger = logging.getLogger(__name__)
 
 
@@ -78,8 +76,7 @@ class ServerSession:
         self._listener.configure(self.settings.turn_detection)
 
     @property
-    def response(self) -> ResponseRun | None:
-        """The response in progress, if any."""
+    def response(self) -> ResponseRun | None:  # the response in progress, if any
         return self._driver.response
 
     # ---- the client side ------------------------------------------------------------------
@@ -125,8 +122,7 @@ class ServerSession:
         return self._out.take()
 
     def append_pcm(self, pcm: bytes, event_id: str | None = None) -> Outcome:
-        """Audio of an ``input_audio_buffer.append`` the runner decoded off the event loop
-        (a large one, fed in slices); the same as the event would do."""
+        """A large append's audio, decoded off the loop and fed in slices, as the event would."""
         try:
             self._feed(pcm)
         except InvalidRequest as exc:
