@@ -10,6 +10,10 @@ an event that could not be valid JSON fails where the runner answers ``server_er
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
 from realtime.local.limits import MAX_APPEND_CHARS, MAX_DEPTH
 from realtime.local.session.wire import InvalidRequest
 from realtime.protocol import strict_json
@@ -38,17 +42,69 @@ def encode_event(event: Event) -> str:
 
 def read_append(frame: str | bytes) -> tuple[Event, bytes | None]:
     """``read_event``, and for a well-formed ``input_audio_buffer.append`` its decoded PCM too
-    (run on a worker thread for large frames; anything odd is left to the session to refuse)."""
+    (run on a worker thread for large frames; anything odd is left to the session to refuse).
+
+    A large append is read without handing megabytes to ``json`` or ``base64`` in one call:
+    both hold the GIL for the whole call (about 100 ms for 15 MiB), which would stall the
+    event loop and every other client. The audio string is cut out, the rest of the event is
+    read strictly, and the audio decoded in pieces, letting the loop run between them.
+    """
+    text = bytes(frame).decode("utf-8", "replace") if not isinstance(frame, str) else frame
+    cut = _cut_audio(text)
+    if cut is not None:
+        event, audio = cut
+        pcm = _decode_in_pieces(audio)
+        event["audio"] = audio
+        return event, pcm
     event = read_event(frame)
-    audio = event.get("audio")
-    if (
-        event.get("type") != "input_audio_buffer.append"
-        or not isinstance(audio, str)
-        or len(audio) > MAX_APPEND_CHARS
-        or not set(event) <= {"type", "event_id", "audio"}
-    ):
+    value = event.get("audio")
+    if not _plain_append(event) or not isinstance(value, str) or len(value) > MAX_APPEND_CHARS:
         return event, None
     try:
-        return event, decode_pcm16_base64(audio)
+        return event, decode_pcm16_base64(value)
     except ProtocolError:
         return event, None
+
+
+def _plain_append(event: Event) -> bool:
+    return event.get("type") == "input_audio_buffer.append" and set(event) <= _APPEND_KEYS
+
+
+def _cut_audio(text: str) -> tuple[Event, str] | None:
+    """The event with its ``audio`` emptied, and the audio, when ``text`` is a plain append
+    whose audio string holds no escape (base64 never does); else None (read it whole)."""
+    key = _AUDIO_KEY.search(text)
+    if key is None:
+        return None
+    end = text.find('"', key.end())
+    if end < 0 or len(text) - (end - key.end()) > 4096:
+        return None
+    audio = text[key.end() : end]
+    if "\\" in audio or len(audio) > MAX_APPEND_CHARS:
+        return None
+    try:  # what is left is small; the checks below prove the cut was the top-level audio
+        event = read_event(text[: key.end()] + text[end:])
+    except InvalidRequest:
+        return None
+    if not _plain_append(event) or event.get("audio") != "":
+        return None
+    return event, audio
+
+
+def _decode_in_pieces(audio: str) -> bytes | None:
+    """Strict base64 (padding only at the very end) of whole PCM16 samples, or None."""
+    if len(audio) % 4 or "=" in audio[:-2]:
+        return None
+    pieces = []
+    for start in range(0, len(audio), _PIECE):
+        try:
+            pieces.append(base64.b64decode(audio[start : start + _PIECE], validate=True))
+        except (binascii.Error, ValueError):
+            return None
+    pcm = b"".join(pieces)
+    return pcm if len(pcm) % 2 == 0 else None
+
+
+_APPEND_KEYS = frozenset({"type", "event_id", "audio"})
+_AUDIO_KEY = re.compile(r'"audio"\s*:\s*"')
+_PIECE = 4 * 2**15  # base64 characters per decode call (a multiple of 4): well under 1 ms each

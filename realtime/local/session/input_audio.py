@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from realtime.local.stages.endpointing import SemanticVad
 from realtime.local.stages.vad import SpeechStarted, Vad, VadEvent, WebRtcVad
@@ -29,7 +29,6 @@ _DEFAULT_PREFIX_MS = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
 _KEEP_IDLE_MS = 1000  # kept before speech, beyond prefix_padding_ms
 
 
-@runtime_checkable
 class PausingVad(Vad, Protocol):
     """A detector that also says where the voicing of the speech in progress ended."""
 
@@ -72,10 +71,13 @@ class InputAudio:
     def voiced_end_ms(self) -> int | None:
         """Session ms where the voicing of the speech in progress ended, if the detector says
         (None between turns, or for a detector that does not)."""
+        # Duck-typed, not isinstance(PausingVad): a runtime Protocol check inspects every
+        # attribute of the protocol, and this runs on every append.
         vad = self._vad
-        if not isinstance(vad, PausingVad) or vad.speech_start_ms is None:
+        voiced_end = getattr(vad, "voiced_end_ms", None)
+        if voiced_end is None or getattr(vad, "speech_start_ms", None) is None:
             return None
-        return vad.voiced_end_ms + self._vad_origin_ms
+        return int(voiced_end) + self._vad_origin_ms
 
     def hear(self, text: str) -> None:
         """The words of the speech in progress so far, for a detector that judges by them."""
