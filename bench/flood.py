@@ -1,14 +1,14 @@
 """Benchmark: one client floods the local engine while a second one times its round trips.
 
-Run: ``python bench/flood.py [--seconds 10] [--trips 200]``. The engine starts in-process on a
-free port with its real WebRTC VAD and instant ASR / responder / TTS stand-ins (no model loads:
-the figure is the event loop's, not Whisper's). Client A sends 12 MiB appends of loud noise with
-``server_vad`` on, as fast as the engine takes them (each one is 4 minutes of audio, so turns
-are cut at their length bound too). Client B, in a process of its own like A, meanwhile sends ``input_audio_buffer.clear`` and
-waits for ``input_audio_buffer.cleared``, ``--trips`` times; the p50 / p95 / max of those round
-trips are printed (the target is p95 < 100 ms). Then abusive sessions run one after another
-(endless audio with and without VAD, a client that never reads, a retrieve flood) and the
-process's resident memory is printed before, at the peak of each and after it ended.
+Run: ``python bench/flood.py [--seconds 10] [--trips 200]``. The engine starts in-process on a free
+port with its real WebRTC VAD and instant ASR / responder / TTS stand-ins (no model loads: the
+figure is the event loop's, not Whisper's). Client A sends 12 MiB appends of loud noise with
+``server_vad`` on, as fast as the engine takes them (each one is 4 minutes of audio, so turns are
+cut at their length bound too). Client B, in a process of its own like A, meanwhile sends
+``input_audio_buffer.clear`` and waits for ``input_audio_buffer.cleared``, ``--trips`` times; the
+p50 / p95 / max of those round trips are printed (the target is p95 < 100 ms). Then abusive sessions
+run one after another (endless audio with and without VAD, a client that never reads, a retrieve
+flood) and the process's resident memory is printed before, at the peak of each and after it ended.
 """
 
 from __future__ import annotations
