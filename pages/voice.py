@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from realtime.client.config import Provider
 from realtime.ui import media, view
 from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.session_view import (
@@ -21,7 +22,7 @@ from realtime.ui.session_view import (
     render_metric_strip,
     session_turns,
 )
-from realtime.ui.studio import CONFIG_KEY, api_key, session_bridge
+from realtime.ui.studio import CONFIG_KEY, api_key, local_engine_answers, session_bridge
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)
@@ -30,7 +31,8 @@ if config is None:
     st.stop()
 
 bridge, recording = session_bridge(config, api_key(config))
-st.caption(view.provider_line(config, api_key(config)))
+answers = local_engine_answers() if config.provider is Provider.LOCAL else None
+st.caption(view.provider_line(config, api_key(config), answers=answers))
 
 ctx = media.webrtc_controls(bridge, start=lambda: start_voice(bridge, config))
 if ctx is not None and ctx.state.playing and not bridge.running:

