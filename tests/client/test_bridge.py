@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +46,6 @@ def speak(bridge: Bridge, pcm: bytes, *, silence_s: float = 1.5, pace: float = 4
     for start in range(0, len(audio), 960):
         bridge.push_audio(audio[start : start + 960])
         time.sleep(0.02 / pace)
-
-
-@pytest.fixture
-def make_bridge() -> Iterator[Callable[..., Bridge]]:
-    made: list[Bridge] = []
-
-    def make(config: SessionConfig, **kwargs: Any) -> Bridge:
-        bridge = Bridge(config, **kwargs)
-        made.append(bridge)
-        bridge.start()
-        return bridge
-
-    yield make
-    for bridge in made:
-        bridge.stop()
 
 
 @pytest.mark.parametrize("version", list(ApiVersion))
@@ -175,13 +160,6 @@ class _RealTimeSpeaker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(1)
-
-
-@pytest.fixture
-def proxy(engine: EngineServer) -> Iterator[CuttableProxy]:
-    proxy = CuttableProxy(engine.url)
-    yield proxy
-    proxy.close()
 
 
 def test_server_closing_mid_answer_reconnects_and_keeps_the_transcript(

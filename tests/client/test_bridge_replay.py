@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -75,28 +75,6 @@ def held_by_server(bridge: Bridge, seen: ServerEvents, ids: list[str]) -> set[st
 
     wait_until(answered, timeout=20 * S, what="every retrieve to be answered")
     return {e["item"]["id"] for e in seen.since(mark, "conversation.item.retrieved")}
-
-
-@pytest.fixture
-def proxy(engine: EngineServer) -> Iterator[CuttableProxy]:
-    proxy = CuttableProxy(engine.url)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def make_bridge() -> Iterator[Callable[..., Bridge]]:
-    made: list[Bridge] = []
-
-    def make(config: Any, **kwargs: Any) -> Bridge:
-        bridge = Bridge(config, **kwargs)
-        made.append(bridge)
-        bridge.start()
-        return bridge
-
-    yield make
-    for bridge in made:
-        bridge.stop()
 
 
 def test_soak_of_cuts_mid_answer_keeps_the_conversation_on_screen_and_on_the_server(
