@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import json
 import resource
 import statistics
@@ -122,8 +123,8 @@ def realtime_factors(engine: Engine, clips: list[bytes], answers: list[str]) -> 
     return asr, tts
 
 
-async def main(count: int) -> None:
-    engine = Engine.default()
+async def main(count: int, *, partials: bool = False) -> None:
+    engine = dataclasses.replace(Engine.default(), partials=partials)
     started = time.perf_counter()
     engine.warm()
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
@@ -173,11 +174,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="at least 5")
     parser.add_argument(
-        "--no-partials", action="store_true", help="no partial transcripts while speaking"
+        "--partials", action="store_true", help="partial transcripts while speaking (opt-in)"
     )
     args = parser.parse_args()
-    if args.no_partials:  # a comparison only: the engine has no setting for it
-        import realtime.local.session.partials
-
-        realtime.local.session.partials.PACE_MS = 10**9
-    asyncio.run(main(max(5, args.questions)))
+    asyncio.run(main(max(5, args.questions), partials=args.partials))

@@ -40,6 +40,9 @@ class Engine:
     synthesizer: SynthesizerFactory = _piper
     vad_factory: VadFactory = default_vad
     voices: tuple[str, ...] = ()  # the engine's own voice names, beside the hosted ones
+    # Partial transcripts while the user speaks (input_audio_transcription.delta): off by
+    # default, since each is a whole Whisper pass and two cores cannot spare them.
+    partials: bool = False
 
     @classmethod
     def default(

@@ -182,6 +182,7 @@ class EngineServer:
             model=model,
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
+            partials=self.engine.partials,
         )
         runner = SessionRunner(
             websocket,

@@ -37,7 +37,7 @@ class PausingLoudnessVad(LoudnessVad):
 
 class Session:
     def __init__(self, vad: Any = PausingLoudnessVad, **settings: Any) -> None:
-        self.session = ServerSession(vad_factory=vad)
+        self.session = ServerSession(vad_factory=vad, partials=True)
         self.events: list[dict[str, Any]] = []
         self.jobs: list[Any] = []
         self.take(self.session.start())

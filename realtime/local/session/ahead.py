@@ -50,7 +50,10 @@ def transcribe_job(
 class Ahead:
     """The early transcriptions of one session's speech in progress (see the module)."""
 
-    def __init__(self, out: Outbox, audio: InputAudio) -> None:
+    def __init__(self, out: Outbox, audio: InputAudio, *, partials: bool = False) -> None:
+        # Partial transcripts are opt-in: each one is a whole Whisper pass (a fixed 30 s window),
+        # so on two cores they starve the app's media loop while the user speaks.
+        self._with_partials = partials
         self._out = out
         self._audio = audio
         self.speculation = Speculation()
@@ -88,7 +91,8 @@ class Ahead:
                 if guess is not None:
                     self._start(guess, transcription)
                 return
-        if transcription is not None and not self._running and position >= self._partials.due_ms:
+        due = position >= self._partials.due_ms
+        if self._with_partials and transcription is not None and not self._running and due:
             self._partials.taken(position)
             self._start(Guess(start_ms, position, partial=True), transcription)
 

@@ -41,14 +41,16 @@ __all__ = ["Listener", "TranscriptionSettings"]
 class Listener:
     """The input audio buffer, the user turns it yields and their transcription."""
 
-    def __init__(self, out: Outbox, history: History, vad_factory: VadFactory) -> None:
+    def __init__(
+        self, out: Outbox, history: History, vad_factory: VadFactory, *, partials: bool = False
+    ) -> None:
         self._out = out
         self._history = history
         self._input = InputAudio(vad_factory)
         self._speech: tuple[str, int] | None = None  # (item id, audio_start_ms) of the speech
         self._transcribing: set[str] = set()
         self._reported: set[str] = set()  # items whose transcription events are sent
-        self._ahead = Ahead(out, self._input)
+        self._ahead = Ahead(out, self._input, partials=partials)
         self._ready: list[tuple[str, str]] = []  # (item id, transcript) to hand over in settle
 
     @property

@@ -57,6 +57,7 @@ class ServerSession:
         model: str | None = None,
         voices: Collection[str] = (),
         vad_factory: VadFactory = default_vad,
+        partials: bool = False,
     ) -> None:
         self.version = version
         self.id = new_id("sess")
@@ -65,7 +66,7 @@ class ServerSession:
         self.settings = EffectiveSession(model=model or DEFAULT_MODELS[version])
         self.history = History()
         self._out = Outbox()
-        self._listener = Listener(self._out, self.history, vad_factory)
+        self._listener = Listener(self._out, self.history, vad_factory, partials=partials)
         self._driver = ResponseDriver(
             self._out,
             self.history,
