@@ -22,18 +22,14 @@ import threading
 import time
 from pathlib import Path
 
-import av
-import numpy as np
 from websockets.asyncio.server import ServerConnection, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.browser_audio import FRAME_MS, browser_frame  # noqa: E402
 from realtime.client.bridge import Bridge, LinkState  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
 from realtime.protocol.resample import StreamResampler  # noqa: E402
-
-FRAME_MS = 20
-RATE = 48000
 
 
 class StampingServer:
@@ -76,18 +72,6 @@ def thread_cpu_seconds(native_id: int) -> float:
     fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime + stime
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def browser_frame(index: int) -> av.AudioFrame:
-    n = RATE * FRAME_MS // 1000
-    t = (np.arange(n) + index * n) / RATE
-    tone = (0.3 * 32767 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
-    frame = av.AudioFrame.from_ndarray(
-        np.repeat(tone, 2).reshape(1, -1), format="s16", layout="stereo"
-    )
-    frame.sample_rate = RATE
-    frame.pts = index * n
-    return frame
 
 
 def run(seconds: float, path: str) -> None:

@@ -30,18 +30,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import av
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.browser_audio import FRAME_MS, browser_frame  # noqa: E402
 from realtime.client.bridge import Bridge, LinkState  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
 from realtime.client.playback import Playback  # noqa: E402
 from realtime.protocol.events import serialize  # noqa: E402
 
-FRAME_MS = 20
-RATE = 48000
 ANSWER_EVERY_S = 4.0  # per connection, with a random phase
 ANSWER_S = 1.5  # of assistant audio per answer, sent in 100 ms deltas at real-time pace
 TIME_BASE = fractions.Fraction(1, 24000)
@@ -96,18 +92,6 @@ def _serve(ports: Any) -> None:
 
 
 # ---- the sessions (this process) -------------------------------------------------------------
-def browser_frame(index: int) -> av.AudioFrame:
-    n = RATE * FRAME_MS // 1000
-    t = (np.arange(n) + index * n) / RATE
-    tone = (0.3 * 32767 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
-    frame = av.AudioFrame.from_ndarray(
-        np.repeat(tone, 2).reshape(1, -1), format="s16", layout="stereo"
-    )
-    frame.sample_rate = RATE
-    frame.pts = index * n
-    return frame
-
-
 class Session:
     """One bridge plus the bookkeeping that pairs each append with the frame completing it."""
 
