@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from realtime.client import handlers
-from realtime.client.replay import Replay, ReplayBudget, build_replay, cut_words
+from realtime.client.replay import Replay, ReplayBudget, build_replay
 from realtime.client.values import (
     AudioOut,
     CallsReady,
@@ -40,6 +40,7 @@ from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event, client_event, parse_server_event, to_ga
 from realtime.protocol.facts import MIN_COMMIT_MS, ApiVersion
 from realtime.protocol.pcm import duration_ms, encode_pcm16_base64
+from realtime.protocol.words import cut_words
 
 __all__ = [
     "AudioOut",

@@ -19,6 +19,7 @@ from realtime.client import response_handlers as response
 from realtime.client.values import Effect, ServerError, SpeechStarted
 from realtime.client.wire_items import item_from_wire
 from realtime.protocol.events import Event
+from realtime.protocol.words import cut_words
 
 if TYPE_CHECKING:
     from realtime.client.conversation import Conversation
@@ -106,7 +107,15 @@ def _transcription_failed(c: Conversation, e: Event, at: float) -> list[Effect]:
 
 
 def _truncated(c: Conversation, e: Event, at: float) -> list[Effect]:
-    c._upsert(e["item_id"], truncated_at_ms=int(e["audio_end_ms"]))
+    # The server now remembers only what was heard; so does the transcript, even when the
+    # item's last server copy (its ``done``) came before the cut. A copy that comes after it
+    # is the server's own cut and replaces this one.
+    item, end = c.items.get(e["item_id"]), int(e["audio_end_ms"])
+    if item is None or item.audio_ms <= 0:
+        c._upsert(e["item_id"], truncated_at_ms=end)
+        return []
+    heard = cut_words(item.text, end / item.audio_ms)
+    c._upsert(item.id, truncated_at_ms=end, text=heard, heard=heard)
     return []
 
 

@@ -20,8 +20,8 @@ from dataclasses import replace
 from typing import Any
 
 from realtime.client.conversation import Conversation
-from realtime.client.replay import cut_words
 from realtime.client.values import Outcome, ResponseState
+from realtime.protocol.words import cut_words
 
 __all__ = ["end_cut_response", "typed_interrupt"]
 

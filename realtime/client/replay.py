@@ -23,8 +23,9 @@ from typing import Any
 from realtime.client.values import Item
 from realtime.protocol.events import Event, client_event
 from realtime.protocol.facts import ApiVersion
+from realtime.protocol.words import cut_words
 
-__all__ = ["Replay", "ReplayBudget", "build_replay", "cut_words", "heard_text", "replay_item"]
+__all__ = ["Replay", "ReplayBudget", "build_replay", "heard_text", "replay_item"]
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,6 @@ class Replay:
             older = "one" if self.left_out == 1 else "ones"
             text += f" ({self.left_out} older {older} left out)"
         return text
-
-
-def cut_words(text: str, ratio: float) -> str:
-    """The first ``ratio`` of ``text``, cut back to a word boundary (text is not timed, so a
-    share of the audio heard is the honest estimate of the words heard)."""
-    if ratio >= 1.0:
-        return text
-    cut = round(len(text) * max(0.0, ratio))
-    head = text[:cut]
-    if cut < len(text) and not text[cut].isspace():
-        head = head.rsplit(" ", 1)[0] if " " in head else ""
-    return head.rstrip()
 
 
 def heard_text(item: Item) -> str:

@@ -95,3 +95,39 @@ def test_item_inserted_after_its_previous_item() -> None:
     assert conv.order == ["a", "b", "c"]
     conv.receive({"type": "conversation.item.deleted", "item_id": "b"})
     assert conv.order == ["a", "c"]
+
+
+def _finished_answer(conv: Conversation, text: str) -> None:
+    """An assistant item whose whole answer (1000 ms of audio) arrived before any cut."""
+    delta = {"type": "response.output_audio.delta", "response_id": "r1", "item_id": "a1"}
+    conv.receive({**delta, "delta": "AAAA" * 16_000})  # 48 000 bytes: 1000 ms at 24 kHz
+    part = {"type": "output_audio", "transcript": text}
+    item = {"id": "a1", "type": "message", "role": "assistant", "content": [part]}
+    conv.receive({"type": "conversation.item.done", "item": item})
+
+
+def test_a_confirmed_cut_leaves_only_what_was_heard_on_screen() -> None:
+    # The answer's final copy came before the truncate: nothing later rewrites the text, so the
+    # confirmation itself must (the server now remembers the same cut, by the same rule).
+    conv = Conversation()
+    _finished_answer(conv, "one two three four")
+    conv.receive(
+        {"type": "conversation.item.truncated", "item_id": "a1", "content_index": 0,
+         "audio_end_ms": 500}
+    )  # fmt: skip
+    item = conv.items["a1"]
+    assert (item.text, item.heard, item.truncated_at_ms) == ("one two", "one two", 500)
+    # A copy the server sends after the cut is its own and wins.
+    part = {"type": "output_audio", "transcript": "one two three"}
+    item_wire = {"id": "a1", "type": "message", "role": "assistant", "content": [part]}
+    conv.receive({"type": "conversation.item.done", "item": item_wire})
+    assert conv.items["a1"].text == "one two three"
+
+
+def test_a_cut_of_an_item_with_no_audio_only_records_where() -> None:
+    conv = Conversation()
+    conv.receive(
+        {"type": "conversation.item.truncated", "item_id": "x", "content_index": 0,
+         "audio_end_ms": 300}
+    )  # fmt: skip
+    assert conv.items["x"].truncated_at_ms == 300 and conv.items["x"].text == ""

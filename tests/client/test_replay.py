@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from realtime.client.conversation import Conversation
-from realtime.client.replay import ReplayBudget, build_replay, cut_words, heard_text
+from realtime.client.replay import ReplayBudget, build_replay, heard_text
 from realtime.client.values import Item
 from realtime.protocol.events import Event, serialize
 from realtime.protocol.facts import ApiVersion
@@ -74,9 +74,6 @@ def test_replay_payloads_match_the_golden_files(version: ApiVersion) -> None:
 def test_assistant_text_is_what_was_heard() -> None:
     assert heard_text(CONVERSATION[7]) == "Kyoto was the"  # 16 of 64 characters
     assert heard_text(CONVERSATION[4]) == "It is 9:30 in Tokyo."
-    assert cut_words("one two three", 0.6) == "one two"
-    assert cut_words("onetwothree", 0.5) == ""
-    assert cut_words("one", 1.0) == "one"
 
 
 def test_the_budget_drops_the_oldest_and_never_splits_a_call_from_its_output() -> None:

@@ -29,6 +29,7 @@ from realtime.protocol.pcm import (
     duration_ms,
     encode_pcm16_base64,
 )
+from realtime.protocol.words import cut_words
 
 __all__ = ["ItemRecord", "Part", "item_text", "parse_item", "render_item", "truncate_item"]
 
@@ -190,17 +191,7 @@ def truncate_item(item: ItemRecord, content_index: int, audio_end_ms: int) -> It
         )
     keep = bytes_for_ms(audio_end_ms)
     ratio = audio_end_ms / length if length else 0.0
-    transcript = _cut_words(part.transcript or "", ratio)
+    transcript = cut_words(part.transcript or "", ratio)
     new_part = dataclasses.replace(part, audio=part.audio[:keep], transcript=transcript)
     content = tuple(new_part if i == content_index else p for i, p in enumerate(item.content))
     return item.replace(content=content)
-
-
-def _cut_words(text: str, ratio: float) -> str:
-    if ratio >= 1.0:
-        return text
-    cut = round(len(text) * ratio)
-    head = text[:cut]
-    if cut < len(text) and not text[cut].isspace():
-        head = head.rsplit(" ", 1)[0] if " " in head else ""
-    return head.rstrip()
