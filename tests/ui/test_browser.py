@@ -180,8 +180,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
         try:
             page.goto(app.url, wait_until="domcontentloaded")
             page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
-            start = _find_start_button(page)
-            start.click()
+            _press_start(page)
             chat = page.locator('[data-testid="stChatMessage"]')
             chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
             page.get_by_text("Called get_local_time", exact=False).first.wait_for(timeout=60_000)
@@ -211,7 +210,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
             # Back on the voice page, START again, then close the tab: the bridge stops too.
             page.get_by_role("link", name="Voice chat").click()
-            _find_start_button(page).click()
+            _press_start(page)
             page.get_by_text("Connected.").first.wait_for(timeout=30_000)
             closed_at = time.monotonic()
             page.close()
@@ -226,10 +225,33 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
                 (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
+            print("the app's last output lines:", *app.output().splitlines()[-40:], sep="\n")
             raise
         finally:
             browser.close()
     assert energy > 0
+
+
+def _press_start(page: object) -> None:
+    """START, as a user would press it: again if the component did not take the first press
+    (under load its handler is wired a moment after the button shows; measured here: it takes
+    the first press on an idle machine)."""
+    for attempt in range(3):
+        _find_start_button(page).click()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(_count(frame, "STOP") for frame in page.frames):  # type: ignore[attr-defined]
+                return
+            time.sleep(0.3)
+        print(f"START press {attempt + 1} was not taken; pressing again")
+    raise AssertionError("the WebRTC component never took the START press")
+
+
+def _count(frame: object, name: str) -> int:
+    try:
+        return int(frame.get_by_role("button", name=name).count())  # type: ignore[attr-defined]
+    except playwright_api.Error:  # the frame went away while the page reran
+        return 0
 
 
 def _find_start_button(page: object) -> object:

@@ -13,6 +13,7 @@ fill in arguments exactly when a grammar holds the format.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -35,6 +36,15 @@ _SPOKEN = (
 )
 _lock = threading.Lock()
 _loaded: dict[Path, Any] = {}
+
+
+@atexit.register
+def _close_models() -> None:
+    # Freed while the interpreter is whole: left to ``Llama.__del__`` at teardown, llama.cpp's
+    # free functions are already gone and every run ends with an ignored TypeError.
+    with _lock:
+        while _loaded:
+            _loaded.popitem()[1].close()
 
 
 def llama_available() -> bool:
