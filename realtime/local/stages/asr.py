@@ -10,7 +10,9 @@ by :func:`realtime.local.stages.models.whisper_base_dir`. The model is loaded at
 process and model folder under a lock, and shared by every session: CTranslate2 models accept
 calls from several threads at once and queue them to ``num_workers`` workers (default 1, each
 using ``cpu_threads``), so sessions never need a lock of their own; on a 2-core machine one
-worker with both cores transcribes fastest. Nothing is ever downloaded: a model name other than
+worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in a window
+sized to it rather than faster-whisper's fixed 30 s (``realtime.local.stages.whisper_window``),
+about six times faster for a spoken question, with the 30 s path as the fallback. Nothing is ever downloaded: a model name other than
 the bundled one must be a local CTranslate2 folder.
 """
 
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from realtime.local.stages import whisper_window
 from realtime.local.stages.models import BUNDLED_WHISPER, whisper_base_dir
 from realtime.protocol.errors import EngineError
 from realtime.protocol.facts import SAMPLE_RATE
@@ -102,6 +105,8 @@ class FasterWhisperTranscriber:
 
     ``model`` is a bundled name or a CTranslate2 folder (see :func:`resolve_model`);
     ``language`` is the default for calls that give none (``None`` lets Whisper detect it).
+    ``short_window`` sizes the encoder's window to the turn (``whisper_window``: about 0.08 s
+    instead of 0.5 s for a short question here); False always pads to Whisper's 30 s.
     """
 
     def __init__(
@@ -112,8 +117,10 @@ class FasterWhisperTranscriber:
         beam_size: int = 1,
         cpu_threads: int | None = None,
         num_workers: int = 1,
+        short_window: bool = True,
     ) -> None:
         self.model_path = resolve_model(model)
+        self.short_window = short_window
         self.language = language
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads or min(4, os.cpu_count() or 1)
@@ -131,6 +138,11 @@ class FasterWhisperTranscriber:
         if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENCE_PEAK:
             return Transcript("", language or self.language, length)
         try:
+            short = None
+            if self.short_window:
+                short = self._short_window(samples, language or self.language, prompt)
+            if short is not None:
+                return Transcript(short[0], short[1], length)
             segments, info = self._model().transcribe(
                 samples,
                 language=language or self.language,
@@ -145,6 +157,43 @@ class FasterWhisperTranscriber:
         except (RuntimeError, ValueError) as exc:  # CTranslate2 reports failures as these
             raise EngineError(f"Whisper could not transcribe the audio: {exc}") from exc
         return Transcript(text.strip(), info.language, length)
+
+    def _short_window(
+        self, samples: np.ndarray, language: str | None, prompt: str | None
+    ) -> tuple[str, str] | None:
+        """(text, language) from an encoder window sized to the turn (``whisper_window``), or
+        None when the turn needs the standard 30 s path: too long, or a decode that ran away."""
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model()
+        features = model.feature_extractor(samples)
+        frames = int(features.shape[-1])
+        window = whisper_window.encoder_frames(frames)
+        if window is None:
+            return None
+        batch = np.ascontiguousarray(pad_or_trim(features, window)[None], dtype=np.float32)
+        encoded = model.model.encode(ctranslate2.StorageView.from_array(batch), to_cpu=False)
+        if language is None:
+            language = model.model.detect_language(encoded)[0][0][0].strip("<|>")
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+        )
+        head: list[int] = []
+        if prompt and prompt.strip():  # as faster-whisper does: previous text, then the task
+            head = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-223:]]
+        start = [*head, *tokenizer.sot_sequence, tokenizer.no_timestamps]
+        limit = len(start) + whisper_window.token_budget(frames)
+        (result,) = model.model.generate(
+            encoded, [start], beam_size=self.beam_size, max_length=limit,
+            suppress_blank=True, suppress_tokens=[-1],
+        )  # fmt: skip
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        text = tokenizer.decode(tokens).strip()
+        if len(tokens) + len(start) >= limit - 1 or whisper_window.looks_looped(text):
+            return None
+        return text, language
 
     def _model(self) -> WhisperModel:
         key = (self.model_path, self.cpu_threads, self.num_workers)
