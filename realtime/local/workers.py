@@ -21,7 +21,7 @@ from realtime.local.session.jobs import Respond, Transcribe
 from realtime.local.stages.asr import Transcriber
 from realtime.local.stages.responder import CallRequest, Reply, Responder, start_reply
 from realtime.local.stages.streaming import SentenceBuffer
-from realtime.local.stages.tts import Synthesizer
+from realtime.local.stages.tts import Synthesizer, lead_clause, sentences
 
 __all__ = ["DONE", "Mailbox", "guess", "respond", "speak"]
 
@@ -66,7 +66,11 @@ def _say(synthesizer: Synthesizer | None, text: str, cancel: threading.Event, bo
 def speak(synthesizer: Synthesizer, text: str, cancel: threading.Event, box: Mailbox) -> None:
     """A ``Speak`` job: sentences, then ``DONE`` (an exception is posted as it is)."""
     try:
-        _say(synthesizer, text, cancel, box)
+        parts = sentences(text)
+        for piece in [*lead_clause(parts[0]), *parts[1:]] if parts else []:
+            if cancel.is_set():
+                return
+            _say(synthesizer, piece, cancel, box)
     except Exception as exc:  # reported on the loop as a failed response
         box.post(exc)
     finally:

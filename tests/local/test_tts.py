@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from realtime.local.stages import tts
-from realtime.local.stages.tts import PiperSynthesizer, resolve_voice, sentences, voices
+from realtime.local.stages.tts import (
+    PiperSynthesizer,
+    lead_clause,
+    resolve_voice,
+    sentences,
+    voices,
+)
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.pcm import duration_ms, rms_dbfs
 
@@ -119,3 +125,35 @@ def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer)
     assert len(results) == 3
     assert all(np.abs(np.frombuffer(pcm, "<i2")).max() > 3000 for pcm in results)
     assert list(tts._loaded) == [synth.voice.model_path]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pieces"),
+    [
+        ("Sure, here it is.", ["Sure, here it is."]),  # short: spoken whole
+        (
+            "I'm the offline voice assistant of Realtime Voice Studio, running on this computer.",
+            [
+                "I'm the offline voice assistant of Realtime Voice Studio,",
+                "running on this computer.",
+            ],
+        ),
+        (
+            "Well, that is a question I cannot answer offline today.",
+            ["Well, that is a question I cannot answer offline today."],
+        ),
+        (
+            "In Tokyo it is 08:42 on Wednesday, December 2.",
+            ["In Tokyo it is 08:42 on Wednesday, December 2."],
+        ),
+        (
+            "A sentence with no clause boundary in it that goes on and on for a while.",
+            ["A sentence with no clause boundary in it that goes on and on for a while."],
+        ),
+        ("", []),
+    ],
+)
+def test_a_long_opening_sentence_leads_with_its_first_clause(
+    sentence: str, pieces: list[str]
+) -> None:
+    assert lead_clause(sentence) == pieces

@@ -12,8 +12,8 @@ calls from several threads at once and queue them to ``num_workers`` workers (de
 using ``cpu_threads``), so sessions never need a lock of their own; on a 2-core machine one
 worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in a window
 sized to it rather than faster-whisper's fixed 30 s (``realtime.local.stages.whisper_window``),
-about six times faster for a spoken question, with the 30 s path as the fallback. Nothing is ever downloaded: a model name other than
-the bundled one must be a local CTranslate2 folder.
+about six times faster for a spoken question, with the 30 s path as the fallback. Nothing is
+ever downloaded: a model name other than the bundled one must be a local CTranslate2 folder.
 """
 
 from __future__ import annotations
