@@ -123,7 +123,7 @@ def realtime_factors(engine: Engine, clips: list[bytes], answers: list[str]) -> 
     return asr, tts
 
 
-async def main(count: int, *, partials: bool = False) -> None:
+async def main(count: int, *, partials: bool = True) -> None:
     engine = dataclasses.replace(Engine.default(), partials=partials)
     started = time.perf_counter()
     engine.warm()
@@ -174,7 +174,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="at least 5")
     parser.add_argument(
-        "--partials", action="store_true", help="partial transcripts while speaking (opt-in)"
+        "--no-partials", action="store_true", help="no partial transcripts while speaking"
     )
     args = parser.parse_args()
-    asyncio.run(main(max(5, args.questions), partials=args.partials))
+    asyncio.run(main(max(5, args.questions), partials=not args.no_partials))

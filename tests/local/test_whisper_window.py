@@ -31,3 +31,11 @@ def test_a_runaway_decode_looks_looped_and_speech_does_not() -> None:
     assert not looks_looped("I would like to know the weather in Paris and also in Berlin.")
     assert not looks_looped("Hello.")  # too short to judge
     assert not looks_looped("no no no")
+    assert not looks_looped("No, no, no, I said the other one.")
+
+
+def test_a_phrase_said_twice_in_a_row_looks_looped() -> None:
+    assert looks_looped("What time is it in Tokyo? What time is it in Tokyo?")
+    assert looks_looped("Book a flight, book a flight to Paris")
+    assert not looks_looped("What time is it in Tokyo? And what time is it in Paris?")
+    assert not looks_looped("I think, I think so.")  # two words: people say that

@@ -177,6 +177,12 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
         context = browser.new_context(viewport={"width": 1280, "height": 1400})
         context.add_init_script(RECORD_PEERS)
         page = context.new_page()
+        console: list[str] = []  # the page's own errors, for whoever reads a failure
+        page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
         try:
             page.goto(app.url, wait_until="domcontentloaded")
             page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
@@ -199,6 +205,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             assert "get_local_time" in transcript and result["time"] in transcript
             events = _download(page, "Events (.jsonl)")
             assert '"response.done"' in events and "input_audio_buffer.append" in events
+            _check_partials_and_print_latency(events)
             # The session's events are in the inspector, newest first; leaving the voice page
             # ends the bridge's thread and socket.
             assert "realtime bridge stopped" not in app.output()
@@ -226,10 +233,32 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
                 page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
                 (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
             print("the app's last output lines:", *app.output().splitlines()[-40:], sep="\n")
+            print("the browser's errors:", *console[-20:], sep="\n")
             raise
         finally:
             browser.close()
     assert energy > 0
+
+
+def _check_partials_and_print_latency(jsonl: str) -> None:
+    """The user's words came while the question was still being spoken (a partial transcript
+    before the final one), and how long after the question ended the answer's audio came."""
+    rows = [json.loads(line) for line in jsonl.splitlines() if line.strip()]
+    server = [(row["t"], row["event"]) for row in rows if row["dir"] == "server"]
+
+    def first(kind: str) -> float:
+        times = [t for t, event in server if event["type"] == kind]
+        assert times, f"no {kind} event reached the app"
+        return float(times[0])
+
+    partial = first("conversation.item.input_audio_transcription.delta")
+    final = first("conversation.item.input_audio_transcription.completed")
+    stopped = first("input_audio_buffer.speech_stopped")
+    assert partial < final, "the first partial transcript came after the final one"
+    print(f"first partial transcript {stopped - partial:.2f} s before the question ended")
+    audio = [t for t, event in server if event["type"] == "response.output_audio.delta"]
+    answer = min(t for t in audio if t > stopped)
+    print(f"question ended -> first answer audio at the app: {1000 * (answer - stopped):.0f} ms")
 
 
 def _press_start(page: object) -> None:

@@ -51,8 +51,8 @@ class Ahead:
     """The early transcriptions of one session's speech in progress (see the module)."""
 
     def __init__(self, out: Outbox, audio: InputAudio, *, partials: bool = False) -> None:
-        # Partial transcripts are opt-in: each one is a whole Whisper pass (a fixed 30 s window),
-        # so on two cores they starve the app's media loop while the user speaks.
+        # Partial transcripts: each is a Whisper pass over the turn so far, so a caller that
+        # cannot spare them (a test of the guess alone) leaves them off; the engine turns them on.
         self._with_partials = partials
         self._out = out
         self._audio = audio

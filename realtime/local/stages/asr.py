@@ -18,6 +18,7 @@ ever downloaded: a model name other than the bundled one must be a local CTransl
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ BUNDLED_MODEL_NAMES = frozenset(
 )
 _WHISPER_RATE = 16000
 _SILENCE_PEAK = 1e-3  # about -60 dBFS: nothing to transcribe, and Whisper would invent words
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _loaded: dict[tuple[Path, int, int], WhisperModel] = {}
 
@@ -192,6 +194,9 @@ class FasterWhisperTranscriber:
         tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         text = tokenizer.decode(tokens).strip()
         if len(tokens) + len(start) >= limit - 1 or whisper_window.looks_looped(text):
+            logger.info(
+                "a short-window decode ran away (%d tokens); the 30 s window instead", len(tokens)
+            )
             return None
         return text, language
 

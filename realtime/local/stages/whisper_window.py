@@ -11,7 +11,9 @@ window did. So:
 - :func:`encoder_frames`: the window for a turn of ``frames`` mel frames (None when the turn is
   too long for a short window: the caller takes faster-whisper's own 30 s path);
 - :func:`token_budget`: the most tokens a turn of that length can honestly hold;
-- :func:`looks_looped`: Whisper's own test of a runaway decode (text that compresses too well).
+- :func:`looks_looped`: a runaway decode: Whisper's own test (text that compresses too well),
+  and a phrase said twice in a row, which a short window sometimes makes of one question
+  ("What time is it in Tokyo? What time is it in Tokyo?", seen in the browser test).
 
 A decode that hits the budget or looks looped is done again the standard way, so a short window
 can only make a turn faster, never worse than the 30 s path.
@@ -19,6 +21,7 @@ can only make a turn faster, never worse than the 30 s path.
 
 from __future__ import annotations
 
+import re
 import zlib
 
 __all__ = [
@@ -34,6 +37,8 @@ MIN_WINDOW = 500  # 5 s: below this, short turns started to decode badly
 _GRANULE = 100  # windows in whole seconds, so a few shapes recur (CTranslate2 caches nothing by
 # shape, but steady sizes keep the cost of a turn predictable)
 _COMPRESSION_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold
+_MIN_REPEAT = 3  # words in a phrase that, said twice in a row, marks a runaway decode
+_PUNCT = re.compile(r"[^\w']+")
 _TOKENS_PER_SECOND = 12  # fast speech is about 6 (4 words a second); twice that is a runaway
 
 
@@ -54,6 +59,17 @@ def token_budget(frames: int) -> int:
 def looks_looped(text: str) -> bool:
     """True when ``text`` repeats itself the way a runaway decode does."""
     data = text.strip().encode()
-    if len(data) < 24:  # too short to judge: a few words compress badly anyway
-        return False
-    return len(data) / len(zlib.compress(data)) > _COMPRESSION_LIMIT
+    if len(data) >= 24 and len(data) / len(zlib.compress(data)) > _COMPRESSION_LIMIT:
+        return True
+    return _said_twice(_PUNCT.sub(" ", text.lower()).split())
+
+
+def _said_twice(words: list[str]) -> bool:
+    """A run of at least ``_MIN_REPEAT`` words followed at once by the same run (people do say
+    "no, no, no"; they seldom repeat a whole phrase word for word, and if they do, the 30 s
+    window transcribes it again, only slower)."""
+    for size in range(_MIN_REPEAT, len(words) // 2 + 1):
+        for start in range(len(words) - 2 * size + 1):
+            if words[start : start + size] == words[start + size : start + 2 * size]:
+                return True
+    return False
