@@ -32,7 +32,8 @@ ARTIFACTS = ROOT / "artifacts"  # screenshots of every run (ignored by git)
 SCREENSHOT = (ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS) / (
     "voice-page.png"
 )
-QUESTION = "What time is it in Tokyo?"
+# About 3 s of speech: room for partial transcripts (one per second of speech) before it ends.
+QUESTION = "Could you please tell me what time it is in Tokyo right now?"
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -200,11 +201,13 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             user = chat.filter(has_text=re.compile(r"what time.*tokyo", re.I | re.S))
             user.first.wait_for(timeout=30_000)
             SCREENSHOT.parent.mkdir(exist_ok=True)
+            ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             transcript = _download(page, "Transcript (.md)")
             assert "get_local_time" in transcript and result["time"] in transcript
             events = _download(page, "Events (.jsonl)")
             assert '"response.done"' in events and "input_audio_buffer.append" in events
+            (ARTIFACTS / "events.jsonl").write_text(events, encoding="utf-8")
             _check_partials_and_print_latency(events)
             # The session's events are in the inspector, newest first; leaving the voice page
             # ends the bridge's thread and socket.
