@@ -116,6 +116,7 @@ async def send(ws: ClientConnection, kind: str, **fields: Any) -> None:
 async def turn(ws: ClientConnection, prompt: Prompt, clip: bytes | None) -> Result:
     result = Result(prompt)
     start = 0.0
+    sender: asyncio.Task[None] | None = None
     if clip is None:
         item = {
             "type": "message",
@@ -126,13 +127,27 @@ async def turn(ws: ClientConnection, prompt: Prompt, clip: bytes | None) -> Resu
         start = time.perf_counter()
         await send(ws, "response.create")
     else:
-        audio = bytes(bytes_for_ms(300)) + clip + bytes(bytes_for_ms(1200))
-        began = time.perf_counter()
-        for i, chunk in enumerate(chunk_pcm16(audio, CHUNK_MS)):
-            delay = began + i * CHUNK_MS / 1000 - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)  # real-time pace, as a microphone would
-            await send(ws, "input_audio_buffer.append", audio=base64.b64encode(chunk).decode())
+        # Streamed beside the reading below, so each event is timed when it arrives, not
+        # after the last chunk of the trailing silence was sent.
+        sender = asyncio.create_task(speak(ws, clip))
+    try:
+        return await read_turn(ws, result, start)
+    finally:
+        if sender is not None:
+            await sender  # the rest of the silence (a cancelled send would close the socket)
+
+
+async def speak(ws: ClientConnection, clip: bytes) -> None:
+    audio = bytes(bytes_for_ms(300)) + clip + bytes(bytes_for_ms(1200))
+    began = time.perf_counter()
+    for i, chunk in enumerate(chunk_pcm16(audio, CHUNK_MS)):
+        delay = began + i * CHUNK_MS / 1000 - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)  # real-time pace, as a microphone would
+        await send(ws, "input_audio_buffer.append", audio=base64.b64encode(chunk).decode())
+
+
+async def read_turn(ws: ClientConnection, result: Result, start: float) -> Result:
     async for frame in ws:
         event = json.loads(frame)
         kind, now = event["type"], time.perf_counter()
