@@ -65,7 +65,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--asr-model",
         default=None,
-        help="Whisper model: the bundled whisper-base (default) or a CTranslate2 model folder",
+        help="Whisper model: the bundled whisper-base (default) or a CTranslate2 model folder; "
+        "with --asr-url, the model name sent to the service (default: whisper-1)",
+    )
+    parser.add_argument(
+        "--asr-url",
+        default=None,
+        metavar="URL",
+        help="transcribe with an OpenAI-compatible service instead of Whisper in process: its "
+        "API base, e.g. http://127.0.0.1:8000/v1 (POST URL/audio/transcriptions); key from "
+        "REALTIME_ASR_API_KEY if set",
+    )
+    parser.add_argument(
+        "--tts-url",
+        default=None,
+        metavar="URL",
+        help="speak with an OpenAI-compatible service instead of Piper: its API base (POST "
+        "URL/audio/speech, the session's voice name sent as is); key from REALTIME_TTS_API_KEY "
+        "if set",
     )
     parser.add_argument(
         "--responder",
@@ -123,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asr_model=args.asr_model,
             responder=args.responder,
             responder_model=args.responder_model,
+            asr_url=args.asr_url,
+            tts_url=args.tts_url,
+            asr_api_key=os.environ.get("REALTIME_ASR_API_KEY", "").strip() or None,
+            tts_api_key=os.environ.get("REALTIME_TTS_API_KEY", "").strip() or None,
         )
         if not args.no_preload:
             print("loading models ...", flush=True)

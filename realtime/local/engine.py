@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.stages.asr import FasterWhisperTranscriber, Transcriber
 from realtime.local.stages.responder import Responder, make_responder
+from realtime.local.stages.speech_http import HttpSynthesizer, HttpTranscriber
 from realtime.local.stages.tts import PiperSynthesizer, Synthesizer, voices
+from realtime.protocol.errors import EngineError
 
-__all__ = ["Engine", "SynthesizerFactory"]
+__all__ = ["Engine", "SynthesizerFactory", "http_synthesizer"]
 
 SynthesizerFactory = Callable[[str, float], Synthesizer]
 """``(voice, speed) -> Synthesizer``; the voice is a session's (hosted names map to the
@@ -29,6 +31,17 @@ bundled voice)."""
 @functools.lru_cache(maxsize=32)
 def _piper(voice: str, speed: float) -> Synthesizer:
     return PiperSynthesizer(voice, speed=speed)
+
+
+def http_synthesizer(
+    url: str, *, model: str = "tts-1", api_key: str | None = None
+) -> SynthesizerFactory:
+    """A factory of :class:`HttpSynthesizer` for ``url``: the session's voice goes as is."""
+
+    def make(voice: str, speed: float) -> Synthesizer:
+        return HttpSynthesizer(url, model=model, voice=voice, speed=speed, api_key=api_key)
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,17 @@ class Engine:
         asr_model: str | os.PathLike[str] | None = None,
         responder: str = "auto",
         responder_model: str | None = None,
+        asr_url: str | None = None,
+        tts_url: str | None = None,
+        asr_api_key: str | None = None,
+        tts_api_key: str | None = None,
     ) -> Engine:
         """WebRTC VAD, Whisper base (or ``asr_model``), ``responder``, Piper's bundled voice.
+
+        ``asr_url`` and ``tts_url`` (an OpenAI-compatible API base such as
+        ``http://127.0.0.1:8000/v1``) delegate transcription to ``URL/audio/transcriptions``
+        (``asr_model`` is then the model name sent, default ``whisper-1``) and speech to
+        ``URL/audio/speech`` (the session's voice name sent as is), with the keys given.
 
         ``auto`` is the rules plus the bundled SmolLM2 when ``llama-cpp-python`` is installed
         (``pip install -r requirements-llm.txt``), else the rules alone.
@@ -61,8 +83,19 @@ class Engine:
         No model loads here (an ``asr_model`` folder that does not exist is refused at once);
         a missing package or model raises ``EngineError`` at first use, or at :meth:`warm`.
         """
+        transcriber: Transcriber = (
+            HttpTranscriber(asr_url, model=str(asr_model or "whisper-1"), api_key=asr_api_key)
+            if asr_url
+            else FasterWhisperTranscriber(asr_model)
+        )
+        if tts_url:
+            return cls(
+                transcriber=transcriber,
+                responder=make_responder(responder, model=responder_model),
+                synthesizer=http_synthesizer(tts_url, api_key=tts_api_key),
+            )
         return cls(
-            transcriber=FasterWhisperTranscriber(asr_model),
+            transcriber=transcriber,
             responder=make_responder(responder, model=responder_model),
             voices=tuple(v.name for v in voices()),
         )
@@ -70,8 +103,12 @@ class Engine:
     def warm(self) -> None:
         """Load the models and run each once (blocking, a few seconds), so the first turn is
         as fast as the next: a model's first call also allocates its buffers."""
-        speech = b"".join(pcm for _, pcm in self.synthesizer("alloy", 1.0).stream("Ready to go."))
-        self.transcriber.transcribe(speech)
+        try:
+            voice = self.synthesizer("alloy", 1.0)
+            speech = b"".join(pcm for _, pcm in voice.stream("Ready to go."))
+            self.transcriber.transcribe(speech)
+        except EngineError as exc:
+            raise EngineError(f"Warming up failed: {exc}") from exc
         load = getattr(getattr(self.responder, "model", self.responder), "load", None)
         if callable(load):  # a language model in process
             load()
