@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from realtime.local.stages.no_redirect import open_url
 from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest
 from realtime.protocol.errors import EngineError
 
@@ -100,7 +101,7 @@ class ChatCompletionsResponder:
         model: str = "local",
         api_key: str | None = None,
         timeout: float = 60.0,
-        opener: Opener = urllib.request.urlopen,
+        opener: Opener = open_url,
     ) -> None:
         base = url.rstrip("/")
         self.url = base if base.endswith("/chat/completions") else f"{base}/chat/completions"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from realtime.local.stages.asr import Transcript
+from realtime.local.stages.no_redirect import open_url
 from realtime.local.stages.tts import sentences
 from realtime.protocol.errors import ConfigError, EngineError, ProtocolError
 from realtime.protocol.facts import SAMPLE_RATE, SPEED_RANGE
@@ -175,7 +176,7 @@ class HttpTranscriber:
         model: str = "whisper-1",
         api_key: str | None = None,
         timeout: float = 30.0,
-        opener: Opener = urllib.request.urlopen,
+        opener: Opener = open_url,
     ) -> None:
         self.url = _endpoint(base_url, "/audio/transcriptions")
         self.model = model
@@ -228,7 +229,7 @@ class HttpSynthesizer:
         speed: float = 1.0,
         api_key: str | None = None,
         timeout: float = 30.0,
-        opener: Opener = urllib.request.urlopen,
+        opener: Opener = open_url,
     ) -> None:
         low, high = SPEED_RANGE
         if not low <= speed <= high:

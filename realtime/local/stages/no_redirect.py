@@ -1,0 +1,27 @@
+"""One way to open a delegated service's URL: ``urllib`` with redirects refused.
+
+Used by the chat, transcription and speech backends (``chat_http``, ``speech_http``). urllib's
+default opener follows a redirect and copies the request's headers to the new URL, so a key
+meant for one service would go to any host that service points at. Here a redirect is an
+``HTTPError`` with its 3xx status, which the backends report as a plain refusal.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import Any
+
+__all__ = ["open_url"]
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects())
+
+
+def open_url(request: urllib.request.Request, *, timeout: float) -> Any:
+    """``urlopen`` without following redirects."""
+    return _OPENER.open(request, timeout=timeout)
