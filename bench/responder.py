@@ -10,7 +10,8 @@ Follow-ups share the session of the prompt before them. It prints, per prompt: t
 whether the expected tool was called with the expected arguments (``ok``), called wrongly
 (``WRONG``) or not at all when one was expected (``missed``), and first-audio latency: from
 ``input_audio_buffer.speech_stopped`` (spoken) or from ``response.create`` (typed) to the first
-``response.output_audio.delta``. Then the median first audio of the spoken chat turns.
+``response.output_audio.delta``; for a spoken prompt also when its transcript and its response
+came after ``speech_stopped``. Then the median first audio of the spoken chat turns.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class Result:
     answer: str = ""
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     latency: float | None = None
+    heard: float | None = None  # spoken: speech_stopped -> the turn's transcript
+    created: float | None = None  # spoken: speech_stopped -> response.created
 
     @property
     def tool(self) -> str:
@@ -155,6 +158,10 @@ async def read_turn(ws: ClientConnection, result: Result, start: float) -> Resul
             start = now
         elif kind == "response.output_audio.delta" and result.latency is None:
             result.latency = now - start
+        elif kind == "conversation.item.input_audio_transcription.completed":
+            result.heard = now - start
+        elif kind == "response.created" and result.created is None and start:
+            result.created = now - start
         elif kind == "response.function_call_arguments.done":
             result.calls.append((event["name"], json.loads(event["arguments"])))
             output = run_tool(event["name"], event["arguments"])
@@ -200,6 +207,9 @@ async def main(responder: str) -> None:
             ms = f"{r.latency * 1000:6.0f}" if r.latency is not None else "     -"
             mode = "spoken" if prompt.spoken else "typed"
             print(f"{ms} ms  {r.tool:6}  {prompt.kind:9} {mode:6}  {prompt.text}")
+            if r.heard is not None and r.created is not None:
+                heard, created = r.heard * 1000, r.created * 1000
+                print(f"{'':10}transcript +{heard:.0f} ms, response.created +{created:.0f} ms")
             for name, arguments in r.calls:
                 print(f"{'':10}call {name}({json.dumps(arguments)})")
             print(f"{'':10}-> {r.answer}")
