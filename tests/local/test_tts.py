@@ -147,8 +147,16 @@ def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer)
             ["In Tokyo it is 08:42 on Wednesday, December 2."],
         ),
         (
-            "A sentence with no clause boundary in it that goes on and on for a while.",
-            ["A sentence with no clause boundary in it that goes on and on for a while."],
+            "A sentence with no clause boundary in it that goes on for quite a while now.",
+            ["A sentence with no clause boundary in it that goes on for quite a while now."],
+        ),
+        (
+            "Mondays are a wonderful day of the week and can be an exciting time to have fun.",
+            ["Mondays are a wonderful day of the week", "and can be an exciting time to have fun."],
+        ),
+        (  # "and" too early to lead: the first 24 characters are never spoken alone
+            "Salt and pepper are what most cooks reach for first in any kitchen anywhere.",
+            ["Salt and pepper are what most cooks reach for first in any kitchen anywhere."],
         ),
         ("", []),
     ],

@@ -57,6 +57,7 @@ _MAX_CHARS = 200  # a longer sentence is cut at a clause so the first audio come
 # for 190 ms, and its first clause alone for 140 ms or less.
 _LEAD_CHARS = 40  # a first sentence up to this long is spoken whole
 _LEAD_MIN, _LEAD_MAX = 12, 64  # where the clause that leads may end
+_CONJUNCTION = re.compile(r"\s(?=(?:and|but|or|so|because|which|while|when)\s)")
 
 _lock = threading.Lock()
 _loaded: dict[Path, PiperVoice] = {}  # by model path
@@ -114,13 +115,18 @@ def sentences(text: str) -> list[str]:
 
 def lead_clause(sentence: str) -> list[str]:
     """The first sentence of an answer as ``[first clause, rest]`` when it is long and has a
-    clause boundary (``, ; : —``) early enough, else ``[sentence]``; nothing is lost."""
+    clause boundary early enough (``, ; : —``, else before a conjunction such as "and" after
+    at least 24 characters), else ``[sentence]``; nothing is lost."""
     sentence = sentence.strip()
     if len(sentence) <= _LEAD_CHARS:
         return [sentence] if sentence else []
     for match in _CLAUSE.finditer(sentence, _LEAD_MIN - 2, _LEAD_MAX):
         head, rest = sentence[: match.end()].strip(), sentence[match.end() :].strip()
         if len(head) >= _LEAD_MIN and len(rest) >= _LEAD_MIN:
+            return [head, rest]
+    for match in _CONJUNCTION.finditer(sentence, _LEAD_MIN * 2, _LEAD_MAX):
+        head, rest = sentence[: match.start()].strip(), sentence[match.start() :].strip()
+        if len(rest) >= _LEAD_MIN:  # no comma early enough: before "and", "but", ...
             return [head, rest]
     return [sentence]
 
