@@ -46,7 +46,10 @@ if config.turn_detection is None:
         bridge.clear_audio()
 
 
-@st.fragment(run_every=0.5)
+# Twice a second while a session runs; an idle tab (nothing started, or stopped) redraws every
+# 5 s: each rerun costs the server CPU, and polling an idle tab cost ~18 % of a core per tab
+# (bench/streamlit_tabs.py). Starting or stopping reruns the page, which sets the pace again.
+@st.fragment(run_every=0.5 if bridge.running else 5.0)
 def live() -> None:
     voice_notice(bridge)  # a limit that refused or stopped the session, in words
     render_levels(bridge)
@@ -62,7 +65,7 @@ with st.expander("Export the conversation"):
 with st.expander("Live events"):
     filters = render_event_filters(recording.log, key="voice.events")
 
-    @st.fragment(run_every=2.0)
+    @st.fragment(run_every=2.0 if bridge.running else None)
     def live_events() -> None:
         render_events(recording.log, filters, limit=30)
 
