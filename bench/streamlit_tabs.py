@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
 from realtime.protocol.resample import convert_pcm16  # noqa: E402
 from realtime.protocol.wav import write_wav  # noqa: E402
+from tests.support.webrtc_page import press_start  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 QUESTION = "What time is it in Tokyo?"
@@ -64,22 +65,6 @@ def measure(pid: int, seconds: float) -> float:
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(seconds)
     return (cpu_seconds(pid) - cpu0) / (time.perf_counter() - wall0)
-
-
-def press_start(page: object) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:  # type: ignore[attr-defined]
-            button = frame.get_by_role("button", name="START")
-            try:
-                if button.count():
-                    time.sleep(1)  # the component wires its handler just after it renders
-                    button.first.click()
-                    return
-            except Exception:  # the frame went away while the page reran
-                continue
-        time.sleep(0.5)
-    raise RuntimeError("the START button never appeared")
 
 
 def main(tabs: int, seconds: float) -> None:

@@ -24,6 +24,7 @@ import pytest
 
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
+from tests.support.webrtc_page import press_start
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -187,7 +188,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
         try:
             page.goto(app.url, wait_until="domcontentloaded")
             page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
-            _press_start(page)
+            press_start(page)
             chat = page.locator('[data-testid="stChatMessage"]')
             chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
             page.get_by_text("Called get_local_time", exact=False).first.wait_for(timeout=60_000)
@@ -220,7 +221,7 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
             page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
             # Back on the voice page, START again, then close the tab: the bridge stops too.
             page.get_by_role("link", name="Voice chat").click()
-            _press_start(page)
+            press_start(page)
             page.get_by_text("Connected.").first.wait_for(timeout=30_000)
             closed_at = time.monotonic()
             page.close()
@@ -262,44 +263,6 @@ def _check_partials_and_print_latency(jsonl: str) -> None:
     audio = [t for t, event in server if event["type"] == "response.output_audio.delta"]
     answer = min(t for t in audio if t > stopped)
     print(f"question ended -> first answer audio at the app: {1000 * (answer - stopped):.0f} ms")
-
-
-def _press_start(page: object) -> None:
-    """START, as a user would press it: again if the component did not take the first press
-    (under load its handler is wired a moment after the button shows; measured here: it takes
-    the first press on an idle machine)."""
-    for attempt in range(3):
-        _find_start_button(page).click()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if any(_count(frame, "STOP") for frame in page.frames):  # type: ignore[attr-defined]
-                return
-            time.sleep(0.3)
-        print(f"START press {attempt + 1} was not taken; pressing again")
-    raise AssertionError("the WebRTC component never took the START press")
-
-
-def _count(frame: object, name: str) -> int:
-    try:
-        return int(frame.get_by_role("button", name=name).count())  # type: ignore[attr-defined]
-    except playwright_api.Error:  # the frame went away while the page reran
-        return 0
-
-
-def _find_start_button(page: object) -> object:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:  # type: ignore[attr-defined]
-            button = frame.get_by_role("button", name="START")
-            try:
-                found = button.count()
-            except playwright_api.Error:  # the frame went away while the page reran
-                continue
-            if found:
-                time.sleep(1)  # the component wires its handler just after it renders
-                return button.first
-        time.sleep(0.5)
-    raise AssertionError("the START button of the WebRTC component never appeared")
 
 
 def _tool_result(page: object) -> dict[str, str]:

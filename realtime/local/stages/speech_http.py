@@ -23,9 +23,9 @@ from typing import Any
 
 from realtime.local.stages.asr import Transcript
 from realtime.local.stages.no_redirect import open_url
-from realtime.local.stages.tts import sentences
-from realtime.protocol.errors import ConfigError, EngineError, ProtocolError
-from realtime.protocol.facts import SAMPLE_RATE, SPEED_RANGE
+from realtime.local.stages.tts import by_sentence, checked_speed
+from realtime.protocol.errors import EngineError, ProtocolError
+from realtime.protocol.facts import SAMPLE_RATE
 from realtime.protocol.pcm import duration_ms
 from realtime.protocol.wav import read_wav, write_wav
 
@@ -231,22 +231,16 @@ class HttpSynthesizer:
         timeout: float = 30.0,
         opener: Opener = open_url,
     ) -> None:
-        low, high = SPEED_RANGE
-        if not low <= speed <= high:
-            raise ConfigError("speed", f"{speed} is out of range", allowed=f"{low}-{high}")
         self.url = _endpoint(base_url, "/audio/speech")
         self.model = model
         self.voice = voice
-        self.speed = speed
+        self.speed = checked_speed(speed)
         self.api_key = api_key
         self.timeout = timeout
         self._open = opener
 
     def stream(self, text: str) -> Iterator[tuple[str, bytes]]:
-        for sentence in sentences(text):
-            pcm = self.synthesize(sentence)
-            if pcm:
-                yield sentence, pcm
+        return by_sentence(self.synthesize, text)
 
     def synthesize(self, text: str) -> bytes:
         """``text`` as one PCM16 24 kHz mono clip, in one request."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,6 +35,8 @@ __all__ = [
     "DEFAULT_VOICE",
     "PiperSynthesizer",
     "Synthesizer",
+    "by_sentence",
+    "checked_speed",
     "lead_clause",
     "resolve_voice",
     "sentences",
@@ -156,6 +158,23 @@ def _cut_long(piece: str) -> list[str]:
     return parts
 
 
+def checked_speed(speed: float) -> float:
+    """A session's ``audio.output.speed``, refused outside ``facts.SPEED_RANGE``."""
+    low, high = SPEED_RANGE
+    if not low <= speed <= high:
+        raise ConfigError("speed", f"{speed} is out of range", allowed=f"{low}-{high}")
+    return speed
+
+
+def by_sentence(synthesize: Callable[[str], bytes], text: str) -> Iterator[tuple[str, bytes]]:
+    """:meth:`Synthesizer.stream` over a whole-clip ``synthesize``: ``(sentence, pcm)`` for
+    each sentence of ``text`` that has sound."""
+    for sentence in sentences(text):
+        pcm = synthesize(sentence)
+        if pcm:
+            yield sentence, pcm
+
+
 class PiperSynthesizer:
     """The default :class:`Synthesizer`: Piper on CPU, output resampled to 24 kHz.
 
@@ -164,11 +183,8 @@ class PiperSynthesizer:
     """
 
     def __init__(self, voice: str | None = None, *, speed: float = 1.0) -> None:
-        low, high = SPEED_RANGE
-        if not low <= speed <= high:
-            raise ConfigError("speed", f"{speed} is out of range", allowed=f"{low}-{high}")
         self.voice = resolve_voice(voice)
-        self.speed = speed
+        self.speed = checked_speed(speed)
 
     def load(self) -> None:
         """Load the voice now instead of at the first sentence (a server warming up)."""
@@ -179,10 +195,7 @@ class PiperSynthesizer:
         return int(self._voice().config.sample_rate)
 
     def stream(self, text: str) -> Iterator[tuple[str, bytes]]:
-        for sentence in sentences(text):
-            pcm = self.synthesize(sentence)
-            if pcm:
-                yield sentence, pcm
+        return by_sentence(self.synthesize, text)
 
     def synthesize(self, text: str) -> bytes:
         """All of ``text`` as one PCM16 24 kHz clip (Piper still works sentence-wise inside)."""
