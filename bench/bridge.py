@@ -2,13 +2,14 @@
 
 Feeds 48 kHz stereo 20 ms frames (what browsers send) into ``Bridge.push_frame`` at real-time
 pace, as the streamlit-webrtc sink callback would, and a WebSocket server on 127.0.0.1 stamps
-each ``input_audio_buffer.append`` as it arrives. For every message, latency is its arrival time
-minus the time the frame that completed it entered ``push_frame`` (both clocks are this
-process's ``perf_counter``). Prints the median and worst latency and the CPU time spent per
-minute of audio by the media thread (resampling, chunking) and by the bridge thread (base64,
-JSON, socket). Runs the PyAV ``StreamResampler`` path (the old bridge) and the numpy ``Downmix``
-path (the lean bridge) one after the other in the same process, so the two are compared under
-the same machine load. Run: ``python bench/bridge.py [seconds]``. Measures; never gates CI.
+each ``input_audio_buffer.append`` as it arrives. For every message, latency is the time it left
+the bridge (the socket took its bytes: the bridge's ``on_event`` observer) and the time it
+reached the server, minus the time the frame that completed its audio entered ``push_frame``
+(one ``perf_counter`` clock). Prints the median and worst latency and the CPU time spent per
+minute of audio by the media thread (``push_frame``) and by the bridge thread (resampling,
+chunking, base64, JSON, socket), and beside them what this machine charges a thread that does
+nothing but wake as often (the floor under any bridge). Run: ``python bench/bridge.py
+[seconds]``. Measures; never gates CI.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.browser_audio import FRAME_MS, browser_frame  # noqa: E402
 from realtime.client.bridge import Bridge, LinkState  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
-from realtime.protocol.resample import StreamResampler  # noqa: E402
 
 
 class StampingServer:
@@ -74,21 +74,39 @@ def thread_cpu_seconds(native_id: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run(seconds: float, path: str) -> None:
+CHUNK_BYTES = 40 * 48  # one 40 ms append of PCM16 24 kHz mono
+
+
+def latencies_ms(stamps: list[float], pushes: list[tuple[float, int]]) -> list[float]:
+    """Each append's stamp minus the time its completing frame entered ``push_frame``: message
+    k is complete once the bridge holds (k + 1) chunks of bytes."""
+    out, frame = [], 0
+    for k, stamp in enumerate(stamps):
+        while frame < len(pushes) and pushes[frame][1] < (k + 1) * CHUNK_BYTES:
+            frame += 1
+        if frame == len(pushes):
+            break
+        out.append((stamp - pushes[frame][0]) * 1000)
+    return out
+
+
+def run(seconds: float) -> None:
+    sent: list[float] = []
+
+    def on_event(direction: str, event: dict[str, object], at: float) -> None:
+        if direction == "client" and event.get("type") == "input_audio_buffer.append":
+            sent.append(time.perf_counter())
+
     with StampingServer() as server:
         config = SessionConfig(
             provider=Provider.CUSTOM, base_url=f"ws://127.0.0.1:{server.port}/v1"
         )
-        bridge = Bridge(config)
-        if path == "pyav":  # the old bridge: a PyAV resampler fed frame by frame
-            resampler = StreamResampler()
-            bridge._mic.resample = resampler.resample  # type: ignore[method-assign]  # noqa: SLF001
+        bridge = Bridge(config, on_event=on_event)
         bridge.start()
         deadline = time.monotonic() + 5
         while bridge.snapshot().state is not LinkState.CONNECTED and time.monotonic() < deadline:
             time.sleep(0.01)
-        frames = int(seconds * 1000 / FRAME_MS)
-        # (time the frame entered the callback, PCM bytes the bridge had received after it)
+        # (when the frame entered the callback, PCM bytes the bridge had converted after it)
         pushes: list[tuple[float, int]] = []
         received = 0
         push_audio = bridge.push_audio
@@ -104,10 +122,10 @@ def run(seconds: float, path: str) -> None:
         bridge_cpu0 = thread_cpu_seconds(thread.native_id)
         media_cpu = 0.0
         start = time.perf_counter()
-        for i in range(frames):
-            frame = browser_frame(i)
+        for i in range(int(seconds * 1000 / FRAME_MS)):
             target = start + i * FRAME_MS / 1000
             time.sleep(max(0.0, target - time.perf_counter()))
+            frame = browser_frame(i)  # made just before, as aiortc decodes it just before
             pushed = time.perf_counter()
             cpu0 = time.thread_time()
             bridge.push_frame(frame)
@@ -116,30 +134,61 @@ def run(seconds: float, path: str) -> None:
         time.sleep(0.3)
         bridge_cpu = thread_cpu_seconds(thread.native_id) - bridge_cpu0
         bridge.stop()
-    # Message k is complete once the bridge has received (k + 1) chunks of bytes: pair each
-    # arrival with the frame that brought its last byte.
-    chunk = 40 * 48
-    latencies = []
-    frame_index = 0
-    for k, arrived in enumerate(server.arrivals):
-        while frame_index < len(pushes) and pushes[frame_index][1] < (k + 1) * chunk:
-            frame_index += 1
-        if frame_index == len(pushes):
-            break
-        latencies.append((arrived - pushes[frame_index][0]) * 1000)
+    to_socket, to_server = latencies_ms(sent, pushes), latencies_ms(server.arrivals, pushes)
     minutes = seconds / 60
-    print(f"--- {path} ---")
     print(f"audio sent: {seconds:.0f} s in {len(server.arrivals)} append messages")
-    print(f"sink callback -> socket, median: {statistics.median(latencies):.2f} ms")
-    print(f"sink callback -> socket, worst:  {max(latencies):.2f} ms")
+    print(
+        f"sink callback -> socket, median / worst: {statistics.median(to_socket):.2f} / "
+        f"{max(to_socket):.2f} ms"
+    )
+    print(
+        f"sink callback -> server's reader, median / worst: {statistics.median(to_server):.2f} / "
+        f"{max(to_server):.2f} ms"
+    )
     print(f"media-thread CPU per minute of audio:  {media_cpu / minutes * 1000:.0f} ms")
     print(f"bridge-thread CPU per minute of audio: {bridge_cpu / minutes * 1000:.0f} ms")
+    print(f"both threads: {(media_cpu + bridge_cpu) / minutes * 1000:.0f} ms per minute of audio")
+
+
+def wake_floor(seconds: float) -> None:
+    """What a thread costs here that only wakes, 50 times a second (as the media thread) and
+    through asyncio 25 times a second (as the bridge loop, once per 40 ms chunk)."""
+    periods = int(seconds * 1000 / FRAME_MS)
+    cpu0 = time.thread_time()
+    for _ in range(periods):
+        time.sleep(FRAME_MS / 1000)
+    sleeper = time.thread_time() - cpu0
+    loop = asyncio.new_event_loop()
+    woken = asyncio.Event()
+    used = [0.0]
+
+    async def waiter() -> None:
+        cpu = time.thread_time()
+        for _ in range(periods // 2):
+            await woken.wait()
+            woken.clear()
+        used[0] = time.thread_time() - cpu
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(waiter()))
+    thread.start()
+    time.sleep(0.05)
+    for _ in range(periods // 2):
+        time.sleep(2 * FRAME_MS / 1000)
+        loop.call_soon_threadsafe(woken.set)
+    thread.join()
+    loop.close()
+    minutes = seconds / 60
+    print(
+        f"floor on this machine: a thread that only sleeps and wakes every 20 ms costs "
+        f"{sleeper / minutes * 1000:.0f} ms per minute; an asyncio loop woken every 40 ms "
+        f"{used[0] / minutes * 1000:.0f} ms"
+    )
 
 
 def main(seconds: float) -> None:
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
-    for path in ("pyav", "numpy"):
-        run(seconds, path)
+    run(seconds)
+    wake_floor(min(seconds, 10.0))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,16 @@ __all__ = ["Bridge", "LinkState", "MicObserver", "Notice", "Snapshot", "ToolRun"
 log = logging.getLogger(__name__)
 
 MicObserver = Callable[[bytes, float], None]
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The bridge thread's loop: uvloop's when it is installed (it wakes and writes for about
+    half the CPU, which is what bounds sessions per process), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 """``(pcm, at)``: microphone PCM16 24 kHz mono, ``at`` the clock time of its first sample."""
 
 
@@ -238,7 +248,7 @@ class Bridge:
 
     # ---- the bridge thread ------------------------------------------------------------
     def _run(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         try:
             asyncio.set_event_loop(loop)
             stop = asyncio.Event()

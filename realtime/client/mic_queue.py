@@ -1,12 +1,14 @@
 """Microphone audio on its way from the media thread to the bridge loop.
 
 The media thread (aiortc's loop, in the sink callback) ``push``es PCM16 24 kHz mono, or
-``push_frame``s browser frames of any rate and layout (resampled here, statefully: 48 kHz PCM16,
-what browsers send, by a numpy ``Downmix`` reading the frame's buffer in place, anything else by
-a PyAV ``StreamResampler``); the audio
-is cut into fixed-duration chunks (one ``input_audio_buffer.append`` each) and queued. The
-bridge thread ``pop``s them. The queue is bounded: when it is full the oldest chunk is dropped
-and counted, so a stalled socket costs stale audio, never memory. A small lock guards it all.
+``resample``s browser frames of any rate and layout first (statefully: 48 kHz PCM16, what
+browsers send, by a numpy ``Downmix``, anything else by a PyAV ``StreamResampler``). The numpy
+path holds a frame's samples back until converting them completes a chunk, then converts them
+all in one call (two 20 ms frames per 40 ms chunk: half the calls, and a chunk leaves no later
+than before). The audio is cut into fixed-duration chunks (one ``input_audio_buffer.append``
+each) and queued. The bridge thread ``pop``s them. The queue is bounded: when it is full the
+oldest chunk is dropped and counted, so a stalled socket costs stale audio, never memory. A
+small lock guards it all.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import collections
 import threading
 
 import av
-import numpy as np
 
 from realtime.protocol.downmix import Downmix
 from realtime.protocol.pcm import Pcm16Chunker, rms_dbfs
@@ -35,26 +36,47 @@ class MicQueue:
         )
         self._resampler: StreamResampler | Downmix | None = None
         self._source: tuple[str, str, int] | None = None
+        self._held = bytearray()  # numpy-path input not yet converted (see ``resample``)
         self.dropped = 0  # chunks dropped because the queue was full
         self._last = b""  # the last audio pushed; its level is computed only when read
 
     def resample(self, frame: av.AudioFrame) -> bytes:
-        """A browser frame as PCM16 24 kHz mono (one resampler per stream; see ``reset``)."""
+        """A browser frame as PCM16 24 kHz mono (one resampler per stream; see ``reset``); the
+        numpy path may return ``b""`` and hand its samples out with a later frame."""
         layout = frame.layout.name
         source = (frame.format.name, layout, frame.sample_rate)
         head = b""
         if source != self._source:
-            head = self._resampler.flush() if self._resampler is not None else b""
+            head = self._flush_resampler()
             fast = source[0] == "s16" and source[2] == 48000 and layout in ("mono", "stereo")
             self._resampler = Downmix(2 if layout == "stereo" else 1) if fast else StreamResampler()
             self._source = source
         resampler = self._resampler
         if isinstance(resampler, StreamResampler) or resampler is None:
             return head + (resampler or StreamResampler()).resample(frame)
-        # The packed plane read in place (it may be padded past the last sample).
-        plane = memoryview(frame.planes[0])  # av planes are buffers (numpy stubs omit them)
-        count = frame.samples * resampler.channels
-        return head + resampler.push(np.frombuffer(plane, dtype="<i2", count=count))
+        # The packed plane (it may be padded past the last sample), held until it completes a
+        # chunk: converting less would only make the loop wait for the next frame anyway.
+        count = frame.samples * resampler.channels * 2
+        with self._lock:
+            self._held += memoryview(frame.planes[0])[:count]
+            held = len(self._held) // (2 * resampler.channels)
+            needed = self._chunker.chunk_bytes - self._chunker.pending_bytes
+            if resampler.output_bytes(held) < needed:
+                return head
+            pcm = resampler.push(self._held)
+            self._held.clear()
+        return head + pcm
+
+    def _flush_resampler(self) -> bytes:
+        """What the current resampler holds (the numpy path's held frames too); it ends."""
+        resampler = self._resampler
+        if resampler is None:
+            return b""
+        with self._lock:
+            held, self._held = bytes(self._held), bytearray()
+        if isinstance(resampler, Downmix):
+            return (resampler.push(held) if held else b"") + resampler.flush()
+        return resampler.flush()
 
     def push(self, pcm: bytes) -> bool:
         """Queue microphone PCM; True when at least one chunk is ready to send."""
@@ -78,8 +100,13 @@ class MicQueue:
             return self._chunks.popleft() if self._chunks else None
 
     def drain(self) -> list[bytes]:
-        """Everything queued plus the partial chunk (push-to-talk release: send it all)."""
+        """Everything queued plus the partial chunk (push-to-talk release: send it all),
+        including frames the numpy path still holds."""
         with self._lock:
+            resampler = self._resampler
+            if self._held and isinstance(resampler, Downmix):
+                self._chunks.extend(self._chunker.push(resampler.push(self._held)))
+                self._held.clear()
             chunks = list(self._chunks)
             self._chunks.clear()
             tail = self._chunker.flush()
@@ -90,6 +117,7 @@ class MicQueue:
         with self._lock:
             self._chunks.clear()
             self._chunker.clear()
+            self._held.clear()
 
     def reset(self) -> None:
         """A new media stream starts: a fresh resampler and an empty queue."""

@@ -37,7 +37,7 @@ class Playback:
         self._played: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._frame_bytes = frame_ms * BYTES_PER_MS
         self.dropped_bytes = 0
-        self.level_dbfs = -96.0  # of the last frame handed to the track, for a level meter
+        self._last = b""  # the last audio handed to the track; its level is computed when read
         self.on_played: Callable[[bytes], None] | None = None  # audio really handed out
 
     # ---- producer (bridge thread) ----
@@ -80,11 +80,13 @@ class Playback:
                     self._segments.popleft()
             while len(self._played) > _KEEP_ITEMS:
                 self._played.popitem(last=False)
-        self.level_dbfs = rms_dbfs(bytes(out)) if out else -96.0
-        if out and self.on_played is not None:
-            self.on_played(bytes(out))
-        out.extend(b"\0" * (nbytes - len(out)))
-        return bytes(out)
+        played = bytes(out)
+        self._last = played
+        if played and self.on_played is not None:
+            self.on_played(played)
+        if len(played) == nbytes:
+            return played
+        return played + bytes(nbytes - len(played))
 
     def frame(self, pts: int, time_base: fractions.Fraction) -> av.AudioFrame:
         """The ``AudioSourceTrack`` callback: the next 20 ms as an s16 mono frame."""
@@ -96,6 +98,13 @@ class Playback:
         return frame
 
     # ---- readers (any thread) ----
+    @property
+    def level_dbfs(self) -> float:
+        """Of the last frame handed to the track, for a level meter (read per snapshot, not
+        computed per frame)."""
+        last = self._last
+        return rms_dbfs(last) if last else -96.0
+
     def played_ms(self, item_id: str) -> float:
         with self._lock:
             return duration_ms(self._played.get(item_id, 0))

@@ -57,7 +57,7 @@ class Downmix:
         self._out: _Floats = np.empty(len(self._windows), dtype=np.float32)
         self._pcm = np.empty(len(self._windows), dtype="<i2")
 
-    def push(self, pcm: bytes | memoryview | npt.NDArray[np.int16]) -> bytes:
+    def push(self, pcm: bytes | bytearray | memoryview | npt.NDArray[np.int16]) -> bytes:
         """The next input samples (interleaved); returns the 24 kHz mono PCM16 they complete."""
         x = pcm if isinstance(pcm, np.ndarray) else np.frombuffer(pcm, dtype="<i2")
         if x.size % self.channels:
@@ -71,6 +71,11 @@ class Downmix:
         else:
             dest[:] = x
         return self._filter(self._fill + n)
+
+    def output_bytes(self, samples: int) -> int:
+        """How many bytes a push of ``samples`` more input sample frames would return now."""
+        outs = max(0, (self._fill + samples - self._taps.size) // 2 + 1)
+        return 2 * (outs - min(self._skip, outs))
 
     def flush(self) -> bytes:
         """The held-back tail (the filter's half after the last sample); the stream ends."""

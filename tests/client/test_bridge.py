@@ -271,3 +271,14 @@ def test_api_key_never_enters_the_event_log_or_snapshot(
     assert key not in recording.log.to_jsonl()
     assert any(e.type == "conversation.item.create" for e in recording.log.events())
     assert key not in repr(snapshot.notices) and key not in repr(snapshot.session)
+
+
+def test_the_bridge_loop_is_uvloop_where_it_is_installed() -> None:
+    uvloop = pytest.importorskip("uvloop")  # in requirements.txt except on Windows
+    from realtime.client.bridge import new_event_loop
+
+    loop = new_event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()

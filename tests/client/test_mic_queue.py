@@ -59,9 +59,73 @@ def test_browser_frames_take_the_numpy_path_and_match_pyav() -> None:
         samples = np.repeat(tone[i * 960 : (i + 1) * 960], 2).reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
         frame.sample_rate, frame.pts = 48000, i * 960
-        ours += queue.resample(frame)
+        queue.push(queue.resample(frame))
         theirs += reference.resample(frame)
+    ours = b"".join(queue.drain())  # the frames the numpy path still held included
     a, b = np.frombuffer(ours, "<i2"), np.frombuffer(theirs, "<i2")
     n = min(a.size, b.size) - 50
     assert abs(a.size - b.size) <= 24  # both hold back under a millisecond
     assert np.max(np.abs(a[50:n].astype(int) - b[50:n])) < 200  # of 8000: the same signal
+
+
+def tone_frame(index: int, rate: int = 48000, layout: str = "stereo") -> av.AudioFrame:
+    n = rate // 50  # 20 ms
+    channels = 2 if layout == "stereo" else 1
+    t = (np.arange(n) + index * n) / rate
+    tone = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+    frame = av.AudioFrame.from_ndarray(
+        np.repeat(tone, channels).reshape(1, -1), format="s16", layout=layout
+    )
+    frame.sample_rate, frame.pts = rate, index * n
+    return frame
+
+
+def test_held_frames_make_each_chunk_ready_at_the_same_frame_and_with_the_same_audio() -> None:
+    from realtime.protocol.downmix import Downmix
+    from realtime.protocol.pcm import Pcm16Chunker
+
+    queue = MicQueue(chunk_ms=40)
+    mix, chunker = Downmix(), Pcm16Chunker(40)  # the same conversion, frame by frame
+    calls = 0
+    push = Downmix.push
+
+    def counting(self: Downmix, pcm: bytes) -> bytes:
+        nonlocal calls
+        calls += 1
+        return push(self, pcm)
+
+    ours, theirs = [], []
+    Downmix.push = counting  # type: ignore[method-assign,assignment]
+    try:
+        for i in range(50):
+            frame = tone_frame(i)
+            ours.append(queue.push(queue.resample(frame)))
+            reference = chunker.push(mix.push(bytes(frame.planes[0])[: 960 * 4]))
+            theirs.append(bool(reference))
+    finally:
+        Downmix.push = push  # type: ignore[method-assign]
+    assert ours == theirs  # no chunk leaves a frame later than converting every frame would
+    assert calls - 50 <= 26  # ~one conversion per chunk, not per frame (50 were the reference's)
+    popped = b"".join(iter(queue.pop, None))
+    expected = Downmix()
+    whole = b"".join(expected.push(bytes(tone_frame(i).planes[0])[: 960 * 4]) for i in range(50))
+    assert whole.startswith(popped) and len(popped) == 24 * 40 * 2 * 24  # 24 chunks, same audio
+
+
+def test_push_to_talk_release_sends_the_frames_still_held() -> None:
+    queue = MicQueue(chunk_ms=40)
+    for i in range(3):  # 60 ms: one chunk out, the third frame held
+        queue.push(queue.resample(tone_frame(i)))
+    assert len(queue.pop() or b"") == 40 * MS
+    tail = queue.drain()
+    # The held frame, less the filter's delay (16 samples).
+    assert abs(sum(len(c) for c in tail) - 20 * MS) <= 2 * 16
+
+
+def test_a_new_rate_mid_stream_hands_out_the_held_frames_first() -> None:
+    queue = MicQueue(chunk_ms=40)
+    queue.push(queue.resample(tone_frame(0)))  # held (20 ms at 48 kHz)
+    for i in range(10):  # then 200 ms at 44.1 kHz mono (the PyAV path)
+        queue.push(queue.resample(tone_frame(i, 44100, "mono")))
+    total = sum(len(c) for c in [*iter(queue.pop, None), *queue.drain()])
+    assert abs(total - 220 * MS) <= 2 * MS

@@ -81,3 +81,12 @@ def test_downmix_rejects_half_a_sample_frame() -> None:
         Downmix().push(bytes(6))
     with pytest.raises(ValueError):
         Downmix(3)
+
+
+def test_output_bytes_says_what_the_next_push_returns() -> None:
+    mix = Downmix()
+    rng = np.random.default_rng(3)
+    for samples in (1, 7, 31, 32, 33, 960, 480, 2, 1920):
+        pcm = rng.integers(-3000, 3000, 2 * samples, dtype=np.int16).tobytes()
+        expected = mix.output_bytes(samples)
+        assert len(mix.push(pcm)) == expected, samples
