@@ -63,6 +63,8 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
+
+
 """``(pcm, at)``: microphone PCM16 24 kHz mono, ``at`` the clock time of its first sample."""
 
 
