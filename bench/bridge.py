@@ -1,15 +1,17 @@
 """How much the bridge adds between the microphone callback and the socket, and its CPU cost.
 
 Feeds 48 kHz stereo 20 ms frames (what browsers send) into ``Bridge.push_frame`` at real-time
-pace, as the streamlit-webrtc sink callback would, and a WebSocket server on 127.0.0.1 stamps
-each ``input_audio_buffer.append`` as it arrives. For every message, latency is the time it left
-the bridge (the socket took its bytes: the bridge's ``on_event`` observer) and the time it
-reached the server, minus the time the frame that completed its audio entered ``push_frame``
-(one ``perf_counter`` clock). Prints the median and worst latency and the CPU time spent per
-minute of audio by the media thread (``push_frame``) and by the bridge thread (resampling,
-chunking, base64, JSON, socket), and beside them what this machine charges a thread that does
-nothing but wake as often (the floor under any bridge). Run: ``python bench/bridge.py
-[seconds]``. Measures; never gates CI.
+pace, as the streamlit-webrtc sink callback would, twice: a user talking throughout (a tone),
+and a conversation (talking 3 s, then 3 s of a quiet microphone), since the bridge's messages are
+40 ms long at the edges of speech and 100 ms in between (``ChunkPace``). A WebSocket server on
+127.0.0.1 stamps each ``input_audio_buffer.append`` as it arrives. For every message, latency
+is the time it left the bridge (the socket took its bytes: the bridge's ``on_event`` observer)
+and the time it reached the server, minus the time the frame that completed its audio entered
+``push_frame`` (one ``perf_counter`` clock). Prints the median and worst latency and the CPU
+time spent per minute of audio by the media thread (``push_frame``: level, resampling,
+chunking) and by the bridge thread (base64, JSON, socket), and what this machine charges a
+thread that does nothing but wake as often (the floor under any bridge). Run:
+``python bench/bridge.py [seconds]``. Measures; never gates CI.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.browser_audio import FRAME_MS, browser_frame  # noqa: E402
-from realtime.client.bridge import Bridge, LinkState  # noqa: E402
+from bench.browser_audio import (  # noqa: E402
+    FRAME_MS,
+    LISTEN_S,
+    TALK_S,
+    browser_frame,
+    conversation_frame,
+)
+from realtime.client.bridge import Bridge, LinkState, new_event_loop  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
 
 
@@ -36,7 +45,7 @@ class StampingServer:
     """A WebSocket server on a thread of its own that stamps each append's arrival."""
 
     def __init__(self) -> None:
-        self.arrivals: list[float] = []
+        self.arrivals: list[tuple[float, int]] = []  # (when, PCM bytes)
         self.port = 0
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -46,8 +55,9 @@ class StampingServer:
     async def _handle(self, ws: ServerConnection) -> None:
         async for frame in ws:
             now = time.perf_counter()
-            if json.loads(frame)["type"] == "input_audio_buffer.append":
-                self.arrivals.append(now)
+            event = json.loads(frame)
+            if event["type"] == "input_audio_buffer.append":
+                self.arrivals.append((now, audio_bytes(event["audio"])))
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -74,15 +84,18 @@ def thread_cpu_seconds(native_id: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-CHUNK_BYTES = 40 * 48  # one 40 ms append of PCM16 24 kHz mono
+def audio_bytes(b64: str) -> int:
+    """The PCM bytes an append's base64 ``audio`` holds (without decoding it)."""
+    return len(b64) // 4 * 3 - b64[-2:].count("=")
 
 
-def latencies_ms(stamps: list[float], pushes: list[tuple[float, int]]) -> list[float]:
-    """Each append's stamp minus the time its completing frame entered ``push_frame``: message
-    k is complete once the bridge holds (k + 1) chunks of bytes."""
-    out, frame = [], 0
-    for k, stamp in enumerate(stamps):
-        while frame < len(pushes) and pushes[frame][1] < (k + 1) * CHUNK_BYTES:
+def latencies_ms(stamps: list[tuple[float, int]], pushes: list[tuple[float, int]]) -> list[float]:
+    """Each append's stamp minus the time its completing frame entered ``push_frame``: an
+    append is complete once the bridge has converted every byte up to its last."""
+    out, frame, total = [], 0, 0
+    for stamp, size in stamps:
+        total += size
+        while frame < len(pushes) and pushes[frame][1] < total:
             frame += 1
         if frame == len(pushes):
             break
@@ -90,33 +103,29 @@ def latencies_ms(stamps: list[float], pushes: list[tuple[float, int]]) -> list[f
     return out
 
 
-def run(seconds: float) -> None:
-    sent: list[float] = []
+def run(seconds: float, conversation: bool) -> None:
+    sent: list[tuple[float, int]] = []
+    received = 0  # PCM bytes the bridge has converted (its on_mic_audio hook sees them)
 
-    def on_event(direction: str, event: dict[str, object], at: float) -> None:
+    def on_event(direction: str, event: dict[str, Any], at: float) -> None:
         if direction == "client" and event.get("type") == "input_audio_buffer.append":
-            sent.append(time.perf_counter())
+            sent.append((time.perf_counter(), audio_bytes(event["audio"])))
+
+    def on_mic_audio(pcm: bytes, at: float) -> None:
+        nonlocal received
+        received += len(pcm)
 
     with StampingServer() as server:
         config = SessionConfig(
             provider=Provider.CUSTOM, base_url=f"ws://127.0.0.1:{server.port}/v1"
         )
-        bridge = Bridge(config, on_event=on_event)
+        bridge = Bridge(config, on_event=on_event, on_mic_audio=on_mic_audio)
         bridge.start()
         deadline = time.monotonic() + 5
         while bridge.snapshot().state is not LinkState.CONNECTED and time.monotonic() < deadline:
             time.sleep(0.01)
         # (when the frame entered the callback, PCM bytes the bridge had converted after it)
         pushes: list[tuple[float, int]] = []
-        received = 0
-        push_audio = bridge.push_audio
-
-        def counting_push_audio(pcm: bytes) -> None:
-            nonlocal received
-            received += len(pcm)
-            push_audio(pcm)
-
-        bridge.push_audio = counting_push_audio  # type: ignore[method-assign]
         thread = bridge._thread  # noqa: SLF001 - a benchmark reads the thread's CPU counters
         assert thread is not None and thread.native_id is not None
         bridge_cpu0 = thread_cpu_seconds(thread.native_id)
@@ -125,7 +134,8 @@ def run(seconds: float) -> None:
         for i in range(int(seconds * 1000 / FRAME_MS)):
             target = start + i * FRAME_MS / 1000
             time.sleep(max(0.0, target - time.perf_counter()))
-            frame = browser_frame(i)  # made just before, as aiortc decodes it just before
+            # Made just before, as aiortc decodes it just before.
+            frame = conversation_frame(i) if conversation else browser_frame(i)
             pushed = time.perf_counter()
             cpu0 = time.thread_time()
             bridge.push_frame(frame)
@@ -136,7 +146,8 @@ def run(seconds: float) -> None:
         bridge.stop()
     to_socket, to_server = latencies_ms(sent, pushes), latencies_ms(server.arrivals, pushes)
     minutes = seconds / 60
-    print(f"audio sent: {seconds:.0f} s in {len(server.arrivals)} append messages")
+    what = f"talking {TALK_S:.0f} s, listening {LISTEN_S:.0f} s" if conversation else "talking"
+    print(f"--- {what}: {seconds:.0f} s of audio in {len(server.arrivals)} append messages")
     print(
         f"sink callback -> socket, median / worst: {statistics.median(to_socket):.2f} / "
         f"{max(to_socket):.2f} ms"
@@ -152,13 +163,13 @@ def run(seconds: float) -> None:
 
 def wake_floor(seconds: float) -> None:
     """What a thread costs here that only wakes, 50 times a second (as the media thread) and
-    through asyncio 25 times a second (as the bridge loop, once per 40 ms chunk)."""
+    through an event loop 25 times a second (as the bridge loop, once per 40 ms chunk)."""
     periods = int(seconds * 1000 / FRAME_MS)
     cpu0 = time.thread_time()
     for _ in range(periods):
         time.sleep(FRAME_MS / 1000)
     sleeper = time.thread_time() - cpu0
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()  # the bridge's own kind of loop (uvloop where installed)
     woken = asyncio.Event()
     used = [0.0]
 
@@ -180,14 +191,15 @@ def wake_floor(seconds: float) -> None:
     minutes = seconds / 60
     print(
         f"floor on this machine: a thread that only sleeps and wakes every 20 ms costs "
-        f"{sleeper / minutes * 1000:.0f} ms per minute; an asyncio loop woken every 40 ms "
+        f"{sleeper / minutes * 1000:.0f} ms per minute; the bridge's event loop woken every 40 ms "
         f"{used[0] / minutes * 1000:.0f} ms"
     )
 
 
 def main(seconds: float) -> None:
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
-    run(seconds)
+    run(seconds, conversation=False)
+    run(seconds, conversation=True)
     wake_floor(min(seconds, 10.0))
 
 

@@ -1,7 +1,8 @@
 """How many concurrent voice sessions one app process holds: N bridges, real-time audio both ways.
 
 Each bridge is the app's own ``Bridge`` (one thread and one WebSocket per browser session), fed
-48 kHz stereo 20 ms frames at real-time pace by one feeder thread standing in for aiortc's loop
+48 kHz stereo 20 ms frames of a user in conversation (talking 3 s, listening 3 s, each user at
+a random point of that cycle) at real-time pace by one feeder thread standing in for aiortc's loop
 (every session's sink callback and speaker track run on that one loop in the app), which also
 pulls each bridge's 20 ms speaker frame from its ``Playback``. A light fake Realtime server runs
 in a child process on 127.0.0.1 (so its CPU is not counted): it ignores what it receives and,
@@ -32,7 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.browser_audio import FRAME_MS, browser_frame  # noqa: E402
+from bench.bridge import audio_bytes, latencies_ms  # noqa: E402
+from bench.browser_audio import FRAME_MS, LISTEN_S, TALK_S, conversation_frame  # noqa: E402
 from realtime.client.bridge import Bridge, LinkState  # noqa: E402
 from realtime.client.config import Provider, SessionConfig  # noqa: E402
 from realtime.client.playback import Playback  # noqa: E402
@@ -42,6 +44,7 @@ ANSWER_EVERY_S = 4.0  # per connection, with a random phase
 ANSWER_S = 1.5  # of assistant audio per answer, sent in 100 ms deltas at real-time pace
 TIME_BASE = fractions.Fraction(1, 24000)
 STEPS = (10, 25, 50, 75, 100, 125, 150, 200, 250)
+CYCLE = int((TALK_S + LISTEN_S) * 1000 / FRAME_MS)  # frames in one talk/listen cycle
 
 
 # ---- the fake server (child process) ---------------------------------------------------------
@@ -96,36 +99,29 @@ class Session:
     """One bridge plus the bookkeeping that pairs each append with the frame completing it."""
 
     def __init__(self, port: int, index: int) -> None:
-        self.pushes: list[tuple[float, int]] = []  # (time entering push_frame, bytes received)
-        self.sent: list[float] = []  # when each append left the bridge
+        self.pushes: list[tuple[float, int]] = []  # (time entering push_frame, bytes converted)
+        self.sent: list[tuple[float, int]] = []  # (when each append left the bridge, its bytes)
         self.received = 0
+        self.phase = random.randrange(CYCLE)  # where in its talk/listen cycle this user starts
         config = SessionConfig(provider=Provider.CUSTOM, base_url=f"ws://127.0.0.1:{port}/v1")
         self.playback = Playback()
         self.bridge = Bridge(
-            config, playback=self.playback, clock=time.perf_counter, on_event=self._on_event
+            config,
+            playback=self.playback,
+            clock=time.perf_counter,
+            on_event=self._on_event,
+            on_mic_audio=self._on_mic_audio,
         )
-        push_audio = self.bridge.push_audio
 
-        def counting_push_audio(pcm: bytes) -> None:
-            self.received += len(pcm)
-            push_audio(pcm)
-
-        self.bridge.push_audio = counting_push_audio  # type: ignore[method-assign]
+    def _on_mic_audio(self, pcm: bytes, at: float) -> None:
+        self.received += len(pcm)
 
     def _on_event(self, direction: str, event: Any, at: float) -> None:
         if direction == "client" and event.get("type") == "input_audio_buffer.append":
-            self.sent.append(at)
+            self.sent.append((at, audio_bytes(event["audio"])))
 
     def latencies_ms(self) -> list[float]:
-        chunk = 40 * 48
-        out, frame = [], 0
-        for k, sent in enumerate(self.sent):
-            while frame < len(self.pushes) and self.pushes[frame][1] < (k + 1) * chunk:
-                frame += 1
-            if frame == len(self.pushes):
-                break
-            out.append((sent - self.pushes[frame][0]) * 1000)
-        return out
+        return latencies_ms(self.sent, self.pushes)
 
 
 def run_step(port: int, n: int, seconds: float) -> dict[str, float]:
@@ -138,7 +134,7 @@ def run_step(port: int, n: int, seconds: float) -> dict[str, float]:
     ):
         time.sleep(0.05)
     connected = sum(s.bridge.snapshot().state is LinkState.CONNECTED for s in sessions)
-    frames = [browser_frame(i) for i in range(50)]
+    frames = [conversation_frame(i) for i in range(CYCLE)]
     ticks = int(seconds * 1000 / FRAME_MS)
     late = [0.0]
     feeder_cpu = [0.0]
@@ -153,10 +149,9 @@ def run_step(port: int, n: int, seconds: float) -> dict[str, float]:
             if now < target:
                 time.sleep(target - now)
             late[0] = max(late[0], (time.perf_counter() - target) * 1000)
-            frame = frames[i % len(frames)]
             for s in sessions:
                 pushed = time.perf_counter()
-                s.bridge.push_frame(frame)
+                s.bridge.push_frame(frames[(i + s.phase) % CYCLE])
                 s.pushes.append((pushed, s.received))
                 s.playback.frame(i * 480, TIME_BASE)
         feeder_cpu[0] = time.thread_time() - cpu0
@@ -180,6 +175,7 @@ def run_step(port: int, n: int, seconds: float) -> dict[str, float]:
         "p50": statistics.median(latencies) if latencies else float("inf"),
         "p99": p99,
         "cpu_per_session_pct": cpu / wall / n * 100,
+        "appends_per_s": sum(len(s.sent) for s in sessions) / n / wall,
         "feeder_cpu_pct": feeder_cpu[0] / wall * 100,
         "late_ms": late[0],
         "behind_ms": behind[0],
@@ -198,14 +194,15 @@ def main(seconds: float, max_n: int) -> None:
     try:
         port = ports.get(timeout=30)
         print(
-            " N  connected dropped  p50 ms  p99 ms  CPU/session  feeder CPU"
+            " N  connected dropped  p50 ms  p99 ms  appends/s  CPU/session  feeder CPU"
             "  worst tick late / behind at end (ms)"
         )
         for n in [x for x in STEPS if x <= max_n]:
             r = run_step(port, n, seconds)
             print(
                 f"{n:3d}  {r['connected']:9.0f} {r['dropped']:7.0f} {r['p50']:7.2f} "
-                f"{r['p99']:7.2f}  {r['cpu_per_session_pct']:9.2f} %  {r['feeder_cpu_pct']:8.1f} %"
+                f"{r['p99']:7.2f}  {r['appends_per_s']:9.1f}  {r['cpu_per_session_pct']:9.2f} %"
+                f"  {r['feeder_cpu_pct']:8.1f} %"
                 f"  {r['late_ms']:8.1f} / {r['behind_ms']:.0f}"
             )
             # A feeder running late means the media loop itself cannot keep real time: the

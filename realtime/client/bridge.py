@@ -2,8 +2,9 @@
 
 Threads:
 - the media thread (aiortc's loop) calls ``push_frame``/``push_audio``: resample, chunk into
-  40 ms messages, enqueue on a bounded ``MicQueue`` (oldest dropped and counted), wake the
-  bridge loop; the ``on_mic_audio`` hook sees the same PCM;
+  messages (40 ms at the edges of speech, 100 ms in between: ``ChunkPace``), enqueue on a
+  bounded ``MicQueue`` (oldest dropped and counted), wake the bridge loop (one wake on its way
+  at a time); the ``on_mic_audio`` hook sees the same PCM;
 - the bridge thread (started here) runs its own asyncio loop: ``link.run_link`` connects with
   backoff and ``SessionIO`` reads and writes; that loop alone owns the ``Transport``, the
   ``Conversation``, the config and the key, and publishes a frozen ``Snapshot`` after every
@@ -81,7 +82,8 @@ class Bridge:
         open_transport: OpenTransport = open_transport,
         clock: Callable[[], float] = time.monotonic,
         reconnect_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
-        chunk_ms: int = 40,
+        chunk_ms: int = 40,  # at the edges of speech (see ChunkPace)
+        steady_chunk_ms: int = 100,  # in the middle of speech or silence
         max_queued_ms: int = 2000,
         tool_timeout: float | None = None,  # None: the registry's own time limit
         on_event: EventObserver | None = None,
@@ -97,7 +99,12 @@ class Bridge:
         # What the script thread last asked for (it alone reads and writes this).
         self._requested = (config, api_key)
         # Media thread -> bridge loop, and script thread -> bridge loop.
-        self._mic = MicQueue(chunk_ms=chunk_ms, max_queued_ms=max_queued_ms)
+        self._mic = MicQueue(
+            chunk_ms=chunk_ms,
+            steady_chunk_ms=steady_chunk_ms,
+            max_queued_ms=max_queued_ms,
+            on_pcm=self._heard,
+        )
         self._inbox = Inbox()
         # Owned by the bridge loop once it runs (built here, before the thread exists).
         self._conv = Conversation()
@@ -170,16 +177,18 @@ class Bridge:
     # ---- input from the media thread ----------------------------------------------------
     def push_frame(self, frame: av.AudioFrame) -> None:
         """Sink callback: a browser frame of any rate/layout, resampled to 24 kHz mono."""
-        self.push_audio(self._mic.resample(frame))
+        if self._inbox.bound and self._mic.push_frame(frame):
+            self._inbox.wake()
 
     def push_audio(self, pcm: bytes) -> None:
         """PCM16 24 kHz mono from the microphone; never blocks."""
-        if not pcm or not self._inbox.bound:
-            return
+        if self._inbox.bound and self._mic.push(pcm):
+            self._inbox.wake()
+
+    def _heard(self, pcm: bytes) -> None:
+        """The microphone's converted PCM, to the ``on_mic_audio`` hook (media thread)."""
         if self._on_mic_audio is not None:
             self._on_mic_audio(pcm, self._clock() - duration_ms(len(pcm)) / 1000)
-        if self._mic.push(pcm):
-            self._inbox.wake()
 
     # ---- commands from the script thread: each runs on the bridge loop --------------------
     def send_text(self, text: str) -> None:

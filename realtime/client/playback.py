@@ -90,8 +90,15 @@ class Playback:
 
     def frame(self, pts: int, time_base: fractions.Fraction) -> av.AudioFrame:
         """The ``AudioSourceTrack`` callback: the next 20 ms as an s16 mono frame."""
-        samples = np.frombuffer(self.read(self._frame_bytes), dtype="<i2").reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        pcm = self.read(self._frame_bytes)
+        # Filled in place: a third of ``from_ndarray``'s cost, on the loop every session shares.
+        frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+        plane = frame.planes[0]
+        if plane.buffer_size == len(pcm):
+            plane.update(pcm)
+        else:  # a build that pads planes
+            samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = pts
         frame.time_base = time_base

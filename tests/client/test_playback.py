@@ -43,6 +43,7 @@ def test_frame_is_a_20ms_s16_mono_frame_at_24k() -> None:
         "mono",
     )
     assert frame.pts == 960
+    assert frame.to_ndarray().tobytes() == b"\3\0" * 480  # the audio itself, in order
     assert playback.level_dbfs > -96
 
 

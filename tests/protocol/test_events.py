@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -103,3 +104,19 @@ def test_client_event_refuses_server_names() -> None:
 
 def test_serialize_keeps_unicode() -> None:
     assert "été" in serialize({"type": "x", "text": "été"})
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        client_event("input_audio_buffer.append", audio=base64.b64encode(bytes(1920)).decode()),
+        client_event("input_audio_buffer.append", audio=""),
+        {"type": "input_audio_buffer.append", "event_id": 'x"y', "audio": "AAAA"},  # escaped
+        {"type": "input_audio_buffer.append", "event_id": "e1", "audio": "AA\\u0022"},
+        {"type": "input_audio_buffer.append", "event_id": "e1", "audio": 7},
+        {"type": "input_audio_buffer.append", "audio": "AAAA", "event_id": "e1", "x": 1},
+    ],
+)
+def test_appends_written_directly_are_the_text_the_general_path_writes(event: dict) -> None:
+    assert serialize(event) == json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    assert json.loads(serialize(event)) == event
