@@ -187,14 +187,15 @@ def _stops(s: Session) -> list[dict[str, Any]]:
 @pytest.mark.engine
 def test_semantic_vad_in_the_engine_waits_after_and_and_ends_a_question_sooner() -> None:
     from realtime.local.stages.asr import FasterWhisperTranscriber
-    from realtime.local.stages.tts import PiperSynthesizer
+    from tests.support.speech import steady_speech
 
-    asr, tts = FasterWhisperTranscriber(), PiperSynthesizer()
+    asr = FasterWhisperTranscriber()
 
     def transcribe(pcm: bytes) -> str:
         return asr.transcribe(pcm).text
 
-    first, second = tts.synthesize("I want to fly to Paris and"), tts.synthesize("then to Rome.")
+    # The same audio every run: Piper's random variation once made this pass or fail by chance.
+    first, second = steady_speech("I want to fly to Paris and"), steady_speech("then to Rome.")
     hesitant = silence(300) + first + silence(800) + second + silence(2500)
     assert len(_stops(_speak(hesitant, transcribe, type="server_vad"))) == 2
     semantic = _speak(hesitant, transcribe, type="semantic_vad")
@@ -204,7 +205,7 @@ def test_semantic_vad_in_the_engine_waits_after_and_and_ends_a_question_sooner()
     assert "rome" in completed["transcript"].lower()
     assert any(e["type"] == DELTA for e in semantic.events)  # words came before the end
 
-    question = silence(300) + tts.synthesize("What time is it in Tokyo?") + silence(1500)
+    question = silence(300) + steady_speech("What time is it in Tokyo?") + silence(1500)
     server = _speak(question, transcribe, type="server_vad")
     fast = _speak(question, transcribe, type="semantic_vad")
     (server_stop,), (semantic_stop,) = _stops(server), _stops(fast)

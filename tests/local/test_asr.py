@@ -12,6 +12,7 @@ from realtime.local.stages.models import BUNDLED_WHISPER, cache_root, whisper_ba
 from realtime.protocol.errors import EngineError
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import read_wav
+from tests.support.speech import steady_speech
 
 AUDIO = Path(__file__).parents[1] / "fixtures" / "audio"
 
@@ -114,23 +115,7 @@ SENTENCES = (
 
 @pytest.fixture(scope="module")
 def spoken() -> dict[str, bytes]:
-    """The sentences in Piper's voice without its random variation, so every run hears the
-    same audio."""
-    from piper import SynthesisConfig
-
-    from realtime.local.stages.tts import PiperSynthesizer
-    from realtime.protocol.pcm import float_to_pcm16
-
-    voice = PiperSynthesizer()._voice()
-    steady = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
-    rate = int(voice.config.sample_rate)
-
-    def say(text: str) -> bytes:
-        chunks = voice.synthesize(text, steady)
-        native = b"".join(float_to_pcm16(chunk.audio_float_array) for chunk in chunks)
-        return convert_pcm16(native, rate, to_rate=24_000)
-
-    return {sentence: say(sentence) for sentence in SENTENCES}
+    return {sentence: steady_speech(sentence) for sentence in SENTENCES}
 
 
 def test_a_window_sized_to_the_turn_hears_as_well_as_the_30_s_window(
