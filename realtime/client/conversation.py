@@ -87,6 +87,11 @@ class Conversation:
     user_speaking: bool = False  # between speech_started and speech_stopped (or a commit)
     replayed: set[str] = field(default_factory=set)  # ids re-created by the last replay
     silenced: set[str] = field(default_factory=set)  # responses whose audio is not played
+    # The event ids of the last response.cancel events sent: one that crossed the response's
+    # own end on the wire is refused (response_cancel_not_active), and that is no news.
+    cancels_sent: collections.deque[str] = field(
+        default_factory=lambda: collections.deque(maxlen=8)
+    )
     max_turns: int = MAX_KEPT_TURNS
     _pending_start: tuple[float, str] | None = None  # (at, trigger) of the next response
     _turns_created: int = 0
@@ -169,6 +174,7 @@ class Conversation:
             event = client_event("response.cancel", response_id=self.active_response_id)
         else:
             event = client_event("response.cancel")
+        self.cancels_sent.append(event["event_id"])
         return Outcome((event,))
 
     def truncate(self, item_id: str, played_ms: float) -> Outcome:

@@ -36,6 +36,8 @@ def _session(c: Conversation, e: Event, at: float) -> list[Effect]:
 
 def _error(c: Conversation, e: Event, at: float) -> list[Effect]:
     err = e.get("error") or {}
+    if err.get("code") == "response_cancel_not_active" and err.get("event_id") in c.cancels_sent:
+        return []  # our cancel crossed the response's end on the wire: nothing was lost
     error = ServerError(
         type=str(err.get("type") or "error"),
         message=str(err.get("message") or "the server reported an error"),

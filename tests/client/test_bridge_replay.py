@@ -248,5 +248,10 @@ def test_a_typed_message_over_the_spoken_answer_stops_it_and_truncates_at_what_w
     content = seen.since(mark, "conversation.item.retrieved")[0]["item"]["content"][0]
     assert arrived.startswith(content["transcript"]) and len(content["transcript"]) < len(arrived)
     assert item.text == content["transcript"]
-    assert not [e for e in seen.events if e.get("type") == "error"]
+    # The only error allowed: our cancel crossing the answer's own end on the wire (a race the
+    # hosted API has too), and the user never sees it.
+    cancels = {e["event_id"] for e in sent if e["type"] == "response.cancel"}
+    for error in [e["error"] for e in seen.events if e.get("type") == "error"]:
+        assert (error["code"], error["event_id"] in cancels) == ("response_cancel_not_active", True)
+    assert not [n for n in bridge.snapshot().notices if "ancel" in n.text]
     assert snapshot.items[-1].role == "assistant" and snapshot.items[-2].text == "Hello again."

@@ -3,6 +3,8 @@ wrong in some way becoming recorded state instead of an exception."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from realtime.client.conversation import Conversation, Outcome
@@ -131,3 +133,25 @@ def test_a_cut_of_an_item_with_no_audio_only_records_where() -> None:
          "audio_end_ms": 300}
     )  # fmt: skip
     assert conv.items["x"].truncated_at_ms == 300 and conv.items["x"].text == ""
+
+
+def test_a_cancel_that_crossed_the_responses_end_is_no_error_but_others_are() -> None:
+    conv = Conversation()
+    (cancel,) = conv.response_cancel().events
+
+    def refused(event_id: str) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "event_id": "event_s1",
+            "error": {
+                "type": "invalid_request_error",
+                "code": "response_cancel_not_active",
+                "message": "Cancellation failed: no active response found.",
+                "event_id": event_id,
+            },
+        }
+
+    assert conv.receive(refused(cancel["event_id"])).effects == ()
+    assert not conv.errors
+    (effect,) = conv.receive(refused("event_someone_else")).effects  # not ours: reported
+    assert isinstance(effect, ErrorReported)
