@@ -5,10 +5,10 @@ Threads:
   messages (40 ms at the edges of speech, 100 ms in between: ``ChunkPace``), enqueue on a
   bounded ``MicQueue`` (oldest dropped and counted), wake the bridge loop (one wake on its way
   at a time); the ``on_mic_audio`` hook sees the same PCM;
-- the bridge thread (started here) runs its own asyncio loop: ``link.run_link`` connects with
-  backoff and ``SessionIO`` reads and writes; that loop alone owns the ``Transport``, the
-  ``Conversation``, the config and the key, and publishes a frozen ``Snapshot`` after every
-  change (``Publisher``);
+- the bridge thread (started here) runs its own event loop (uvloop's where installed):
+  ``link.run_link`` connects with backoff and ``SessionIO`` reads and writes; that loop alone
+  owns the ``Transport``, the ``Conversation``, the config and the key, and publishes a frozen
+  ``Snapshot`` after every change (``Publisher``);
 - the Streamlit script thread calls ``send_text``/``commit``/``update_session``/...: each posts
   one command to the bridge loop through the ``Inbox`` and returns; it reads ``snapshot()``.
 
@@ -54,19 +54,18 @@ __all__ = ["Bridge", "LinkState", "MicObserver", "Notice", "Snapshot", "ToolRun"
 log = logging.getLogger(__name__)
 
 MicObserver = Callable[[bytes, float], None]
+"""``(pcm, at)``: microphone PCM16 24 kHz mono, ``at`` the clock time of its first sample."""
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """The bridge thread's loop: uvloop's when it is installed (it wakes and writes for about
-    half the CPU, which is what bounds sessions per process), else asyncio's."""
+    """The bridge thread's loop: uvloop's when it is installed (a wake costs about half of
+    asyncio's here, and the CPU per session fell 12 % in ``bench/sessions.py``: that CPU is what
+    bounds the sessions of one process), else asyncio's."""
     try:
         import uvloop
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
-
-
-"""``(pcm, at)``: microphone PCM16 24 kHz mono, ``at`` the clock time of its first sample."""
 
 
 class Bridge:

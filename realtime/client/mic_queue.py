@@ -93,7 +93,7 @@ class MicQueue:
         """Queue PCM16 24 kHz mono; True when at least one chunk is ready to send."""
         if not pcm:
             return False
-        level = samples_dbfs(np.frombuffer(pcm, dtype="<i2"))
+        level = samples_dbfs(np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2))
         with self._lock:
             edge = self._pace.step(level, duration_ms(len(pcm)))
             return self._queue(pcm, level, edge)
@@ -121,10 +121,10 @@ class MicQueue:
         resampler = self._resampler
         if resampler is None:
             return b""
-        with self._lock:
+        with self._lock:  # a push-to-talk release (``drain``) may convert held frames too
             held, self._held = bytes(self._held), bytearray()
-        if isinstance(resampler, Downmix):
-            return (resampler.push(held) if held else b"") + resampler.flush()
+            if isinstance(resampler, Downmix):
+                return (resampler.push(held) if held else b"") + resampler.flush()
         return resampler.flush()
 
     # ---- the bridge thread ------------------------------------------------------------------

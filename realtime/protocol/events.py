@@ -230,6 +230,7 @@ def client_event(event_type: str, **fields: Any) -> Event:
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _APPEND_HEAD = '{"type":"input_audio_buffer.append",'
+_APPEND_KEYS = ["type", "event_id", "audio"]  # client_event's order: the same text either way
 
 
 def serialize(event: Event) -> str:
@@ -239,7 +240,7 @@ def serialize(event: Event) -> str:
     when its fields need no escaping (base64 audio, a plain id): the same text as the general
     path, for a third of its CPU.
     """
-    if event.get("type") == "input_audio_buffer.append" and len(event) == 3:
+    if event.get("type") == "input_audio_buffer.append" and list(event) == _APPEND_KEYS:
         audio, event_id = event.get("audio"), event.get("event_id")
         if (
             isinstance(audio, str)

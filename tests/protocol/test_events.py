@@ -115,6 +115,7 @@ def test_serialize_keeps_unicode() -> None:
         {"type": "input_audio_buffer.append", "event_id": "e1", "audio": "AA\\u0022"},
         {"type": "input_audio_buffer.append", "event_id": "e1", "audio": 7},
         {"type": "input_audio_buffer.append", "audio": "AAAA", "event_id": "e1", "x": 1},
+        {"type": "input_audio_buffer.append", "audio": "AAAA", "event_id": "e1"},  # other order
     ],
 )
 def test_appends_written_directly_are_the_text_the_general_path_writes(event: dict) -> None:
