@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from realtime.local.stages.no_redirect import open_url
+from realtime.local.stages.no_redirect import Opener, endpoint, open_url
 from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest
 from realtime.protocol.errors import EngineError
 
@@ -85,9 +85,6 @@ def reply_from_message(message: Any) -> Reply:
     return Reply(str(message.get("content") or "").strip(), tuple(calls))
 
 
-Opener = Callable[..., Any]
-
-
 class ChatCompletionsResponder:
     """A :class:`realtime.local.stages.responder.Responder` backed by a chat-completions URL.
 
@@ -103,8 +100,7 @@ class ChatCompletionsResponder:
         timeout: float = 60.0,
         opener: Opener = open_url,
     ) -> None:
-        base = url.rstrip("/")
-        self.url = base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+        self.url = endpoint(url, "/chat/completions")
         self.model = model
         self.api_key = api_key
         self.timeout = timeout

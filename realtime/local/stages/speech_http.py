@@ -18,11 +18,11 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from realtime.local.stages.asr import Transcript
-from realtime.local.stages.no_redirect import open_url
+from realtime.local.stages.no_redirect import Opener, endpoint, open_url
 from realtime.local.stages.tts import by_sentence, checked_speed
 from realtime.protocol.errors import EngineError, ProtocolError
 from realtime.protocol.facts import SAMPLE_RATE
@@ -43,8 +43,6 @@ __all__ = [
 MAX_AUDIO_BYTES = 50 * 1024 * 1024  # one sentence of speech is far less (24 kHz: 48 kB/s)
 MAX_JSON_BYTES = 1024 * 1024  # a transcript
 _CHUNK = 64 * 1024
-
-Opener = Callable[..., Any]
 
 
 # ---- pure helpers -------------------------------------------------------------------------
@@ -158,11 +156,6 @@ def _post(
         raise EngineError(f"The {what} service {url} broke off its answer: {exc}") from exc
 
 
-def _endpoint(base_url: str, path: str) -> str:
-    base = base_url.rstrip("/")
-    return base if base.endswith(path) else f"{base}{path}"
-
-
 class HttpTranscriber:
     """A :class:`~realtime.local.stages.asr.Transcriber` backed by ``URL/audio/transcriptions``.
 
@@ -178,7 +171,7 @@ class HttpTranscriber:
         timeout: float = 30.0,
         opener: Opener = open_url,
     ) -> None:
-        self.url = _endpoint(base_url, "/audio/transcriptions")
+        self.url = endpoint(base_url, "/audio/transcriptions")
         self.model = model
         self.api_key = api_key
         self.timeout = timeout
@@ -231,7 +224,7 @@ class HttpSynthesizer:
         timeout: float = 30.0,
         opener: Opener = open_url,
     ) -> None:
-        self.url = _endpoint(base_url, "/audio/speech")
+        self.url = endpoint(base_url, "/audio/speech")
         self.model = model
         self.voice = voice
         self.speed = checked_speed(speed)
