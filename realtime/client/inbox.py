@@ -48,7 +48,7 @@ class Inbox:
         # Set by the first wake after a wait; the loop clears it when it wakes, before it looks
         # at the queues, so a chunk queued after that look always sends a wake of its own.
         self._wake_sent = False
-        self.wakes_sent = 0  # system calls made to wake the loop (for the benchmarks)
+        self.wakes_sent = 0  # system calls made to wake the loop (what the coalescing saves)
 
     # ---- any thread -------------------------------------------------------------------------
     @property
