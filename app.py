@@ -13,7 +13,7 @@ import os
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from realtime.client.config import MODELS, TRANSCRIPTION_MODELS, Provider
+from realtime.client.core.config import MODELS, TRANSCRIPTION_MODELS, Provider
 from realtime.protocol.facts import (
     EAGERNESS,
     GA_VOICES,

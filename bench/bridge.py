@@ -36,9 +36,9 @@ from bench.browser_audio import (  # noqa: E402
     browser_frame,
     conversation_frame,
 )
-from realtime.client.bridge import Bridge, LinkState, new_event_loop  # noqa: E402
-from realtime.client.config import Provider, SessionConfig  # noqa: E402
-from realtime.client.mic_queue import MicQueue  # noqa: E402
+from realtime.client.core.config import Provider, SessionConfig  # noqa: E402
+from realtime.client.io.bridge import Bridge, LinkState, new_event_loop  # noqa: E402
+from realtime.client.io.mic_queue import MicQueue  # noqa: E402
 
 
 class StampingServer:

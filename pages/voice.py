@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 from realtime.ui import media, view
 from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.session_view import (

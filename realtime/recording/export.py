@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from realtime.client.snapshot import Snapshot, ToolRun
-from realtime.client.values import Item
+from realtime.client.core.snapshot import Snapshot, ToolRun
+from realtime.client.core.values import Item
 from realtime.recording.redact import Redactor
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Per-turn metrics: latency, tokens and cost of every response, from the conversation's turns.
 
-There is one latency tracker, ``Conversation.turns`` (``realtime.client.values.Turn``): its clock
-starts when the user stopped speaking or when the client built ``response.create``, and it marks
-the first text delta (text or audio transcript), the first audio delta and ``response.done``
-with its status, ``usage`` and the session's model. This module prices those turns
+There is one latency tracker, ``Conversation.turns`` (``realtime.client.core.values.Turn``):
+its clock starts when the user stopped speaking or when the client built ``response.create``,
+and it marks the first text delta (text or audio transcript), the first audio delta and
+``response.done`` with its status, ``usage`` and the session's model. This module prices those turns
 (``realtime.recording.pricing``) and shapes them for the live strip and the metrics page.
 
 Runs on the Streamlit script thread, over the frozen turns of a bridge ``Snapshot``; pure.
@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from realtime.client.conversation import Conversation
-from realtime.client.values import Turn, Usage
+from realtime.client.core.conversation import Conversation
+from realtime.client.core.values import Turn, Usage
 from realtime.protocol.events import to_ga
 from realtime.recording.eventlog import LoggedEvent
 from realtime.recording.pricing import Cost, cost_of

@@ -1,7 +1,7 @@
 """The one price table, and what a response's token usage costs.
 
 Pure; runs on whichever thread asks (the script thread for the metrics page and the live strip).
-Tokens come in as :class:`realtime.client.values.Usage` (from ``response.done`` ``usage``), a
+Tokens come in as :class:`realtime.client.core.values.Usage` (from ``response.done`` ``usage``), a
 :class:`Cost` in US dollars comes out, or ``None`` for a model without a price here: an unknown
 model (the local engine, a preview, an Azure deployment name) shows tokens without a cost.
 Only the hosted APIs (:data:`PRICED_PROVIDERS`) bill at these prices; another server's token
@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from realtime.client.config import Provider
-from realtime.client.values import Usage
+from realtime.client.core.config import Provider
+from realtime.client.core.values import Usage
 
 __all__ = [
     "PRICED_PROVIDERS",

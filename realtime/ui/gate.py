@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 
 __all__ = [
     "MAX_MINUTES",

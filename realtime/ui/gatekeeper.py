@@ -17,9 +17,9 @@ import os
 
 import streamlit as st
 
-from realtime.client.address_policy import AddressPolicy
-from realtime.client.bridge import Bridge
-from realtime.client.config import SessionConfig, ws_url
+from realtime.client.core.config import SessionConfig, ws_url
+from realtime.client.io.address_policy import AddressPolicy
+from realtime.client.io.bridge import Bridge
 from realtime.protocol.errors import ConfigError, ConnectionFailed
 from realtime.ui.gate import Guardrails, SessionAllowance, SessionSlots
 from realtime.ui.settings import PROVIDER_LABELS

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from realtime.client.config import Provider, ws_url
+from realtime.client.core.config import Provider, ws_url
 from realtime.protocol.errors import ConfigError
 
 __all__ = [

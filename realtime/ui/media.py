@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from realtime.client.bridge import Bridge
+from realtime.client.io.bridge import Bridge
 from realtime.protocol.facts import SAMPLE_RATE
 from realtime.ui.studio import ice_servers
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from realtime.client.bridge import Bridge
+from realtime.client.io.bridge import Bridge
 from realtime.recording.eventlog import EventLog
 from realtime.recording.export import transcript_from_snapshot, transcript_json, transcript_markdown
 from realtime.recording.metrics import TurnMetrics, chart_rows, price_turns, totals

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from realtime.client.config import (
+from realtime.client.core.config import (
     Provider,
     SemanticVad,
     ServerVad,

@@ -8,8 +8,9 @@ The API key lives in the bridge (handshake headers only) and in the password wid
 session that typed it; this module reads it from there and never stores a copy, and registers
 it with the recording as a secret before the bridge gets it, so no logged event shows it. A
 deployer's key goes only to the endpoint configured beside it (``realtime.ui.keys``); every URL
-the bridge opens is checked by the deployment's address policy (``realtime.client.address_policy``);
-the in-process engine has a random key of its own, made per process, that only this module knows.
+the bridge opens is checked by the deployment's address policy
+(``realtime.client.io.address_policy``); the in-process engine has a random key of its own,
+made per process, that only this module knows.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from realtime.client.address_policy import AddressPolicy
-from realtime.client.bridge import Bridge
-from realtime.client.config import Provider, SessionConfig, ws_url
-from realtime.client.outbound import checked_opener
-from realtime.client.playback import Playback
+from realtime.client.core.config import Provider, SessionConfig, ws_url
+from realtime.client.io.address_policy import AddressPolicy
+from realtime.client.io.bridge import Bridge
+from realtime.client.io.outbound import checked_opener
+from realtime.client.io.playback import Playback
 from realtime.local.server import EngineServer
 from realtime.protocol.errors import ConfigError
 from realtime.recording.session import SessionRecording

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from realtime.client.conversation import Conversation
+from realtime.client.core.conversation import Conversation
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Outcome, Respond, Transcribe
 from realtime.local.session.server_session import ServerSession

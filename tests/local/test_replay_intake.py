@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.client.replay import build_replay
-from realtime.client.values import Item
+from realtime.client.core.replay import build_replay
+from realtime.client.core.values import Item
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Respond
 from realtime.local.session.server_session import ServerSession

@@ -24,7 +24,7 @@ from websockets.asyncio.client import connect as async_connect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from realtime.client.conversation import Conversation
+from realtime.client.core.conversation import Conversation
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.local.stages.tts import PiperSynthesizer, Synthesizer

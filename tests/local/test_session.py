@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from realtime.client.conversation import Conversation
+from realtime.client.core.conversation import Conversation
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Cancel, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
@@ -25,7 +25,8 @@ from realtime.protocol.facts import BYTES_PER_MS, ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
 
 FRAME_MS = 20
-GOLDEN = Path(__file__).parents[1] / "fixtures" / "session"  # what realtime.client.config sends
+# What realtime.client.core.session_update sends.
+GOLDEN = Path(__file__).parents[1] / "fixtures" / "session"
 TOOLS = [
     {
         "type": "function",

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from realtime.client.conversation import AudioOut, Conversation
-from realtime.client.snapshot import Snapshot, ToolRun
+from realtime.client.core.conversation import AudioOut, Conversation
+from realtime.client.core.snapshot import Snapshot, ToolRun
 from realtime.protocol.events import serialize
 from realtime.recording.export import (
     ItemClock,

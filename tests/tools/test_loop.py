@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from realtime.client.bridge import Bridge
-from realtime.client.config import Provider, SessionConfig
-from realtime.client.snapshot import LinkState
+from realtime.client.core.config import Provider, SessionConfig
+from realtime.client.core.snapshot import LinkState
+from realtime.client.io.bridge import Bridge
 from realtime.local.server import EngineServer
 from realtime.recording.eventlog import EventLog
 from realtime.recording.session import SessionRecording

@@ -10,7 +10,7 @@ from typing import Literal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 from realtime.tools import default_registry, tool
 from realtime.ui.studio import BRIDGE_KEY, RECORDING_KEY
 from tests.support.bridge import S, wait_for, wait_until

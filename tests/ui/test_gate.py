@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 from realtime.ui.gate import Guardrails, SessionAllowance, SessionSlots, login_providers
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 from realtime.ui.gatekeeper import _slots
 from realtime.ui.studio import BRIDGE_KEY
 from tests.support.bridge import S, wait_until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.client.config import Provider
+from realtime.client.core.config import Provider
 from realtime.ui.keys import Deployment, bound_key, key_is_sendable, same_endpoint
 
 AZURE = "https://contoso.openai.azure.com"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.client.config import Provider, SemanticVad, ServerVad
+from realtime.client.core.config import Provider, SemanticVad, ServerVad
 from realtime.protocol.facts import ApiVersion
 from realtime.ui.settings import Settings, build_config, default_provider, resolve_api_key
 

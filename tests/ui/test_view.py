@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.client.config import Provider, SessionConfig
+from realtime.client.core.config import Provider, SessionConfig
 from realtime.ui.view import provider_line
 
 

@@ -1,0 +1,174 @@
+"""How a ``Conversation`` applies each server event: one handler per GA event type, one table.
+
+The session, item, input-audio and error handlers are here; the ``response.*`` ones are in
+``realtime.client.core.response_handlers``.
+
+Pure and owned by the conversation's thread (the bridge's): ``Conversation.receive`` folds a
+beta name to GA, looks the type up in :data:`HANDLERS` and calls the handler with the
+conversation, the event and the time it arrived. A handler updates the state and returns the
+effects for the caller; a missing or mistyped field raises, and ``receive`` records that as a
+``protocol_error`` instead of crashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from realtime.client.core import response_handlers as response
+from realtime.client.core.values import Effect, ServerError, SpeechStarted
+from realtime.client.core.wire_items import item_from_wire
+from realtime.protocol.events import Event
+from realtime.protocol.words import cut_words
+
+if TYPE_CHECKING:
+    from realtime.client.core.conversation import Conversation
+
+__all__ = ["HANDLERS", "Handler"]
+
+Handler = Callable[["Conversation", Event, float], list[Effect]]
+
+
+def _session(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c.session = dict(e["session"])
+    return []
+
+
+def _error(c: Conversation, e: Event, at: float) -> list[Effect]:
+    err = e.get("error") or {}
+    if err.get("code") == "response_cancel_not_active" and err.get("event_id") in c.cancels_sent:
+        return []  # our cancel crossed the response's end on the wire: nothing was lost
+    error = ServerError(
+        type=str(err.get("type") or "error"),
+        message=str(err.get("message") or "the server reported an error"),
+        code=err.get("code"),
+        param=err.get("param"),
+        event_id=err.get("event_id"),
+    )
+    return [c._record_error(error)]
+
+
+def _item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
+    if e["item"].get("id") in c.replayed and e["item"]["id"] in c.items:
+        return []  # the echo of a replayed item: the transcript already shows it, as heard
+    item_from_wire(c, e["item"], e.get("previous_item_id"), None)
+    return []
+
+
+def _item_retrieved(c: Conversation, e: Event, at: float) -> list[Effect]:
+    if e["item"].get("id") in c.items:
+        return []  # an answer to a query: the server's copy never rewrites the transcript
+    return _item_added(c, e, at)
+
+
+def _speech_started(c: Conversation, e: Event, at: float) -> list[Effect]:
+    item_id = e.get("item_id")
+    if item_id:
+        c._upsert(item_id, role="user", transcribing=True)
+    c.user_speaking = True
+    streaming = c.active_response_id is not None
+    return [SpeechStarted(item_id, int(e.get("audio_start_ms") or 0), streaming)]
+
+
+def _speech_stopped(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c.user_speaking = False
+    c._pending_start = (at, "speech")
+    return []
+
+
+def _committed(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c.buffered_ms = 0.0
+    c.user_speaking = False
+    c._upsert(e["item_id"], e.get("previous_item_id"), role="user")
+    return []
+
+
+def _cleared(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c.buffered_ms = 0.0
+    c.user_speaking = False
+    return []
+
+
+def _transcription_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
+    item = c.items.get(e["item_id"]) or c._upsert(e["item_id"], role="user")
+    c._upsert(item.id, text=item.text + (e.get("delta") or ""), transcribing=True)
+    return []
+
+
+def _transcription_completed(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c._upsert(e["item_id"], text=str(e.get("transcript") or "").strip(), transcribing=False)
+    return []
+
+
+def _transcription_failed(c: Conversation, e: Event, at: float) -> list[Effect]:
+    c._upsert(e["item_id"], transcribing=False)
+    err = e.get("error") or {}
+    message = f"transcription failed: {err.get('message') or 'no reason given'}"
+    error = ServerError(type="transcription_error", message=message, code=err.get("code"))
+    return [c._record_error(error)]
+
+
+def _truncated(c: Conversation, e: Event, at: float) -> list[Effect]:
+    # The server now remembers only what was heard; so does the transcript, even when the
+    # item's last server copy (its ``done``) came before the cut. A copy that comes after it
+    # is the server's own cut and replaces this one.
+    item, end = c.items.get(e["item_id"]), int(e["audio_end_ms"])
+    if item is None or item.audio_ms <= 0:
+        c._upsert(e["item_id"], truncated_at_ms=end)
+        return []
+    heard = cut_words(item.text, end / item.audio_ms)
+    c._upsert(item.id, truncated_at_ms=end, text=heard, heard=heard)
+    return []
+
+
+def _deleted(c: Conversation, e: Event, at: float) -> list[Effect]:
+    item_id = e["item_id"]
+    if c.items.pop(item_id, None) is not None:
+        c.order.remove(item_id)
+    return []
+
+
+def _ignore(c: Conversation, e: Event, at: float) -> list[Effect]:
+    return []
+
+
+# Beta names are folded to GA before the look-up (``conversation.item.created`` arrives here
+# as ``conversation.item.added``), so only GA names appear.
+HANDLERS: dict[str, Handler] = {
+    "error": _error,
+    "session.created": _session,
+    "session.updated": _session,
+    "conversation.created": _ignore,
+    "conversation.item.added": _item_added,
+    "conversation.item.done": _item_added,
+    "conversation.item.retrieved": _item_retrieved,
+    "conversation.item.truncated": _truncated,
+    "conversation.item.deleted": _deleted,
+    "conversation.item.input_audio_transcription.delta": _transcription_delta,
+    "conversation.item.input_audio_transcription.completed": _transcription_completed,
+    "conversation.item.input_audio_transcription.failed": _transcription_failed,
+    "conversation.item.input_audio_transcription.segment": _ignore,
+    "input_audio_buffer.speech_started": _speech_started,
+    "input_audio_buffer.speech_stopped": _speech_stopped,
+    "input_audio_buffer.committed": _committed,
+    "input_audio_buffer.cleared": _cleared,
+    "input_audio_buffer.timeout_triggered": _ignore,
+    "output_audio_buffer.started": _ignore,
+    "output_audio_buffer.stopped": _ignore,
+    "output_audio_buffer.cleared": _ignore,
+    "rate_limits.updated": _ignore,
+    "response.created": response.response_created,
+    "response.output_item.added": response.output_item_added,
+    "response.output_item.done": response.output_item_done,
+    "response.content_part.added": _ignore,
+    "response.content_part.done": _ignore,
+    "response.output_text.delta": response.text_delta,
+    "response.output_text.done": response.text_done("text"),
+    "response.output_audio_transcript.delta": response.text_delta,
+    "response.output_audio_transcript.done": response.text_done("transcript"),
+    "response.output_audio.delta": response.audio_delta,
+    "response.output_audio.done": _ignore,
+    "response.function_call_arguments.delta": response.args_delta,
+    "response.function_call_arguments.done": response.args_done,
+    "response.done": response.response_done,
+}

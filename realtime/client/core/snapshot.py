@@ -1,0 +1,64 @@
+"""What a bridge publishes for the page: frozen values, safe to read from any thread.
+
+Built by the bridge thread after every change and swapped in under a small lock; pages,
+exports and tests only ever read them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from realtime.client.core.values import Item, Turn, Usage
+
+__all__ = ["LinkState", "Notice", "Snapshot", "ToolRun"]
+
+
+class LinkState(enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Notice:
+    at: float
+    level: str  # info | warning | error
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One tool call as the page shows it."""
+
+    call_id: str
+    name: str
+    arguments: str
+    output: str | None = None
+    ok: bool | None = None  # None while running
+    error: str | None = None
+    duration_ms: float | None = None
+    item_id: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the page needs, frozen: safe to read from any thread."""
+
+    state: LinkState = LinkState.IDLE
+    items: tuple[Item, ...] = ()
+    tool_runs: tuple[ToolRun, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    session: dict[str, Any] = field(default_factory=dict)
+    response_active: bool = False
+    reconnects: int = 0
+    dropped_audio_chunks: int = 0
+    buffered_ms: float = 0.0
+    mic_dbfs: float = -96.0
+    error: str | None = None  # why the bridge failed, when state is FAILED
