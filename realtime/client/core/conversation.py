@@ -8,19 +8,23 @@ marks); the client events to send are built by its methods (``text_turn``, ``app
 ``Outcome``: the events to send, in order, and the effects to act on (audio to play, speech
 started, calls to run, errors). Recorded JSONL turns therefore test it completely.
 
-The handler of each server event type lives in ``realtime.client.core.handlers``, one table.
+The handler of each server event type lives in ``realtime.client.core.handlers``, one table of
+functions over the state this class extends (``realtime.client.core.state``). An answer stopped
+early is closed here too: by the user typing over it (``typed_interrupt``: truncate at what was
+heard, cancel) or by a lost connection (``end_cut_response``: cancelled, its items as heard).
 Values handed out are frozen dataclasses, replaced on every change, so a snapshot can be shared
 with another thread without copying.
 """
 
 from __future__ import annotations
 
-import collections
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from realtime.client.core import handlers
 from realtime.client.core.replay import Replay, ReplayBudget, build_replay
+from realtime.client.core.state import ConversationState
 from realtime.client.core.values import (
     AudioOut,
     CallsReady,
@@ -51,6 +55,7 @@ __all__ = [
     "FunctionCall",
     "Item",
     "Outcome",
+    "PlayedMs",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -59,42 +64,12 @@ __all__ = [
     "Usage",
 ]
 
-MAX_KEPT_ERRORS = 100
-MAX_KEPT_UNKNOWN = 200
-MAX_KEPT_TURNS = 1000
+PlayedMs = Callable[[str], float]
+"""How much of an item's audio the user heard, in ms (``Playback.played_ms``)."""
 
 
-@dataclass
-class Conversation:
+class Conversation(ConversationState):
     """Client-side state of one Realtime conversation; see the module docstring."""
-
-    items: dict[str, Item] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    responses: dict[str, ResponseState] = field(default_factory=dict)
-    calls: dict[str, FunctionCall] = field(default_factory=dict)
-    turns: dict[str, Turn] = field(default_factory=dict)  # the last ``max_turns``, in order
-    usage_total: Usage = field(default_factory=Usage)
-    errors: collections.deque[ServerError] = field(
-        default_factory=lambda: collections.deque(maxlen=MAX_KEPT_ERRORS)
-    )
-    unknown_events: collections.deque[Event] = field(
-        default_factory=lambda: collections.deque(maxlen=MAX_KEPT_UNKNOWN)
-    )
-    session: dict[str, Any] = field(default_factory=dict)
-    active_response_id: str | None = None
-    speaking_item_id: str | None = None  # the assistant item whose audio arrives last
-    buffered_ms: float = 0.0  # input audio appended since the last commit or clear
-    user_speaking: bool = False  # between speech_started and speech_stopped (or a commit)
-    replayed: set[str] = field(default_factory=set)  # ids re-created by the last replay
-    silenced: set[str] = field(default_factory=set)  # responses whose audio is not played
-    # The event ids of the last response.cancel events sent: one that crossed the response's
-    # own end on the wire is refused (response_cancel_not_active), and that is no news.
-    cancels_sent: collections.deque[str] = field(
-        default_factory=lambda: collections.deque(maxlen=8)
-    )
-    max_turns: int = MAX_KEPT_TURNS
-    _pending_start: tuple[float, str] | None = None  # (at, trigger) of the next response
-    _turns_created: int = 0
 
     # ---- server events in -------------------------------------------------------------
     def receive_frame(self, frame: str | bytes, *, at: float = 0.0) -> Outcome:
@@ -102,7 +77,8 @@ class Conversation:
         try:
             event = parse_server_event(frame)
         except ProtocolError as exc:
-            return self._error_outcome(ServerError(type="protocol_error", message=str(exc)))
+            error = ServerError(type="protocol_error", message=str(exc))
+            return Outcome(effects=(self.record_error(error),))
         return self.receive(event, at=at)
 
     def receive(self, event: Event, *, at: float = 0.0) -> Outcome:
@@ -116,12 +92,10 @@ class Conversation:
             return Outcome(effects=tuple(handler(self, event, at)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             message = f"{event_type} could not be read: {type(exc).__name__}: {exc}"
-            return self._error_outcome(ServerError(type="protocol_error", message=message))
+            error = ServerError(type="protocol_error", message=message)
+            return Outcome(effects=(self.record_error(error),))
 
     # ---- reading ----------------------------------------------------------------------
-    def ordered_items(self) -> tuple[Item, ...]:
-        return tuple(self.items[item_id] for item_id in self.order)
-
     def transcript(self, item_id: str) -> str:
         return self.items[item_id].text
 
@@ -163,7 +137,7 @@ class Conversation:
     def response_create(self, *, at: float = 0.0, **response: Any) -> Outcome:
         """``response.create``; keyword arguments become its ``response`` object. Starts the
         next turn's clock (trigger ``client``)."""
-        self._pending_start = (at, "client")
+        self.mark_turn_start(at, "client")
         if response:
             return Outcome((client_event("response.create", response=response),))
         return Outcome((client_event("response.create"),))
@@ -183,7 +157,7 @@ class Conversation:
         limit = item.audio_ms if item else 0.0
         end = int(max(0.0, min(played_ms, limit)))
         if item is not None and item.audio_ms > 0:
-            self._upsert(item_id, heard=cut_words(item.text, end / item.audio_ms))
+            self.upsert(item_id, heard=cut_words(item.text, end / item.audio_ms))
         event = client_event(
             "conversation.item.truncate", item_id=item_id, content_index=0, audio_end_ms=end
         )
@@ -230,42 +204,59 @@ class Conversation:
         """``session.update`` with a payload from ``realtime.client.core.session_update``."""
         return Outcome((client_event("session.update", session=session),))
 
-    # ---- state changes the handlers share ------------------------------------------------
-    def _error_outcome(self, error: ServerError) -> Outcome:
-        return Outcome(effects=(self._record_error(error),))
+    # ---- answers stopped early ---------------------------------------------------------
+    def typed_interrupt(self, played_ms: PlayedMs | None, *, audio_pending: bool) -> Outcome:
+        """A typed message while the assistant speaks: truncate the speaking item at what was
+        heard (when its audio was still playing), then cancel the response in progress and
+        silence its late audio. The caller has already cleared the playback and sends the
+        message after these events; ``played_ms`` None: nothing plays audio, so the whole item
+        was heard."""
+        rid = self.active_response_id
+        out = Outcome()
+        speaking = self.speaking_item_id
+        if speaking is not None and audio_pending:
+            heard = played_ms(speaking) if played_ms is not None else self.items[speaking].audio_ms
+            out += self.truncate(speaking, heard)
+            self.speaking_item_id = None
+        if rid is not None:
+            self.silenced.add(rid)
+            out += self.response_cancel()
+        return out
 
-    def _record_error(self, error: ServerError) -> ErrorReported:
-        self.errors.append(error)
-        return ErrorReported(error)
+    def end_cut_response(self, played_ms: PlayedMs | None, *, at: float) -> Outcome:
+        """The socket closed: close what the lost connection left open.
 
-    def _upsert(self, item_id: str, previous: str | None = None, **fields: Any) -> Item:
-        item = self.items.get(item_id)
-        item = replace(item, **fields) if item else Item(id=item_id, **fields)
-        if item_id not in self.items:
-            if previous in self.items:
-                self.order.insert(self.order.index(previous) + 1, item_id)
-            else:
-                self.order.append(item_id)
-        self.items[item_id] = item
-        return item
-
-    def _start_turn(self, rid: str) -> Turn:
-        """A new turn for ``rid``, started by the pending speech stop or ``response.create``."""
-        started_at, trigger = self._pending_start or (None, None)
-        self._pending_start = None
-        self._turns_created += 1
-        turn = Turn(rid, self._turns_created, trigger, started_at)
-        self.turns.pop(rid, None)
-        self.turns[rid] = turn
-        while len(self.turns) > max(1, self.max_turns):
-            del self.turns[next(iter(self.turns))]
-        return turn
-
-    def _turn(self, rid: str) -> Turn:
-        """The turn of ``rid``; one with no start when ``response.created`` was not seen."""
-        turn = self.turns.get(rid)
-        if turn is None:
-            pending, self._pending_start = self._pending_start, None
-            turn = self._start_turn(rid)
-            self._pending_start = pending
-        return turn
+        The old session is gone with its response, so nothing will ever finish it: the response
+        ends ``cancelled`` (reason ``connection_lost``; its ``ResponseFinished`` is the effect
+        handed back), its items ``incomplete`` with the text as heard (``played_ms`` None: the
+        screen's text is what the user got), nothing is left active or speaking, and the next
+        turn (or the replay) starts from a clean state. Nothing is sent: there is no session.
+        """
+        rid = self.active_response_id
+        self.active_response_id = None
+        self.speaking_item_id = None
+        self.user_speaking = False
+        self.buffered_ms = 0.0  # the server's input buffer went with the session
+        self.clear_turn_start()
+        for item in self.ordered_items():
+            if item.transcribing:  # that transcript will never arrive
+                self.upsert(item.id, transcribing=False)
+        if rid is None:
+            return Outcome()
+        self.silenced.add(rid)
+        state = self.responses.get(rid) or ResponseState(id=rid)
+        self.responses[rid] = replace(state, status="cancelled", status_reason="connection_lost")
+        if rid in self.turns:
+            self.update_turn(rid, status="cancelled", done_at=at)
+        for item in self.ordered_items():
+            if item.response_id != rid and item.id not in state.item_ids:
+                continue
+            if item.status != "in_progress":
+                continue
+            fields: dict[str, Any] = {"status": "incomplete"}
+            if item.type == "message" and item.audio_ms > 0 and played_ms is not None:
+                heard_ms = min(played_ms(item.id), item.audio_ms)
+                heard = cut_words(item.text, heard_ms / item.audio_ms)
+                fields.update(text=heard, heard=heard, truncated_at_ms=int(heard_ms))
+            self.upsert(item.id, **fields)
+        return Outcome(effects=(ResponseFinished(rid, "cancelled"),))

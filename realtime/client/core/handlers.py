@@ -1,40 +1,38 @@
-"""How a ``Conversation`` applies each server event: one handler per GA event type, one table.
+"""How a conversation applies each server event: one handler per GA event type, one table.
 
 The session, item, input-audio and error handlers are here; the ``response.*`` ones are in
 ``realtime.client.core.response_handlers``.
 
 Pure and owned by the conversation's thread (the bridge's): ``Conversation.receive`` folds a
-beta name to GA, looks the type up in :data:`HANDLERS` and calls the handler with the
-conversation, the event and the time it arrived. A handler updates the state and returns the
-effects for the caller; a missing or mistyped field raises, and ``receive`` records that as a
-``protocol_error`` instead of crashing.
+beta name to GA, looks the type up in :data:`HANDLERS` and calls the handler with its state
+(a ``ConversationState``, changed through its fields and public methods), the event and the
+time it arrived. A handler updates the state and returns the effects for the caller; a missing
+or mistyped field raises, and ``receive`` records that as a ``protocol_error`` instead of
+crashing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from realtime.client.core import response_handlers as response
+from realtime.client.core.state import ConversationState
 from realtime.client.core.values import Effect, ServerError, SpeechStarted
 from realtime.client.core.wire_items import item_from_wire
 from realtime.protocol.events import Event
 from realtime.protocol.words import cut_words
 
-if TYPE_CHECKING:
-    from realtime.client.core.conversation import Conversation
-
 __all__ = ["HANDLERS", "Handler"]
 
-Handler = Callable[["Conversation", Event, float], list[Effect]]
+Handler = Callable[[ConversationState, Event, float], list[Effect]]
 
 
-def _session(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _session(c: ConversationState, e: Event, at: float) -> list[Effect]:
     c.session = dict(e["session"])
     return []
 
 
-def _error(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _error(c: ConversationState, e: Event, at: float) -> list[Effect]:
     err = e.get("error") or {}
     if err.get("code") == "response_cancel_not_active" and err.get("event_id") in c.cancels_sent:
         return []  # our cancel crossed the response's end on the wire: nothing was lost
@@ -45,90 +43,90 @@ def _error(c: Conversation, e: Event, at: float) -> list[Effect]:
         param=err.get("param"),
         event_id=err.get("event_id"),
     )
-    return [c._record_error(error)]
+    return [c.record_error(error)]
 
 
-def _item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _item_added(c: ConversationState, e: Event, at: float) -> list[Effect]:
     if e["item"].get("id") in c.replayed and e["item"]["id"] in c.items:
         return []  # the echo of a replayed item: the transcript already shows it, as heard
     item_from_wire(c, e["item"], e.get("previous_item_id"), None)
     return []
 
 
-def _item_retrieved(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _item_retrieved(c: ConversationState, e: Event, at: float) -> list[Effect]:
     if e["item"].get("id") in c.items:
         return []  # an answer to a query: the server's copy never rewrites the transcript
     return _item_added(c, e, at)
 
 
-def _speech_started(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _speech_started(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_id = e.get("item_id")
     if item_id:
-        c._upsert(item_id, role="user", transcribing=True)
+        c.upsert(item_id, role="user", transcribing=True)
     c.user_speaking = True
     streaming = c.active_response_id is not None
     return [SpeechStarted(item_id, int(e.get("audio_start_ms") or 0), streaming)]
 
 
-def _speech_stopped(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _speech_stopped(c: ConversationState, e: Event, at: float) -> list[Effect]:
     c.user_speaking = False
-    c._pending_start = (at, "speech")
+    c.mark_turn_start(at, "speech")
     return []
 
 
-def _committed(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _committed(c: ConversationState, e: Event, at: float) -> list[Effect]:
     c.buffered_ms = 0.0
     c.user_speaking = False
-    c._upsert(e["item_id"], e.get("previous_item_id"), role="user")
+    c.upsert(e["item_id"], e.get("previous_item_id"), role="user")
     return []
 
 
-def _cleared(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _cleared(c: ConversationState, e: Event, at: float) -> list[Effect]:
     c.buffered_ms = 0.0
     c.user_speaking = False
     return []
 
 
-def _transcription_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
-    item = c.items.get(e["item_id"]) or c._upsert(e["item_id"], role="user")
-    c._upsert(item.id, text=item.text + (e.get("delta") or ""), transcribing=True)
+def _transcription_delta(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    item = c.items.get(e["item_id"]) or c.upsert(e["item_id"], role="user")
+    c.upsert(item.id, text=item.text + (e.get("delta") or ""), transcribing=True)
     return []
 
 
-def _transcription_completed(c: Conversation, e: Event, at: float) -> list[Effect]:
-    c._upsert(e["item_id"], text=str(e.get("transcript") or "").strip(), transcribing=False)
+def _transcription_completed(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    c.upsert(e["item_id"], text=str(e.get("transcript") or "").strip(), transcribing=False)
     return []
 
 
-def _transcription_failed(c: Conversation, e: Event, at: float) -> list[Effect]:
-    c._upsert(e["item_id"], transcribing=False)
+def _transcription_failed(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    c.upsert(e["item_id"], transcribing=False)
     err = e.get("error") or {}
     message = f"transcription failed: {err.get('message') or 'no reason given'}"
     error = ServerError(type="transcription_error", message=message, code=err.get("code"))
-    return [c._record_error(error)]
+    return [c.record_error(error)]
 
 
-def _truncated(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _truncated(c: ConversationState, e: Event, at: float) -> list[Effect]:
     # The server now remembers only what was heard; so does the transcript, even when the
     # item's last server copy (its ``done``) came before the cut. A copy that comes after it
     # is the server's own cut and replaces this one.
     item, end = c.items.get(e["item_id"]), int(e["audio_end_ms"])
     if item is None or item.audio_ms <= 0:
-        c._upsert(e["item_id"], truncated_at_ms=end)
+        c.upsert(e["item_id"], truncated_at_ms=end)
         return []
     heard = cut_words(item.text, end / item.audio_ms)
-    c._upsert(item.id, truncated_at_ms=end, text=heard, heard=heard)
+    c.upsert(item.id, truncated_at_ms=end, text=heard, heard=heard)
     return []
 
 
-def _deleted(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _deleted(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_id = e["item_id"]
     if c.items.pop(item_id, None) is not None:
         c.order.remove(item_id)
     return []
 
 
-def _ignore(c: Conversation, e: Event, at: float) -> list[Effect]:
+def _ignore(c: ConversationState, e: Event, at: float) -> list[Effect]:
     return []
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from realtime.client.core.state import ConversationState
 from realtime.client.core.values import (
     AudioOut,
     CallsReady,
@@ -27,9 +28,6 @@ from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event
 from realtime.protocol.pcm import decode_pcm16_base64, duration_ms
 
-if TYPE_CHECKING:
-    from realtime.client.core.conversation import Conversation
-
 __all__ = [
     "args_delta",
     "args_done",
@@ -43,15 +41,15 @@ __all__ = [
 ]
 
 
-def response_created(c: Conversation, e: Event, at: float) -> list[Effect]:
+def response_created(c: ConversationState, e: Event, at: float) -> list[Effect]:
     rid = e["response"]["id"]
     c.responses[rid] = ResponseState(id=rid, status=e["response"].get("status", "in_progress"))
     c.active_response_id = rid
-    c._start_turn(rid)
+    c.start_turn(rid)
     return []
 
 
-def output_item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
+def output_item_added(c: ConversationState, e: Event, at: float) -> list[Effect]:
     rid = e.get("response_id")
     item_from_wire(c, e["item"], None, rid)
     if rid in c.responses:
@@ -60,45 +58,45 @@ def output_item_added(c: Conversation, e: Event, at: float) -> list[Effect]:
     return []
 
 
-def output_item_done(c: Conversation, e: Event, at: float) -> list[Effect]:
+def output_item_done(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_from_wire(c, e["item"], None, e.get("response_id"))
     return []
 
 
-def text_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
-    item = c.items.get(e["item_id"]) or c._upsert(e["item_id"], role="assistant")
-    c._upsert(item.id, role="assistant", text=item.text + e["delta"])
+def text_delta(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    item = c.items.get(e["item_id"]) or c.upsert(e["item_id"], role="assistant")
+    c.upsert(item.id, role="assistant", text=item.text + e["delta"])
     rid = e.get("response_id")
-    if rid and c._turn(rid).first_text_at is None:
-        c.turns[rid] = replace(c._turn(rid), first_text_at=at)
+    if rid and c.turn(rid).first_text_at is None:
+        c.update_turn(rid, first_text_at=at)
     return []
 
 
-def text_done(key: str) -> Callable[[Conversation, Event, float], list[Effect]]:
-    def handler(c: Conversation, e: Event, at: float) -> list[Effect]:
-        c._upsert(e["item_id"], role="assistant", text=str(e.get(key) or ""))
+def text_done(key: str) -> Callable[[ConversationState, Event, float], list[Effect]]:
+    def handler(c: ConversationState, e: Event, at: float) -> list[Effect]:
+        c.upsert(e["item_id"], role="assistant", text=str(e.get(key) or ""))
         return []
 
     return handler
 
 
-def audio_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
+def audio_delta(c: ConversationState, e: Event, at: float) -> list[Effect]:
     try:
         pcm = decode_pcm16_base64(e["delta"])
     except ProtocolError as exc:
-        return [c._record_error(ServerError(type="protocol_error", message=f"audio delta: {exc}"))]
-    item = c.items.get(e["item_id"]) or c._upsert(e["item_id"], role="assistant")
-    c._upsert(item.id, role="assistant", audio_ms=item.audio_ms + duration_ms(len(pcm)))
+        return [c.record_error(ServerError(type="protocol_error", message=f"audio delta: {exc}"))]
+    item = c.items.get(e["item_id"]) or c.upsert(e["item_id"], role="assistant")
+    c.upsert(item.id, role="assistant", audio_ms=item.audio_ms + duration_ms(len(pcm)))
     rid = e.get("response_id")
     if rid in c.silenced:  # in flight when the user interrupted: never played
         return []
     c.speaking_item_id = item.id
-    if rid and c._turn(rid).first_audio_at is None:
-        c.turns[rid] = replace(c._turn(rid), first_audio_at=at)
+    if rid and c.turn(rid).first_audio_at is None:
+        c.update_turn(rid, first_audio_at=at)
     return [AudioOut(item.id, rid, pcm)]
 
 
-def _call(c: Conversation, e: Event) -> FunctionCall:
+def _call(c: ConversationState, e: Event) -> FunctionCall:
     return c.calls.get(e["call_id"]) or FunctionCall(
         call_id=e["call_id"],
         name="",
@@ -107,13 +105,13 @@ def _call(c: Conversation, e: Event) -> FunctionCall:
     )
 
 
-def args_delta(c: Conversation, e: Event, at: float) -> list[Effect]:
+def args_delta(c: ConversationState, e: Event, at: float) -> list[Effect]:
     call = _call(c, e)
     c.calls[call.call_id] = replace(call, arguments=call.arguments + e["delta"])
     return []
 
 
-def args_done(c: Conversation, e: Event, at: float) -> list[Effect]:
+def args_done(c: ConversationState, e: Event, at: float) -> list[Effect]:
     call = _call(c, e)
     arguments = str(e.get("arguments", call.arguments))
     parsed: dict[str, Any] | None = None
@@ -131,11 +129,11 @@ def args_done(c: Conversation, e: Event, at: float) -> list[Effect]:
         call, name=name, arguments=arguments, parsed=parsed, parse_error=problem, done=True
     )
     if call.item_id in c.items:
-        c._upsert(call.item_id, text=arguments, name=name)
+        c.upsert(call.item_id, text=arguments, name=name)
     return []
 
 
-def response_done(c: Conversation, e: Event, at: float) -> list[Effect]:
+def response_done(c: ConversationState, e: Event, at: float) -> list[Effect]:
     wire = e["response"]
     rid = wire["id"]
     usage = Usage.from_wire(wire["usage"]) if wire.get("usage") else None
@@ -149,8 +147,8 @@ def response_done(c: Conversation, e: Event, at: float) -> list[Effect]:
         if out.get("id"):
             item_from_wire(c, out, None, rid)
     model = c.session.get("model")
-    c.turns[rid] = replace(
-        c._turn(rid),
+    c.update_turn(
+        rid,
         done_at=at,
         status=status,
         usage=usage,

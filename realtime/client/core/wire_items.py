@@ -1,4 +1,4 @@
-"""Server-described items folded into a ``Conversation``: messages, function calls, outputs.
+"""Server-described items folded into a conversation: messages, function calls, outputs.
 
 Pure, on the conversation's thread (the bridge's); called by the handlers of
 ``conversation.item.*`` and ``response.output_item.*`` / ``response.done`` events, GA and beta
@@ -8,18 +8,16 @@ alike (beta ``text`` / ``audio`` parts carry ``text`` / ``transcript`` the same 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from realtime.client.core.state import ConversationState
 from realtime.client.core.values import FunctionCall
-
-if TYPE_CHECKING:
-    from realtime.client.core.conversation import Conversation
 
 __all__ = ["content_text", "item_from_wire"]
 
 
 def item_from_wire(
-    c: Conversation, wire: dict[str, Any], previous: str | None, rid: str | None
+    c: ConversationState, wire: dict[str, Any], previous: str | None, rid: str | None
 ) -> None:
     """Upsert an item as the server describes it (messages, function calls and outputs)."""
     kind = wire.get("type", "message")
@@ -36,7 +34,7 @@ def item_from_wire(
         payload = wire.get("arguments") if kind == "function_call" else wire.get("output")
         if payload:
             fields["text"] = str(payload)
-    c._upsert(wire["id"], previous, **fields)
+    c.upsert(wire["id"], previous, **fields)
     if kind == "function_call" and wire.get("call_id") and wire["call_id"] not in c.calls:
         c.calls[wire["call_id"]] = FunctionCall(
             call_id=wire["call_id"],

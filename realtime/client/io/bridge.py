@@ -34,7 +34,6 @@ import av
 
 from realtime.client.core.config import SessionConfig
 from realtime.client.core.conversation import Conversation
-from realtime.client.core.interruption import typed_interrupt
 from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.snapshot import LinkState, Notice, Snapshot, ToolRun
 from realtime.client.core.values import Outcome
@@ -203,7 +202,7 @@ class Bridge:
             out = Outcome()
             if pending or self._conv.active_response_id is not None:
                 played = playback.played_ms if playback is not None else None
-                out += typed_interrupt(self._conv, played, audio_pending=bool(pending))
+                out += self._conv.typed_interrupt(played, audio_pending=bool(pending))
             return out + self._conv.text_turn(text, at=self._clock())
 
         self._post(command)

@@ -16,7 +16,7 @@ open, the pump's ``serve`` runs:
 
 Each connection starts with ``session.update`` and then the replay of the conversation so far
 (``realtime.client.core.replay``), before anything else; when it ends, an answer it cut off is
-closed as interrupted (``realtime.client.core.interruption``) and the playback is cleared.
+closed as interrupted (``Conversation.end_cut_response``) and the playback is cleared.
 
 Every client event sent and server event received also goes to the ``on_event`` observer (the
 recording, the tests), with the time it was sent or received.
@@ -34,7 +34,6 @@ from typing import Any
 from realtime.client.core.config import SemanticVad, ServerVad, SessionConfig
 from realtime.client.core.conversation import Conversation
 from realtime.client.core.endpoint import connection_headers, connection_key, connection_url
-from realtime.client.core.interruption import end_cut_response
 from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.session_clock import SessionClock, default_max_seconds
 from realtime.client.core.session_update import session_payload
@@ -189,7 +188,7 @@ class ConnectionPump:
         """Close an answer the connection cut off, as heard, and stop its audio."""
         playback = self._playback
         played = playback.played_ms if playback is not None else None
-        end_cut_response(self._conv, played, at=self._clock())
+        self._conv.end_cut_response(played, at=self._clock())
         if playback is not None:
             playback.clear()
         self._publisher.publish()

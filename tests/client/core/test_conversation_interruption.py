@@ -1,10 +1,10 @@
-"""Answers stopped early: by a lost connection (closed as heard), or by a typed message."""
+"""Answers stopped early (``Conversation.end_cut_response``, ``Conversation.typed_interrupt``): by a
+lost connection (closed as heard), or by a typed message."""
 
 from __future__ import annotations
 
 from realtime.client.core.conversation import Conversation
-from realtime.client.core.interruption import end_cut_response, typed_interrupt
-from realtime.client.core.values import AudioOut
+from realtime.client.core.values import AudioOut, Outcome, ResponseFinished
 from realtime.protocol.pcm import encode_pcm16_base64
 
 
@@ -35,7 +35,8 @@ def _speaking(conv: Conversation) -> None:
 def test_a_cut_answer_ends_interrupted_with_the_text_heard_and_nothing_active() -> None:
     conv = Conversation()
     _speaking(conv)
-    assert end_cut_response(conv, lambda item_id: 500.0, at=9.0)
+    cut = conv.end_cut_response(lambda item_id: 500.0, at=9.0)
+    assert cut.effects == (ResponseFinished("resp_1", "cancelled"),) and not cut.events
     item = conv.items["item_a1"]
     assert (item.status, item.text, item.heard, item.truncated_at_ms) == (
         "incomplete",
@@ -57,13 +58,13 @@ def test_a_cut_answer_ends_interrupted_with_the_text_heard_and_nothing_active() 
         }
     )
     assert not [e for e in late.effects if isinstance(e, AudioOut)]
-    assert not end_cut_response(conv, None, at=10.0)  # nothing left to close
+    assert conv.end_cut_response(None, at=10.0) == Outcome()  # nothing left to close
 
 
 def test_a_typed_interrupt_truncates_at_what_was_heard_then_cancels() -> None:
     conv = Conversation()
     _speaking(conv)
-    out = typed_interrupt(conv, lambda item_id: 250.0, audio_pending=True)
+    out = conv.typed_interrupt(lambda item_id: 250.0, audio_pending=True)
     assert [e["type"] for e in out.events] == ["conversation.item.truncate", "response.cancel"]
     assert out.events[0]["item_id"] == "item_a1" and out.events[0]["audio_end_ms"] == 250
     assert out.events[1]["response_id"] == "resp_1"
@@ -74,5 +75,5 @@ def test_a_typed_interrupt_truncates_at_what_was_heard_then_cancels() -> None:
 def test_a_typed_message_after_the_audio_ended_cancels_only() -> None:
     conv = Conversation()
     _speaking(conv)
-    out = typed_interrupt(conv, lambda item_id: 1000.0, audio_pending=False)
+    out = conv.typed_interrupt(lambda item_id: 1000.0, audio_pending=False)
     assert [e["type"] for e in out.events] == ["response.cancel"]
