@@ -37,7 +37,8 @@ from bench.browser_audio import (  # noqa: E402
     conversation_frame,
 )
 from realtime.client.core.config import Provider, SessionConfig  # noqa: E402
-from realtime.client.io.bridge import Bridge, LinkState, new_event_loop  # noqa: E402
+from realtime.client.core.snapshot import LinkState  # noqa: E402
+from realtime.client.io.bridge import Bridge, new_event_loop  # noqa: E402
 from realtime.client.io.mic_queue import MicQueue  # noqa: E402
 
 

@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bridge import audio_bytes, latencies_ms  # noqa: E402
 from bench.browser_audio import FRAME_MS, LISTEN_S, TALK_S, conversation_frame  # noqa: E402
 from realtime.client.core.config import Provider, SessionConfig  # noqa: E402
-from realtime.client.io.bridge import Bridge, LinkState  # noqa: E402
+from realtime.client.core.snapshot import LinkState  # noqa: E402
+from realtime.client.io.bridge import Bridge  # noqa: E402
 from realtime.client.io.playback import Playback  # noqa: E402
 from realtime.protocol.events import serialize  # noqa: E402
 

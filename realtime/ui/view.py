@@ -11,8 +11,8 @@ import json
 import streamlit as st
 
 from realtime.client.core.config import Provider, SessionConfig
-from realtime.client.core.conversation import Item
 from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
+from realtime.client.core.values import Item
 from realtime.ui.settings import PROVIDER_LABELS
 
 __all__ = ["provider_line", "render_conversation", "state_line"]

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from realtime.client.core.conversation import AudioOut, Conversation
+from realtime.client.core.conversation import Conversation
 from realtime.client.core.snapshot import Snapshot, ToolRun
+from realtime.client.core.values import AudioOut
 from realtime.protocol.events import serialize
 from realtime.recording.export import (
     ItemClock,

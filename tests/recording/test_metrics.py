@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from realtime.client.core.conversation import Conversation, Turn, Usage
+from realtime.client.core.conversation import Conversation
+from realtime.client.core.values import Turn, Usage
 from realtime.protocol.events import serialize
 from realtime.recording.eventlog import EventLog
 from realtime.recording.metrics import chart_rows, price_turns, totals, turn_metrics

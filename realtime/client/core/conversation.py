@@ -4,8 +4,8 @@ Owned by one thread (the bridge's); no sockets, threads or clocks inside. Feed i
 (``receive`` for decoded dicts, ``receive_frame`` for raw frames) with the time they arrived, and
 it updates items, transcripts, responses, function calls, usage, errors and turns (latency
 marks); the client events to send are built by its methods (``text_turn``, ``append_audio``,
-``commit``, ``barge_in``, ``function_output`` ...). Every public call hands back one shape, an
-``Outcome``: the events to send, in order, and the effects to act on (audio to play, speech
+``commit``, ``barge_in``, ``function_output`` ...). Every public call hands back one shape, a
+``ClientOutcome``: the events to send, in order, and the effects to act on (audio to play, speech
 started, calls to run, errors). Recorded JSONL turns therefore test it completely.
 
 The handler of each server event type lives in ``realtime.client.core.handlers``, one table of
@@ -25,44 +25,14 @@ from typing import Any
 from realtime.client.core import handlers
 from realtime.client.core.replay import Replay, ReplayBudget, build_replay
 from realtime.client.core.state import ConversationState
-from realtime.client.core.values import (
-    AudioOut,
-    CallsReady,
-    Effect,
-    ErrorReported,
-    FunctionCall,
-    Item,
-    Outcome,
-    ResponseFinished,
-    ResponseState,
-    ServerError,
-    SpeechStarted,
-    Turn,
-    Usage,
-)
+from realtime.client.core.values import ClientOutcome, ResponseFinished, ResponseState, ServerError
 from realtime.protocol.errors import ProtocolError
 from realtime.protocol.events import Event, client_event, parse_server_event, to_ga
 from realtime.protocol.facts import MIN_COMMIT_MS, ApiVersion
 from realtime.protocol.pcm import duration_ms, encode_pcm16_base64
 from realtime.protocol.words import cut_words
 
-__all__ = [
-    "AudioOut",
-    "CallsReady",
-    "Conversation",
-    "Effect",
-    "ErrorReported",
-    "FunctionCall",
-    "Item",
-    "Outcome",
-    "PlayedMs",
-    "ResponseFinished",
-    "ResponseState",
-    "ServerError",
-    "SpeechStarted",
-    "Turn",
-    "Usage",
-]
+__all__ = ["Conversation", "PlayedMs"]
 
 PlayedMs = Callable[[str], float]
 """How much of an item's audio the user heard, in ms (``Playback.played_ms``)."""
@@ -72,50 +42,52 @@ class Conversation(ConversationState):
     """Client-side state of one Realtime conversation; see the module docstring."""
 
     # ---- server events in -------------------------------------------------------------
-    def receive_frame(self, frame: str | bytes, *, at: float = 0.0) -> Outcome:
+    def receive_frame(self, frame: str | bytes, *, at: float = 0.0) -> ClientOutcome:
         """Parse a raw frame and receive it; a malformed frame becomes a recorded error."""
         try:
             event = parse_server_event(frame)
         except ProtocolError as exc:
             error = ServerError(type="protocol_error", message=str(exc))
-            return Outcome(effects=(self.record_error(error),))
+            return ClientOutcome(effects=(self.record_error(error),))
         return self.receive(event, at=at)
 
-    def receive(self, event: Event, *, at: float = 0.0) -> Outcome:
+    def receive(self, event: Event, *, at: float = 0.0) -> ClientOutcome:
         """Apply one server event (GA or beta names); never raises on peer input."""
         event_type = to_ga(str(event.get("type", "")))
         handler = handlers.HANDLERS.get(event_type)
         if handler is None:
             self.unknown_events.append(event)
-            return Outcome()
+            return ClientOutcome()
         try:
-            return Outcome(effects=tuple(handler(self, event, at)))
+            return ClientOutcome(effects=tuple(handler(self, event, at)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             message = f"{event_type} could not be read: {type(exc).__name__}: {exc}"
             error = ServerError(type="protocol_error", message=message)
-            return Outcome(effects=(self.record_error(error),))
+            return ClientOutcome(effects=(self.record_error(error),))
 
     # ---- reading ----------------------------------------------------------------------
     def transcript(self, item_id: str) -> str:
         return self.items[item_id].text
 
     # ---- client events out ------------------------------------------------------------
-    def text_turn(self, text: str, *, at: float = 0.0, respond: bool = True) -> Outcome:
+    def text_turn(self, text: str, *, at: float = 0.0, respond: bool = True) -> ClientOutcome:
         """A typed user message (``conversation.item.create``), then ``response.create``."""
         item = {
             "type": "message",
             "role": "user",
             "content": [{"type": "input_text", "text": text}],
         }
-        out = Outcome((client_event("conversation.item.create", item=item),))
+        out = ClientOutcome((client_event("conversation.item.create", item=item),))
         return out + self.response_create(at=at) if respond else out
 
-    def append_audio(self, pcm: bytes) -> Outcome:
+    def append_audio(self, pcm: bytes) -> ClientOutcome:
         """``input_audio_buffer.append`` for PCM16 24 kHz mono bytes."""
         self.buffered_ms += duration_ms(len(pcm))
-        return Outcome((client_event("input_audio_buffer.append", audio=encode_pcm16_base64(pcm)),))
+        return ClientOutcome(
+            (client_event("input_audio_buffer.append", audio=encode_pcm16_base64(pcm)),)
+        )
 
-    def commit(self, *, at: float = 0.0, respond: bool = True) -> Outcome:
+    def commit(self, *, at: float = 0.0, respond: bool = True) -> ClientOutcome:
         """``input_audio_buffer.commit`` (push-to-talk), then ``response.create``.
 
         Raises ``ProtocolError`` when less than 100 ms was appended: the server would refuse.
@@ -126,32 +98,32 @@ class Conversation(ConversationState):
                 f"for at least {MIN_COMMIT_MS} ms before sending"
             )
         self.buffered_ms = 0.0
-        out = Outcome((client_event("input_audio_buffer.commit"),))
+        out = ClientOutcome((client_event("input_audio_buffer.commit"),))
         return out + self.response_create(at=at) if respond else out
 
-    def clear_audio(self) -> Outcome:
+    def clear_audio(self) -> ClientOutcome:
         """``input_audio_buffer.clear``."""
         self.buffered_ms = 0.0
-        return Outcome((client_event("input_audio_buffer.clear"),))
+        return ClientOutcome((client_event("input_audio_buffer.clear"),))
 
-    def response_create(self, *, at: float = 0.0, **response: Any) -> Outcome:
+    def response_create(self, *, at: float = 0.0, **response: Any) -> ClientOutcome:
         """``response.create``; keyword arguments become its ``response`` object. Starts the
         next turn's clock (trigger ``client``)."""
         self.mark_turn_start(at, "client")
         if response:
-            return Outcome((client_event("response.create", response=response),))
-        return Outcome((client_event("response.create"),))
+            return ClientOutcome((client_event("response.create", response=response),))
+        return ClientOutcome((client_event("response.create"),))
 
-    def response_cancel(self) -> Outcome:
+    def response_cancel(self) -> ClientOutcome:
         """``response.cancel`` of the response in progress (or of none named)."""
         if self.active_response_id:
             event = client_event("response.cancel", response_id=self.active_response_id)
         else:
             event = client_event("response.cancel")
         self.cancels_sent.append(event["event_id"])
-        return Outcome((event,))
+        return ClientOutcome((event,))
 
-    def truncate(self, item_id: str, played_ms: float) -> Outcome:
+    def truncate(self, item_id: str, played_ms: float) -> ClientOutcome:
         """``conversation.item.truncate`` at the audio actually played, never past the item."""
         item = self.items.get(item_id)
         limit = item.audio_ms if item else 0.0
@@ -161,14 +133,14 @@ class Conversation(ConversationState):
         event = client_event(
             "conversation.item.truncate", item_id=item_id, content_index=0, audio_end_ms=end
         )
-        return Outcome((event,))
+        return ClientOutcome((event,))
 
-    def barge_in(self, played_ms: float, *, cancel: bool = False) -> Outcome:
+    def barge_in(self, played_ms: float, *, cancel: bool = False) -> ClientOutcome:
         """The user spoke over the assistant: truncate what was not heard (and cancel).
 
         ``played_ms`` is how much of the speaking item's audio the user actually heard.
         """
-        out = Outcome()
+        out = ClientOutcome()
         if self.active_response_id:
             self.silenced.add(self.active_response_id)  # late deltas must not play again
         if cancel and self.active_response_id:
@@ -178,12 +150,12 @@ class Conversation(ConversationState):
             self.speaking_item_id = None
         return out
 
-    def function_output(self, call_id: str, output: str, *, at: float = 0.0) -> Outcome:
+    def function_output(self, call_id: str, output: str, *, at: float = 0.0) -> ClientOutcome:
         """Send a call's output; the last output of a response also asks for the next one."""
         call = self.calls[call_id]
         self.calls[call_id] = replace(call, output=output)
         item = {"type": "function_call_output", "call_id": call_id, "output": output}
-        out = Outcome((client_event("conversation.item.create", item=item),))
+        out = ClientOutcome((client_event("conversation.item.create", item=item),))
         siblings = [c for c in self.calls.values() if c.response_id == call.response_id]
         if all(c.output is not None for c in siblings):
             out += self.response_create(at=at)
@@ -196,23 +168,23 @@ class Conversation(ConversationState):
         self.replayed = set(replay.item_ids)
         return replay
 
-    def item_retrieve(self, item_id: str) -> Outcome:
+    def item_retrieve(self, item_id: str) -> ClientOutcome:
         """``conversation.item.retrieve``: what the server holds (the transcript is kept)."""
-        return Outcome((client_event("conversation.item.retrieve", item_id=item_id),))
+        return ClientOutcome((client_event("conversation.item.retrieve", item_id=item_id),))
 
-    def session_update(self, session: dict[str, Any]) -> Outcome:
+    def session_update(self, session: dict[str, Any]) -> ClientOutcome:
         """``session.update`` with a payload from ``realtime.client.core.session_update``."""
-        return Outcome((client_event("session.update", session=session),))
+        return ClientOutcome((client_event("session.update", session=session),))
 
     # ---- answers stopped early ---------------------------------------------------------
-    def typed_interrupt(self, played_ms: PlayedMs | None, *, audio_pending: bool) -> Outcome:
+    def typed_interrupt(self, played_ms: PlayedMs | None, *, audio_pending: bool) -> ClientOutcome:
         """A typed message while the assistant speaks: truncate the speaking item at what was
         heard (when its audio was still playing), then cancel the response in progress and
         silence its late audio. The caller has already cleared the playback and sends the
         message after these events; ``played_ms`` None: nothing plays audio, so the whole item
         was heard."""
         rid = self.active_response_id
-        out = Outcome()
+        out = ClientOutcome()
         speaking = self.speaking_item_id
         if speaking is not None and audio_pending:
             heard = played_ms(speaking) if played_ms is not None else self.items[speaking].audio_ms
@@ -223,7 +195,7 @@ class Conversation(ConversationState):
             out += self.response_cancel()
         return out
 
-    def end_cut_response(self, played_ms: PlayedMs | None, *, at: float) -> Outcome:
+    def end_cut_response(self, played_ms: PlayedMs | None, *, at: float) -> ClientOutcome:
         """The socket closed: close what the lost connection left open.
 
         The old session is gone with its response, so nothing will ever finish it: the response
@@ -242,7 +214,7 @@ class Conversation(ConversationState):
             if item.transcribing:  # that transcript will never arrive
                 self.upsert(item.id, transcribing=False)
         if rid is None:
-            return Outcome()
+            return ClientOutcome()
         self.silenced.add(rid)
         state = self.responses.get(rid) or ResponseState(id=rid)
         self.responses[rid] = replace(state, status="cancelled", status_reason="connection_lost")
@@ -259,4 +231,4 @@ class Conversation(ConversationState):
                 heard = cut_words(item.text, heard_ms / item.audio_ms)
                 fields.update(text=heard, heard=heard, truncated_at_ms=int(heard_ms))
             self.upsert(item.id, **fields)
-        return Outcome(effects=(ResponseFinished(rid, "cancelled"),))
+        return ClientOutcome(effects=(ResponseFinished(rid, "cancelled"),))

@@ -1,5 +1,5 @@
 """The frozen values of a Realtime conversation, the effects a client must act on, and the
-``Outcome`` every ``Conversation`` call hands back.
+``ClientOutcome`` every ``Conversation`` call hands back.
 
 Pure data shared across threads: ``Conversation`` (the bridge thread) builds them and replaces
 them on every change; snapshots, pages, exports and metrics only read them.
@@ -19,7 +19,7 @@ __all__ = [
     "ErrorReported",
     "FunctionCall",
     "Item",
-    "Outcome",
+    "ClientOutcome",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -201,12 +201,13 @@ Effect = AudioOut | SpeechStarted | CallsReady | ResponseFinished | ErrorReporte
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ClientOutcome:
     """What one ``Conversation`` call hands back: the client events to send, in order, and the
-    effects to act on (the local engine's session answers with the same shape)."""
+    effects to act on. The client's own type: the local engine's session hands back one of its
+    own, of another shape (the events it sends and the jobs for its workers)."""
 
     events: tuple[Event, ...] = ()
     effects: tuple[Effect, ...] = ()
 
-    def __add__(self, other: Outcome) -> Outcome:
-        return Outcome(self.events + other.events, self.effects + other.effects)
+    def __add__(self, other: ClientOutcome) -> ClientOutcome:
+        return ClientOutcome(self.events + other.events, self.effects + other.effects)

@@ -35,8 +35,8 @@ import av
 from realtime.client.core.config import SessionConfig
 from realtime.client.core.conversation import Conversation
 from realtime.client.core.replay import ReplayBudget
-from realtime.client.core.snapshot import LinkState, Notice, Snapshot, ToolRun
-from realtime.client.core.values import Outcome
+from realtime.client.core.snapshot import LinkState, Snapshot
+from realtime.client.core.values import ClientOutcome
 from realtime.client.io.inbox import ChangeSettings, Command, Inbox
 from realtime.client.io.link import OpenTransport, run_link
 from realtime.client.io.mic_queue import MicQueue
@@ -48,7 +48,7 @@ from realtime.client.io.transport import open_transport
 from realtime.protocol.pcm import duration_ms
 from realtime.tools import ToolRegistry
 
-__all__ = ["Bridge", "LinkState", "MicObserver", "Notice", "Snapshot", "ToolRun"]
+__all__ = ["Bridge", "MicObserver", "new_event_loop"]
 
 log = logging.getLogger(__name__)
 
@@ -196,10 +196,10 @@ class Bridge:
         if not text:
             return
 
-        def command() -> Outcome:
+        def command() -> ClientOutcome:
             playback = self.playback
             pending = playback.clear() if playback is not None else 0
-            out = Outcome()
+            out = ClientOutcome()
             if pending or self._conv.active_response_id is not None:
                 played = playback.played_ms if playback is not None else None
                 out += self._conv.typed_interrupt(played, audio_pending=bool(pending))
@@ -214,14 +214,14 @@ class Bridge:
     def commit(self) -> None:
         """Push-to-talk release: send what was spoken and ask for the answer."""
 
-        def command() -> Outcome:
+        def command() -> ClientOutcome:
             appends = [self._conv.append_audio(chunk) for chunk in self._mic.drain()]
-            return sum(appends, Outcome()) + self._conv.commit(at=self._clock())
+            return sum(appends, ClientOutcome()) + self._conv.commit(at=self._clock())
 
         self._post(command)
 
     def clear_audio(self) -> None:
-        def command() -> Outcome:
+        def command() -> ClientOutcome:
             self._mic.clear()
             return self._conv.clear_audio()
 
@@ -231,7 +231,7 @@ class Bridge:
         self._post(lambda: self._conv.response_create(at=self._clock()))
 
     def response_cancel(self) -> None:
-        def command() -> Outcome:
+        def command() -> ClientOutcome:
             if self.playback is not None:
                 self.playback.clear()
             return self._conv.response_cancel()

@@ -1,13 +1,14 @@
 """Work handed to the bridge loop by other threads, and the one way to wake that loop.
 
 The Streamlit script thread ``post``s commands (closures that run on the bridge loop and return
-the conversation's ``Outcome``) and settings changes (:class:`ChangeSettings`); the media thread
-only ``wake``s the loop when microphone chunks are ready. The bridge loop alone takes items out,
-in the order they were posted, and alone applies them, so the conversation, the config and the
-key have one owner. ``collections.deque`` appends and pops are atomic; waking goes through
-``loop.call_soon_threadsafe``, once per wait: a wake already on its way is not sent again (each
-one is a system call that wakes the loop's thread, and costs the waker the GIL), so under load
-one wake carries several microphone chunks, and on an idle machine every chunk still goes at once.
+the conversation's ``ClientOutcome``) and settings changes (:class:`ChangeSettings`); the media
+thread only ``wake``s the loop when microphone chunks are ready. The bridge loop alone takes
+items out, in the order they were posted, and alone applies them, so the conversation, the
+config and the key have one owner. ``collections.deque`` appends and pops are atomic; waking
+goes through ``loop.call_soon_threadsafe``, once per wait: a wake already on its way is not sent
+again (each one is a system call that wakes the loop's thread, and costs the waker the GIL), so
+under load one wake carries several microphone chunks, and on an idle machine every chunk still
+goes at once.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from realtime.client.core.config import SessionConfig
-from realtime.client.core.values import Outcome
+from realtime.client.core.values import ClientOutcome
 
 __all__ = ["ChangeSettings", "Command", "Inbox"]
 
-Command = Callable[[], Outcome]
+Command = Callable[[], ClientOutcome]
 """Runs on the bridge loop; its events are sent, a ``RealtimeError`` becomes a notice."""
 
 

@@ -41,10 +41,10 @@ from realtime.client.core.snapshot import LinkState
 from realtime.client.core.values import (
     AudioOut,
     CallsReady,
+    ClientOutcome,
     Effect,
     ErrorReported,
     FunctionCall,
-    Outcome,
     SpeechStarted,
 )
 from realtime.client.io.inbox import ChangeSettings, Inbox
@@ -120,18 +120,18 @@ class ConnectionPump:
         """The URL and handshake headers for the current settings."""
         return connection_url(self._config), connection_headers(self._config, self._api_key)
 
-    def _change(self, change: ChangeSettings) -> tuple[Outcome, bool]:
+    def _change(self, change: ChangeSettings) -> tuple[ClientOutcome, bool]:
         """Adopt new settings: the ``session.update`` to send, and whether to reconnect."""
         old, self._config = self._config, change.config
         key_changed = change.api_key is not None and change.api_key != self._api_key
         if change.api_key is not None:
             self._api_key = change.api_key
         if key_changed or connection_key(old) != connection_key(change.config):
-            return Outcome(), True
+            return ClientOutcome(), True
         payload = session_payload(change.config)
         if session_payload(old) != payload:
             return self._conv.session_update(payload), False
-        return Outcome(), False
+        return ClientOutcome(), False
 
     # ---- one connection ------------------------------------------------------------------
     async def serve(self, transport: Transport, stop: asyncio.Event) -> Ended:
@@ -142,7 +142,7 @@ class ConnectionPump:
         self._expired = asyncio.Event()
         await self._send_all(transport, self._conv.session_update(session_payload(self._config)))
         replay = self._conv.replay(self._config.api_version, self._budget)
-        await self._send_all(transport, Outcome(replay.events))
+        await self._send_all(transport, ClientOutcome(replay.events))
         if replay.item_ids or replay.left_out:
             self._publisher.notice("info", replay.notice)
         self._publisher.set_state(LinkState.CONNECTED)
@@ -198,7 +198,7 @@ class ConnectionPump:
         if self._on_event is not None:
             self._on_event("client", event, self._clock())
 
-    async def _send_all(self, transport: Transport, outcome: Outcome) -> None:
+    async def _send_all(self, transport: Transport, outcome: ClientOutcome) -> None:
         for event in outcome.events:
             await self._send(transport, event)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import collections
 
-from realtime.client.core.conversation import FunctionCall
 from realtime.client.core.snapshot import ToolRun
+from realtime.client.core.values import FunctionCall
 from realtime.tools import ToolCall, ToolRegistry, ToolResult
 from realtime.tools.result import error_output
 

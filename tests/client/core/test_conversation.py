@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from realtime.client.core.conversation import (
+from realtime.client.core.conversation import Conversation
+from realtime.client.core.values import (
     AudioOut,
     CallsReady,
-    Conversation,
+    ClientOutcome,
     FunctionCall,
-    Outcome,
     SpeechStarted,
 )
 from realtime.protocol.errors import ProtocolError
@@ -247,7 +247,7 @@ def test_every_call_hands_back_one_outcome_shape() -> None:
         conv.function_output("call_1", "{}"),
         conv.session_update({"type": "realtime"}),
     ]
-    assert all(type(outcome) is Outcome for outcome in outcomes)
+    assert all(type(outcome) is ClientOutcome for outcome in outcomes)
     assert all(isinstance(e, dict) for outcome in outcomes for e in outcome.events)
 
 

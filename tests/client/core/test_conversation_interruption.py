@@ -4,7 +4,7 @@ lost connection (closed as heard), or by a typed message."""
 from __future__ import annotations
 
 from realtime.client.core.conversation import Conversation
-from realtime.client.core.values import AudioOut, Outcome, ResponseFinished
+from realtime.client.core.values import AudioOut, ClientOutcome, ResponseFinished
 from realtime.protocol.pcm import encode_pcm16_base64
 
 
@@ -58,7 +58,7 @@ def test_a_cut_answer_ends_interrupted_with_the_text_heard_and_nothing_active() 
         }
     )
     assert not [e for e in late.effects if isinstance(e, AudioOut)]
-    assert conv.end_cut_response(None, at=10.0) == Outcome()  # nothing left to close
+    assert conv.end_cut_response(None, at=10.0) == ClientOutcome()  # nothing left to close
 
 
 def test_a_typed_interrupt_truncates_at_what_was_heard_then_cancels() -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from realtime.client.core.conversation import Conversation, Outcome
+from realtime.client.core.conversation import Conversation
 from realtime.client.core.handlers import HANDLERS
-from realtime.client.core.values import ErrorReported
+from realtime.client.core.values import ClientOutcome, ErrorReported
 from realtime.protocol.events import BETA_TO_GA
 
 
@@ -28,7 +28,7 @@ def test_beta_names_reach_their_ga_handler() -> None:
 def test_unknown_event_is_kept_and_raises_nothing() -> None:
     conv = Conversation()
     event = {"type": "response.brand_new_thing", "event_id": "e1", "payload": [1, 2]}
-    assert conv.receive(event) == Outcome()
+    assert conv.receive(event) == ClientOutcome()
     assert list(conv.unknown_events) == [event]
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from realtime.client.core.config import ServerVad
-from realtime.client.io.bridge import Bridge, LinkState, Snapshot
+from realtime.client.core.snapshot import LinkState, Snapshot
+from realtime.client.io.bridge import Bridge
 from realtime.client.io.playback import Playback
 from realtime.local.server import EngineServer
 from realtime.protocol.facts import ApiVersion

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from realtime.client.core.config import SessionConfig
-from realtime.client.core.values import Outcome
+from realtime.client.core.values import ClientOutcome
 from realtime.client.io.inbox import ChangeSettings, Inbox
 
 
 def command(name: str) -> object:
-    def run() -> Outcome:
-        return Outcome()
+    def run() -> ClientOutcome:
+        return ClientOutcome()
 
     run.__name__ = name
     return run

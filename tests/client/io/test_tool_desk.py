@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from realtime.client.core.conversation import FunctionCall
+from realtime.client.core.values import FunctionCall
 from realtime.client.io.tool_desk import ToolDesk
 from realtime.tools import ToolRegistry
 
