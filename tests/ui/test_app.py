@@ -168,7 +168,8 @@ def test_the_key_handed_to_the_bridge_is_scrubbed_from_the_event_log(app: AppTes
     app.run()
     app.chat_input[0].set_value("Hello").run()
     bridge = app.session_state[BRIDGE_KEY]
-    secret = bridge._requested[1]  # the key the page handed over (private: no public getter)
+    # The key the page handed over: private on purpose, a key has no public getter.
+    secret = bridge._requested[1]  # noqa: SLF001
     assert secret
     wait_for(bridge, lambda s: any(t.done_at for t in s.turns) and not s.response_active)
     app.chat_input[0].set_value(f"Remember this: {secret}").run()
