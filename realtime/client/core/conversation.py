@@ -4,9 +4,10 @@ Owned by one thread (the bridge's); no sockets, threads or clocks inside. Feed i
 (``receive`` for decoded dicts, ``receive_frame`` for raw frames) with the time they arrived, and
 it updates items, transcripts, responses, function calls, usage, errors and turns (latency
 marks); the client events to send are built by its methods (``text_turn``, ``append_audio``,
-``commit``, ``barge_in``, ``function_output`` ...). Every public call hands back one shape, a
-``ClientOutcome``: the events to send, in order, and the effects to act on (audio to play, speech
-started, calls to run, errors). Recorded JSONL turns therefore test it completely.
+``commit``, ``barge_in``, ``function_output`` ...). Every call that takes or makes events hands
+back one shape, a ``ClientOutcome``: the events to send, in order, and the effects to act on
+(audio to play, speech started, calls to run, errors). Recorded JSONL turns therefore test it
+completely.
 
 The handler of each server event type lives in ``realtime.client.core.handlers``, one table of
 functions over the state this class extends (``realtime.client.core.state``). An answer stopped
