@@ -58,9 +58,9 @@ MicObserver = Callable[[bytes, float], None]
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """The bridge thread's loop: uvloop's when it is installed (a wake costs about half of
-    asyncio's here, and the CPU per session fell 12 % in ``bench/sessions.py``: that CPU is what
-    bounds the sessions of one process), else asyncio's."""
+    """The bridge thread's loop: uvloop's when it is installed (its wakes cost less than
+    asyncio's, and that CPU is what bounds the sessions of one process: docs/benchmarks.md),
+    else asyncio's."""
     try:
         import uvloop
     except ImportError:
