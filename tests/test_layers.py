@@ -1,8 +1,10 @@
-"""The architecture as tests: import-linter's layer contracts, and modules of one concept each."""
+"""The architecture as tests: import-linter's layer contracts, thin pages, and a README that
+shows the tree as it is (its module table) and stays a user's document (its size)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "realtime"
-MAX_LINES = 300  # a module past this has more than one concept: split it along a seam
+README = ROOT / "README.md"
+MAX_README_BYTES = 15 * 1024  # figures and history live in docs/, not in the README
 
 
 def test_import_contracts_hold() -> None:
@@ -25,12 +28,6 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout, result.stdout
-
-
-def test_no_module_is_over_the_size_of_one_concept() -> None:
-    sizes = {p.relative_to(ROOT): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
-    large = {str(path): lines for path, lines in sizes.items() if lines > MAX_LINES}
-    assert not large, f"modules over {MAX_LINES} lines: {large}"
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -50,3 +47,54 @@ def test_pages_are_thin_scripts_over_realtime() -> None:
         ours = {m for m in _imported_modules(page) if m.startswith("realtime")}
         reaching = {m for m in ours if m.startswith(("realtime.local", "realtime.protocol.events"))}
         assert not reaching, f"{page.name} reaches past the ui layer: {sorted(reaching)}"
+
+
+def _architecture_section() -> str:
+    """The README's "Architecture" section, up to the next section of the same level or higher."""
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"^(#+) Architecture\b.*$", text, re.MULTILINE)
+    assert found, "the README has no Architecture section"
+    rest = text[found.end() :]
+    end = re.search(rf"^#{{1,{len(found[1])}}} ", rest, re.MULTILINE)
+    return rest[: end.start()] if end else rest
+
+
+def _paths_in_module_table() -> set[str]:
+    """Every ``realtime/...`` path the Architecture section names in backticks, packages ending
+    in ``/``. In a table row that starts with a package, a bare ``name.py`` is in that package."""
+    paths: set[str] = set()
+    for line in _architecture_section().splitlines():
+        named = re.findall(r"`(realtime/[^`\s]*)`", line)
+        paths.update(named)
+        row = re.match(r"\|\s*`(realtime/[^`]*/)`\s*\|", line)
+        if row:
+            paths.update(row[1] + name for name in re.findall(r"`([\w]+\.py)`", line))
+    return paths
+
+
+def _tree() -> set[str]:
+    """The packages (``realtime/x/``) and modules (``realtime/x/y.py``, no ``__init__``)."""
+    packages = {
+        f"{init.parent.relative_to(ROOT).as_posix()}/"
+        for init in PACKAGE.rglob("__init__.py")
+        if init.parent != PACKAGE
+    }
+    modules = {
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "__init__.py" and "__pycache__" not in path.parts
+    }
+    return packages | modules
+
+
+def test_the_readme_module_table_names_every_module_and_nothing_else() -> None:
+    named = _paths_in_module_table()
+    missing = sorted(_tree() - named)
+    assert not missing, f"in the tree but not in the README's Architecture table: {missing}"
+    gone = sorted(path for path in named if not (ROOT / path).exists())
+    assert not gone, f"in the README's Architecture section but not in the tree: {gone}"
+
+
+def test_the_readme_stays_short() -> None:
+    size = len(README.read_bytes())
+    assert size < MAX_README_BYTES, f"README.md is {size} bytes (at most {MAX_README_BYTES})"

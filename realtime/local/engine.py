@@ -55,7 +55,7 @@ class Engine:
     voices: tuple[str, ...] = ()  # the engine's own voice names, beside the hosted ones
     # Partial transcripts while the user speaks (input_audio_transcription.delta), when the
     # session asks for transcription. On by default since Whisper's window fits the turn
-    # (``stages.whisper_window``): a pass over a short turn costs ~0.08 s here, not 0.5 s.
+    # (``stages.whisper_window``), which makes a pass over a short turn cheap.
     partials: bool = True
 
     @classmethod

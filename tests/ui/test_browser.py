@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,38 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
 def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
     app: ServedApp, question_wav: Path
 ) -> None:
-    args = [
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=_chromium_args(question_wav)
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
+        context.add_init_script(RECORD_PEERS)
+        page = context.new_page()
+        console: list[str] = []  # the page's own errors, for whoever reads a failure
+        page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
+        try:
+            energy = _ask_and_check_the_spoken_answer(page, app)
+            _check_inspector_then_close_the_tab(page, app)
+        except Exception:
+            # Keep what the page showed, for whoever reads the failure.
+            if not page.is_closed():
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+                (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
+            print("the app's last output lines:", *app.output().splitlines()[-40:], sep="\n")
+            print("the browser's errors:", *console[-20:], sep="\n")
+            raise
+        finally:
+            browser.close()
+    assert energy > 0
+
+
+def _chromium_args(question_wav: Path) -> list[str]:
+    return [
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
@@ -174,74 +206,58 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
         f"--use-file-for-fake-audio-capture={question_wav}",
         "--autoplay-policy=no-user-gesture-required",
     ]
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        context = browser.new_context(viewport={"width": 1280, "height": 1400})
-        context.add_init_script(RECORD_PEERS)
-        page = context.new_page()
-        console: list[str] = []  # the page's own errors, for whoever reads a failure
-        page.on("pageerror", lambda error: console.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-        )
-        try:
-            page.goto(app.url, wait_until="domcontentloaded")
-            page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
-            press_start(page)
-            chat = page.locator('[data-testid="stChatMessage"]')
-            chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
-            page.get_by_text("Called get_local_time", exact=False).first.wait_for(timeout=60_000)
-            answer = chat.filter(has_text=re.compile(r"tokyo.*\d{1,2}:\d{2}", re.I | re.S))
-            answer.last.wait_for(timeout=60_000)
-            energy = _wait_for_audio_energy(page)
-            # The spoken answer carries the time the tool returned (its JSON is on the page).
-            page.get_by_text("arguments and result").first.click()
-            result = _tool_result(page)
-            assert result["time"] in answer.last.inner_text()
-            user = chat.filter(has_text=re.compile(r"what time.*tokyo", re.I | re.S))
-            user.first.wait_for(timeout=30_000)
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            transcript = _download(page, "Transcript (.md)")
-            assert "get_local_time" in transcript and result["time"] in transcript
-            events = _download(page, "Events (.jsonl)")
-            assert '"response.done"' in events and "input_audio_buffer.append" in events
-            (ARTIFACTS / "events.jsonl").write_text(events, encoding="utf-8")
-            _check_partials_and_print_latency(events)
-            # The session's events are in the inspector, newest first; leaving the voice page
-            # ends the bridge's thread and socket.
-            assert "realtime bridge stopped" not in app.output()
-            page.get_by_role("link", name="Event inspector").click()
-            page.get_by_text("response.done").first.wait_for(timeout=30_000)
-            completed = page.get_by_text("conversation.item.input_audio_transcription.completed")
-            completed.first.wait_for(timeout=30_000)
-            assert app.wait_for_output("realtime bridge stopped", timeout=5)
-            page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
-            # Back on the voice page, START again, then close the tab: the bridge stops too.
-            page.get_by_role("link", name="Voice chat").click()
-            press_start(page)
-            page.get_by_text("Connected.").first.wait_for(timeout=30_000)
-            closed_at = time.monotonic()
-            page.close()
-            deadline = closed_at + 3  # measured here: 0.1 to 0.5 s
-            while app.output().count("realtime bridge stopped") < 2:
-                assert time.monotonic() < deadline, "closing the tab did not stop the bridge"
-                time.sleep(0.1)
-            print(f"bridge stopped {time.monotonic() - closed_at:.2f} s after the tab closed")
-        except Exception:
-            # Keep what the page showed, for whoever reads the failure.
-            if not page.is_closed():
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
-                (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
-            print("the app's last output lines:", *app.output().splitlines()[-40:], sep="\n")
-            print("the browser's errors:", *console[-20:], sep="\n")
-            raise
-        finally:
-            browser.close()
-    assert energy > 0
+
+
+def _ask_and_check_the_spoken_answer(page: Any, app: ServedApp) -> float:
+    """START, the question heard, the tool called, the answer shown and exported; its energy."""
+    page.goto(app.url, wait_until="domcontentloaded")
+    page.get_by_text("offline engine", exact=False).first.wait_for(timeout=90_000)
+    press_start(page)
+    chat = page.locator('[data-testid="stChatMessage"]')
+    chat.filter(has_text=re.compile("tokyo", re.I)).first.wait_for(timeout=90_000)
+    page.get_by_text("Called get_local_time", exact=False).first.wait_for(timeout=60_000)
+    answer = chat.filter(has_text=re.compile(r"tokyo.*\d{1,2}:\d{2}", re.I | re.S))
+    answer.last.wait_for(timeout=60_000)
+    energy = _wait_for_audio_energy(page)
+    # The spoken answer carries the time the tool returned (its JSON is on the page).
+    page.get_by_text("arguments and result").first.click()
+    result = _tool_result(page)
+    assert result["time"] in answer.last.inner_text()
+    user = chat.filter(has_text=re.compile(r"what time.*tokyo", re.I | re.S))
+    user.first.wait_for(timeout=30_000)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    transcript = _download(page, "Transcript (.md)")
+    assert "get_local_time" in transcript and result["time"] in transcript
+    events = _download(page, "Events (.jsonl)")
+    assert '"response.done"' in events and "input_audio_buffer.append" in events
+    (ARTIFACTS / "events.jsonl").write_text(events, encoding="utf-8")
+    _check_partials_and_print_latency(events)
+    return energy
+
+
+def _check_inspector_then_close_the_tab(page: Any, app: ServedApp) -> None:
+    # The session's events are in the inspector, newest first; leaving the voice page
+    # ends the bridge's thread and socket.
+    assert "realtime bridge stopped" not in app.output()
+    page.get_by_role("link", name="Event inspector").click()
+    page.get_by_text("response.done").first.wait_for(timeout=30_000)
+    completed = page.get_by_text("conversation.item.input_audio_transcription.completed")
+    completed.first.wait_for(timeout=30_000)
+    assert app.wait_for_output("realtime bridge stopped", timeout=5)
+    page.screenshot(path=str(SCREENSHOT.with_name("inspector-page.png")), full_page=True)
+    # Back on the voice page, START again, then close the tab: the bridge stops too.
+    page.get_by_role("link", name="Voice chat").click()
+    press_start(page)
+    page.get_by_text("Connected.").first.wait_for(timeout=30_000)
+    closed_at = time.monotonic()
+    page.close()
+    deadline = closed_at + 3  # measured here: 0.1 to 0.5 s
+    while app.output().count("realtime bridge stopped") < 2:
+        assert time.monotonic() < deadline, "closing the tab did not stop the bridge"
+        time.sleep(0.1)
+    print(f"bridge stopped {time.monotonic() - closed_at:.2f} s after the tab closed")
 
 
 def _check_partials_and_print_latency(jsonl: str) -> None:

@@ -139,6 +139,11 @@ class SessionConfig:
     def __post_init__(self) -> None:
         _check_type("provider", self.provider, Provider)
         _check_type("api_version", self.api_version, ApiVersion)
+        self._check_model_and_output()
+        self._check_settings()
+        self._check_endpoint()
+
+    def _check_model_and_output(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", self.model):
             raise ConfigError(
                 "model",
@@ -157,6 +162,9 @@ class SessionConfig:
                 f"{list(self.output_modalities)} is not supported",
                 allowed="['audio'] (spoken, with transcript) or ['text']",
             )
+
+    def _check_settings(self) -> None:
+        hosted = self.provider in (Provider.OPENAI, Provider.AZURE)
         _check_type("turn_detection", self.turn_detection, (ServerVad, SemanticVad, type(None)))
         if self.transcription is not None:
             _check_type("transcription", self.transcription, Transcription)
@@ -179,6 +187,8 @@ class SessionConfig:
                 f"{self.tool_choice!r} is not a choice",
                 allowed=", ".join((*TOOL_CHOICES, *names)),
             )
+
+    def _check_endpoint(self) -> None:
         if self.provider in (Provider.LOCAL, Provider.CUSTOM) and self.base_url:
             ws_url("base_url", self.base_url)
         if self.provider is Provider.CUSTOM and not self.base_url:

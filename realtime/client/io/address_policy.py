@@ -34,7 +34,7 @@ import re
 import socket
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from realtime.protocol.errors import ConnectionFailed
 
@@ -198,28 +198,9 @@ class AddressPolicy:
         host = (parts.hostname or "").lower()
         if not host:
             raise _refuse(url, "the URL has no host")
-        try:
-            port = parts.port if parts.port is not None else _DEFAULT_PORTS[parts.scheme]
-        except ValueError:
-            raise _refuse(host, "the port is not a number from 1 to 65535") from None
-        if not 0 < port < 65536:
-            raise _refuse(host, "the port is not a number from 1 to 65535")
+        port = _port(parts, host)
         secure = parts.scheme == "wss"
-        try:
-            literal = parse_host(host)
-        except (ValueError, OSError):
-            raise _refuse(host, "the host looks like an IP address but is no valid one") from None
-        if literal is not None:
-            addresses: Sequence[str] = [str(literal)]
-        else:
-            try:
-                addresses = await resolve(host, port)
-            except (OSError, UnicodeError):
-                addresses = []
-            if not addresses:
-                raise ConnectionFailed(
-                    f"{host}: the host name could not be resolved; check the URL and your network"
-                )
+        addresses = await _addresses(host, port, resolve)
         exempt = (
             self.allow_private
             or (host, port) in self.trusted
@@ -235,3 +216,33 @@ class AddressPolicy:
                 if found is not None:
                     raise AddressRefused(host, found)
         return Target(url, host, port, secure, addresses[0])
+
+
+def _port(parts: SplitResult, host: str) -> int:
+    """The URL's port, its scheme's default when it names none."""
+    try:
+        port = parts.port if parts.port is not None else _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise _refuse(host, "the port is not a number from 1 to 65535") from None
+    if not 0 < port < 65536:
+        raise _refuse(host, "the port is not a number from 1 to 65535")
+    return port
+
+
+async def _addresses(host: str, port: int, resolve: Resolver) -> Sequence[str]:
+    """The addresses ``host`` names: itself when an IP literal, else what ``resolve`` answers."""
+    try:
+        literal = parse_host(host)
+    except (ValueError, OSError):
+        raise _refuse(host, "the host looks like an IP address but is no valid one") from None
+    if literal is not None:
+        return [str(literal)]
+    try:
+        addresses = await resolve(host, port)
+    except (OSError, UnicodeError):
+        addresses = []
+    if not addresses:
+        raise ConnectionFailed(
+            f"{host}: the host name could not be resolved; check the URL and your network"
+        )
+    return addresses

@@ -58,8 +58,8 @@ MicObserver = Callable[[bytes, float], None]
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """The bridge thread's loop: uvloop's when it is installed (its wakes cost less than
-    asyncio's, and the CPU each session costs is what bounds the sessions of one process;
-    ``bench/sessions.py`` measures it), else asyncio's."""
+    asyncio's, and that CPU is what bounds the sessions of one process: docs/benchmarks.md),
+    else asyncio's."""
     try:
         import uvloop
     except ImportError:

@@ -12,7 +12,7 @@ calls from several threads at once and queue them to ``num_workers`` workers (de
 using ``cpu_threads``), so sessions never need a lock of their own; on a 2-core machine one
 worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in a window
 sized to it rather than faster-whisper's fixed 30 s (``realtime.local.stages.whisper_window``),
-about six times faster for a spoken question, with the 30 s path as the fallback. Nothing is
+much faster for a spoken question, with the 30 s path as the fallback. Nothing is
 ever downloaded: a model name other than the bundled one must be a local CTranslate2 folder.
 """
 
@@ -107,8 +107,8 @@ class FasterWhisperTranscriber:
 
     ``model`` is a bundled name or a CTranslate2 folder (see :func:`resolve_model`);
     ``language`` is the default for calls that give none (``None`` lets Whisper detect it).
-    ``short_window`` sizes the encoder's window to the turn (``whisper_window``: about 0.08 s
-    instead of 0.5 s for a short question here); False always pads to Whisper's 30 s.
+    ``short_window`` sizes the encoder's window to the turn (``whisper_window``); False always
+    pads to Whisper's 30 s.
     """
 
     def __init__(

@@ -128,20 +128,26 @@ def check_arguments(value: Any, schema: Mapping[str, Any], where: str = "argumen
     if isinstance(value, str) and kind == "string" and not value.strip():
         return f"{where} is empty"
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
-        for name in schema.get("required") or ():
-            if name not in value:
-                return f"{where}.{name} is missing"
-        for name, item in value.items():
-            if name in properties:
-                problem = check_arguments(item, properties[name], f"{where}.{name}")
-                if problem:
-                    return problem
-            elif schema.get("additionalProperties") is False:
-                return f"{where}.{name} is not a parameter"
+        return _object_problem(value, schema, where)
     if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         for index, item in enumerate(value):
             problem = check_arguments(item, schema["items"], f"{where}[{index}]")
             if problem:
                 return problem
+    return ""
+
+
+def _object_problem(value: dict[str, Any], schema: Mapping[str, Any], where: str) -> str:
+    """What is wrong with an object's members: a required one missing, or one checked wrong."""
+    properties = schema.get("properties") or {}
+    for name in schema.get("required") or ():
+        if name not in value:
+            return f"{where}.{name} is missing"
+    for name, item in value.items():
+        if name in properties:
+            problem = check_arguments(item, properties[name], f"{where}.{name}")
+            if problem:
+                return problem
+        elif schema.get("additionalProperties") is False:
+            return f"{where}.{name} is not a parameter"
     return ""

@@ -54,9 +54,9 @@ _ABBREVIATIONS = frozenset(
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _CLAUSE = re.compile(r"[,;:—–]\s")
 _MAX_CHARS = 200  # a longer sentence is cut at a clause so the first audio comes sooner
-# The first words of an answer are synthesised alone when its first sentence is long: Piper
-# takes about 40 ms per second of speech here, so a 5 s opening sentence held the first audio
-# for 190 ms, and its first clause alone for 140 ms or less.
+# The first words of an answer are synthesised alone when its first sentence is long: Piper's
+# time grows with the sentence, so a long opening sentence held the first audio back longer
+# than its first clause alone does (figures in docs/benchmarks.md).
 _LEAD_CHARS = 40  # a first sentence up to this long is spoken whole
 _LEAD_MIN, _LEAD_MAX = 12, 64  # where the clause that leads may end
 _CONJUNCTION = re.compile(r"\s(?=(?:and|but|or|so|because|which|while|when)\s)")

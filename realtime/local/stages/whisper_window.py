@@ -1,10 +1,9 @@
 """How much of Whisper's 30-second window a turn needs: pure sizing and sanity rules.
 
 Whisper's encoder is trained on 30 s of log-mel frames (3000 at 100 frames a second), and
-faster-whisper always pads a turn to that; on two cores the encoder then costs about 0.5 s
-whatever the turn's length. CTranslate2's encoder accepts fewer frames, and its cost falls
-with them (measured here, Whisper base int8: 3000 frames 0.50 s, 1000 frames 0.07 s, 500
-frames 0.04 s). A window just longer than the speech can make the decoder loop ("How How
+faster-whisper always pads a turn to that, so the encoder costs the same whatever the turn's
+length. CTranslate2's encoder accepts fewer frames, and its cost falls with them (figures in
+docs/benchmarks.md). A window just longer than the speech can make the decoder loop ("How How
 How..."); twice the speech, and never under 5 s, transcribed every test utterance as the full
 window did. So:
 
