@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime.ui.session_view import render_event_counts, render_event_filters, render_events
-from realtime.ui.studio import current_bridge, current_recording
+from realtime.ui.render.inspector import (
+    render_event_counts,
+    render_event_filters,
+    render_events,
+)
+from realtime.ui.session import current_bridge, current_recording
 
 st.title("Event inspector")
 bridge, recording = current_bridge(), current_recording()

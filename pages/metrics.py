@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime.ui.session_view import render_metric_strip, render_metrics, session_turns
-from realtime.ui.studio import current_bridge
+from realtime.ui.render.metrics import render_metric_strip, render_metrics, session_turns
+from realtime.ui.session import current_bridge
 
 st.title("Latency and cost")
 bridge = current_bridge()

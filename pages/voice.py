@@ -12,17 +12,14 @@ from __future__ import annotations
 import streamlit as st
 
 from realtime.client.core.config import Provider
-from realtime.ui import media, view
+from realtime.ui import media
 from realtime.ui.gatekeeper import start_voice, voice_notice
-from realtime.ui.session_view import (
-    render_event_filters,
-    render_events,
-    render_export_buttons,
-    render_levels,
-    render_metric_strip,
-    session_turns,
-)
-from realtime.ui.studio import CONFIG_KEY, api_key, local_engine_answers, session_bridge
+from realtime.ui.local_engine import local_engine
+from realtime.ui.render.conversation import provider_line, render_conversation, render_levels
+from realtime.ui.render.exports import render_export_buttons
+from realtime.ui.render.inspector import render_event_filters, render_events
+from realtime.ui.render.metrics import render_metric_strip, session_turns
+from realtime.ui.session import CONFIG_KEY, api_key, session_bridge
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)
@@ -31,8 +28,8 @@ if config is None:
     st.stop()
 
 bridge, recording = session_bridge(config, api_key(config))
-answers = local_engine_answers() if config.provider is Provider.LOCAL else None
-st.caption(view.provider_line(config, api_key(config), answers=answers))
+answers = local_engine().answers() if config.provider is Provider.LOCAL else None
+st.caption(provider_line(config, api_key(config), answers=answers))
 
 ctx = media.webrtc_controls(bridge, start=lambda: start_voice(bridge, config))
 if ctx is not None and ctx.state.playing and not bridge.running:
@@ -54,7 +51,7 @@ def live() -> None:
     voice_notice(bridge)  # a limit that refused or stopped the session, in words
     render_levels(bridge)
     render_metric_strip(session_turns(bridge))
-    view.render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
+    render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
 
 
 live()

@@ -1,6 +1,6 @@
 """What one browser session keeps of its conversation: the event log, item times and audio.
 
-``realtime.ui.studio`` builds one :class:`SessionRecording` beside the session's bridge, keeps
+``realtime.ui.session`` builds one :class:`SessionRecording` beside the session's bridge, keeps
 it in ``st.session_state`` and hands the bridge its hooks, so the client never knows what is
 recorded (the dependency runs recording -> client only):
 

@@ -2,11 +2,12 @@
 sessions run at once and for how long.
 
 Pure: no ``st``. The Streamlit script thread reads the settings on every rerun
-(``Guardrails.from_settings``); one ``SessionSlots`` is shared by every browser session of the
-app server (the glue in ``realtime.ui.gatekeeper`` keeps it in ``st.cache_resource``); each
-browser session has its own ``SessionAllowance``, whose timer thread stops that session's
-bridge when its minutes are up (``Bridge.stop`` is safe from any thread). The settings, in
-Streamlit secrets or else the environment, all optional:
+(``realtime.ui.deployment`` looks them up and hands their raw values to ``Guardrails.parse``);
+one ``SessionSlots`` is shared by every browser session of the app server (the glue in
+``realtime.ui.gatekeeper`` keeps it in ``st.cache_resource``); each browser session has its
+own ``SessionAllowance``, whose timer thread stops that session's bridge when its minutes are
+up (``Bridge.stop`` is safe from any thread). The settings, in Streamlit secrets or else the
+environment, all optional:
 
 - ``[auth]`` in secrets: visitors sign in with ``st.login`` first (one button per named
   ``[auth.NAME]`` provider, else one for the unnamed one);
@@ -49,14 +50,6 @@ MAX_SESSIONS = ("max_voice_sessions", "REALTIME_MAX_VOICE_SESSIONS")
 MAX_MINUTES = ("max_session_minutes", "REALTIME_MAX_SESSION_MINUTES")
 
 
-def _setting(names: tuple[str, str], secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Any:
-    secret, env = names
-    value = secrets.get(secret)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        value = environ.get(env, "").strip() or None
-    return value
-
-
 def login_providers(secrets: Mapping[str, Any]) -> tuple[str | None, ...]:
     """The ``st.login`` providers ``[auth]`` configures: () when there is no ``[auth]``,
     ``(None,)`` for the unnamed one, else the names of its ``[auth.NAME]`` sections."""
@@ -78,12 +71,19 @@ class Guardrails:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def from_settings(cls, secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Guardrails:
+    def parse(
+        cls,
+        *,
+        providers: Any = None,
+        max_voice_sessions: Any = None,
+        max_session_minutes: Any = None,
+        login: tuple[str | None, ...] = (),
+    ) -> Guardrails:
+        """From the settings' raw values as found (None: not set), each checked here."""
         problems: list[str] = []
-        providers = tuple(Provider)
-        raw = _setting(PROVIDERS, secrets, environ)
-        if raw is not None:
-            names = raw.split(",") if isinstance(raw, str) else list(raw)
+        offered = tuple(Provider)
+        if providers is not None:
+            names = providers.split(",") if isinstance(providers, str) else list(providers)
             wanted = [str(n).strip().lower() for n in names if str(n).strip()]
             known = {p.value: p for p in Provider}
             unknown = [n for n in wanted if n not in known]
@@ -92,14 +92,14 @@ class Guardrails:
                     f"{PROVIDERS[0]} / {PROVIDERS[1]} must list some of "
                     f"{', '.join(known)} (found {', '.join(unknown) or 'none'})"
                 )
-            providers = tuple(p for p in Provider if p.value in wanted)
-        sessions = _count(MAX_SESSIONS, _setting(MAX_SESSIONS, secrets, environ), problems)
-        minutes = _minutes(_setting(MAX_MINUTES, secrets, environ), problems)
+            offered = tuple(p for p in Provider if p.value in wanted)
+        sessions = _count(MAX_SESSIONS, max_voice_sessions, problems)
+        minutes = _minutes(max_session_minutes, problems)
         return cls(
-            providers=providers,
+            providers=offered,
             max_voice_sessions=sessions,
             max_session_minutes=minutes,
-            login=login_providers(secrets),
+            login=login,
             problems=tuple(problems),
         )
 

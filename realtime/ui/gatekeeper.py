@@ -1,11 +1,12 @@
 """The deployment guardrails on the page: sign-in, the providers offered, voice session limits.
 
-Runs on the Streamlit script thread only (the rules are pure, in ``realtime.ui.gate``). The
-app calls :func:`require_sign_in` before anything else and offers only
-``guardrails().providers`` in the sidebar; the voice page starts its bridge only through
-:func:`start_voice`, which refuses (with a sentence to show) when every slot of this app server
-is taken, this browser session's minutes are used up, or the provider is not offered; the
-minutes timer stops the bridge from a thread of its own and :func:`voice_notice` says why.
+Runs on the Streamlit script thread only (the rules are pure, in ``realtime.ui.gate``; the
+settings are read by ``realtime.ui.deployment``). The app calls :func:`require_sign_in` before
+anything else and offers only the guardrails' providers in the sidebar; the voice page starts
+its bridge only through :func:`start_voice`, which refuses (with a sentence to show) when every
+slot of this app server is taken, this browser session's minutes are used up, or the provider
+is not offered; the minutes timer stops the bridge from a thread of its own and
+:func:`voice_notice` says why.
 :func:`url_refusal` checks a typed URL as the bridge will, so the sidebar can say at once why
 the address policy refuses it and which setting would allow it.
 """
@@ -13,7 +14,6 @@ the address policy refuses it and which setting would allow it.
 from __future__ import annotations
 
 import asyncio
-import os
 
 import streamlit as st
 
@@ -21,19 +21,15 @@ from realtime.client.core.config import SessionConfig, ws_url
 from realtime.client.io.address_policy import AddressPolicy
 from realtime.client.io.bridge import Bridge
 from realtime.protocol.errors import ConfigError, ConnectionFailed
+from realtime.ui import deployment
 from realtime.ui.gate import Guardrails, SessionAllowance, SessionSlots
+from realtime.ui.session import connect_policy
 from realtime.ui.settings import PROVIDER_LABELS
-from realtime.ui.studio import connect_policy, secrets
 
-__all__ = ["guardrails", "require_sign_in", "start_voice", "url_refusal", "voice_notice"]
+__all__ = ["require_sign_in", "start_voice", "url_refusal", "voice_notice"]
 
 ALLOWANCE_KEY = "rvs.allowance"
 REFUSAL_KEY = "rvs.voice_refusal"
-
-
-def guardrails() -> Guardrails:
-    """This deployment's guardrails (secrets, then environment), read at every rerun."""
-    return Guardrails.from_settings(secrets(), os.environ)
 
 
 @st.cache_resource
@@ -88,7 +84,7 @@ def _expired_text(rails: Guardrails) -> str:
 def start_voice(bridge: Bridge, config: SessionConfig) -> str | None:
     """Start ``bridge`` unless a guardrail refuses: None when it runs, else why not (also
     kept for :func:`voice_notice`)."""
-    rails = guardrails()
+    rails = deployment.current().guardrails()
     refusal = None
     allowance = _allowance(rails)
     if not rails.voice_allowed:
@@ -112,7 +108,7 @@ def start_voice(bridge: Bridge, config: SessionConfig) -> str | None:
 
 def voice_notice(bridge: Bridge) -> None:
     """The guardrail that stopped or refused this session, in words (nothing when none did)."""
-    rails = guardrails()
+    rails = deployment.current().guardrails()
     if rails.problems:
         st.error(
             "This deployment's settings cannot be read, so voice sessions are off: "

@@ -1,8 +1,9 @@
 """Which key goes with which endpoint: the deployer's keys are bound to the endpoints beside them.
 
 Pure; the Streamlit script thread calls it on every rerun, and never touches ``st``. The person
-who deploys the app owns the keys in ``st.secrets`` and the environment, and each is sent only
-to the endpoint configured beside it (DESIGN section 8):
+who deploys the app owns the keys in ``st.secrets`` and the environment (read by
+``realtime.ui.deployment`` into a :class:`DeployedKeys`), and each is sent only to the endpoint
+configured beside it (DESIGN section 8):
 
 - ``OPENAI_API_KEY`` to ``api.openai.com`` (the OpenAI provider has no other URL);
 - ``AZURE_OPENAI_API_KEY`` to the deployment's ``AZURE_OPENAI_ENDPOINT``;
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from realtime.client.core.config import Provider, ws_url
@@ -28,7 +28,7 @@ __all__ = [
     "ENDPOINT_ENV",
     "KEY_ENV",
     "BoundKey",
-    "Deployment",
+    "DeployedKeys",
     "bound_key",
     "key_is_sendable",
     "same_endpoint",
@@ -51,37 +51,13 @@ def key_is_sendable(key: str) -> bool:
     return bool(key) and all(0x21 <= ord(char) <= 0x7E for char in key)
 
 
-def _setting(name: str, secrets: Mapping[str, Any], environ: Mapping[str, str]) -> str:
-    value = secrets.get(name)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return environ.get(name, "").strip()
-
-
 @dataclass(frozen=True)
-class Deployment:
+class DeployedKeys:
     """What the deployer configured: keys by provider, and the endpoints they belong to."""
 
     keys: Mapping[Provider, str]
     endpoints: Mapping[Provider, str]
-    sources: Mapping[Provider, str]  # "secrets" or "the environment", for the label
-
-    @classmethod
-    def from_settings(cls, secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Deployment:
-        keys: dict[Provider, str] = {}
-        sources: dict[Provider, str] = {}
-        for provider, name in KEY_ENV.items():
-            value = _setting(name, secrets, environ)
-            if value:
-                keys[provider] = value
-                in_secrets = isinstance(secrets.get(name), str) and secrets[name].strip()
-                sources[provider] = "Streamlit secrets" if in_secrets else "the environment"
-        endpoints = {
-            provider: value
-            for provider, name in ENDPOINT_ENV.items()
-            if (value := _setting(name, secrets, environ))
-        }
-        return cls(keys, endpoints, sources)
+    sources: Mapping[Provider, str]  # "Streamlit secrets" or "the environment", for the label
 
     def endpoint(self, provider: Provider) -> str:
         """The endpoint configured for ``provider`` ("" when none), to prefill the sidebar."""
@@ -119,7 +95,7 @@ def bound_key(
     provider: Provider,
     endpoint: str,
     typed: str,
-    deployment: Deployment,
+    deployed: DeployedKeys,
     *,
     local_key: str | None = None,
 ) -> BoundKey:
@@ -141,15 +117,15 @@ def bound_key(
             )
         return BoundKey(typed, "typed in the sidebar")
     name = KEY_ENV[provider]
-    key = deployment.keys.get(provider)
+    key = deployed.keys.get(provider)
     if key is None:
         return BoundKey(None, "no key")
     if not key_is_sendable(key):
         return BoundKey(None, f"{name} is set but is not a valid key (a line break or space?)")
-    source = f"{name} from {deployment.sources.get(provider, 'the deployment')}"
+    source = f"{name} from {deployed.sources.get(provider, 'the deployment')}"
     if provider is Provider.OPENAI:
         return BoundKey(key, source, deployer_key=True)
-    configured = deployment.endpoint(provider)
+    configured = deployed.endpoint(provider)
     if not configured:
         return BoundKey(
             None,

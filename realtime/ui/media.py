@@ -16,7 +16,7 @@ import streamlit as st
 
 from realtime.client.io.bridge import Bridge
 from realtime.protocol.facts import SAMPLE_RATE
-from realtime.ui.studio import ice_servers
+from realtime.ui import deployment
 
 __all__ = ["webrtc_controls"]
 
@@ -59,7 +59,7 @@ def webrtc_controls(bridge: Bridge, start: Callable[[], object] | None = None) -
         return webrtc_streamer(
             key=WEBRTC_KEY,
             mode=WebRtcMode.SENDRECV,
-            rtc_configuration={"iceServers": ice_servers()},
+            rtc_configuration={"iceServers": deployment.current().ice_servers()},
             media_stream_constraints={"audio": True, "video": False},
             sink_audio_track=sink,
             source_audio_track=source,

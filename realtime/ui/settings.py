@@ -1,4 +1,4 @@
-"""From sidebar values to a ``SessionConfig``, and where the API key comes from.
+"""From sidebar values to a ``SessionConfig``, and which provider the sidebar starts on.
 
 Pure: the Streamlit script thread calls it on every rerun with the widgets' values; it never
 touches ``st``. Errors come back per widget (field name -> message) so the page shows each one
@@ -7,7 +7,6 @@ next to the widget that caused it, and the last valid config keeps the session r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,17 +20,15 @@ from realtime.client.core.config import (
 )
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import SERVER_VAD_DEFAULTS, ApiVersion, takes_temperature
+from realtime.ui.keys import DeployedKeys
 
 __all__ = [
     "INSTRUCTION_PRESETS",
-    "KEY_ENV",
     "PROVIDER_LABELS",
     "TURN_MODES",
-    "KeySource",
     "Settings",
     "build_config",
     "default_provider",
-    "resolve_api_key",
 ]
 
 PROVIDER_LABELS = {
@@ -39,12 +36,6 @@ PROVIDER_LABELS = {
     Provider.OPENAI: "OpenAI",
     Provider.AZURE: "Azure OpenAI",
     Provider.CUSTOM: "Custom URL",
-}
-KEY_ENV = {
-    Provider.OPENAI: "OPENAI_API_KEY",
-    Provider.AZURE: "AZURE_OPENAI_API_KEY",
-    Provider.CUSTOM: "REALTIME_API_KEY",
-    Provider.LOCAL: "REALTIME_LOCAL_API_KEY",
 }
 TURN_MODES = ("Server VAD", "Semantic VAD", "Push-to-talk")
 INSTRUCTION_PRESETS = {
@@ -58,36 +49,10 @@ INSTRUCTION_PRESETS = {
 }
 
 
-@dataclass(frozen=True)
-class KeySource:
-    """Where the key was found; ``label`` is safe to show, the key itself never is."""
-
-    key: str | None
-    label: str
-
-
-def resolve_api_key(
-    provider: Provider,
-    typed: str,
-    secrets: Mapping[str, Any],
-    environ: Mapping[str, str],
-) -> KeySource:
-    """The key for ``provider``: typed in the sidebar, else ``st.secrets``, else environment."""
-    name = KEY_ENV[provider]
-    if typed.strip():
-        return KeySource(typed.strip(), "typed in the sidebar")
-    value = secrets.get(name)
-    if isinstance(value, str) and value.strip():
-        return KeySource(value.strip(), f"{name} from Streamlit secrets")
-    if environ.get(name, "").strip():
-        return KeySource(environ[name].strip(), f"{name} from the environment")
-    return KeySource(None, "no key")
-
-
-def default_provider(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Provider:
-    """OpenAI or Azure when their key is configured, else the offline local engine."""
+def default_provider(deployed: DeployedKeys) -> Provider:
+    """OpenAI or Azure when the deployer configured their key, else the offline local engine."""
     for provider in (Provider.OPENAI, Provider.AZURE):
-        if resolve_api_key(provider, "", secrets, environ).key:
+        if deployed.keys.get(provider):
             return provider
     return Provider.LOCAL
 
@@ -168,10 +133,3 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
     except ConfigError as exc:
         return None, {exc.field: str(exc)}
     return config, {}
-
-
-def local_voice_names() -> list[str]:
-    """The voices the bundled engine speaks (piper voices shipped in installed packages)."""
-    from realtime.local.stages.tts import voices  # here: only the local provider needs it
-
-    return [v.name for v in voices()] or ["joe"]

@@ -1,5 +1,5 @@
-"""The deployment guardrails' rules, pure: settings read from secrets and the environment, the
-app server's voice slots, one browser session's minutes."""
+"""The deployment guardrails' rules, pure: settings read from secrets and the environment
+(through ``DeploymentSettings``), the app server's voice slots, one browser session's minutes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from realtime.client.core.config import Provider
+from realtime.ui.deployment import DeploymentSettings
 from realtime.ui.gate import Guardrails, SessionAllowance, SessionSlots, login_providers
 
 
 def test_defaults_limit_nothing() -> None:
-    rails = Guardrails.from_settings({}, {})
+    rails = DeploymentSettings({}, {}).guardrails()
     assert rails == Guardrails()
     assert rails.providers == tuple(Provider) and rails.voice_allowed
     assert rails.max_voice_sessions is None and rails.max_session_minutes is None
@@ -26,7 +27,7 @@ def test_settings_from_secrets_win_over_the_environment() -> None:
         "REALTIME_MAX_VOICE_SESSIONS": "9",
         "REALTIME_MAX_SESSION_MINUTES": "2.5",
     }
-    rails = Guardrails.from_settings(secrets, environ)
+    rails = DeploymentSettings(secrets, environ).guardrails()
     assert rails.providers == (Provider.LOCAL, Provider.OPENAI)
     assert rails.max_voice_sessions == 3 and rails.max_session_minutes == 2.5
     assert rails.offers(Provider.LOCAL) and not rails.offers(Provider.CUSTOM)
@@ -44,7 +45,7 @@ def test_settings_from_secrets_win_over_the_environment() -> None:
     ],
 )
 def test_an_unreadable_setting_fails_closed(environ: dict[str, str], named: str) -> None:
-    rails = Guardrails.from_settings({}, environ)
+    rails = DeploymentSettings({}, environ).guardrails()
     assert not rails.voice_allowed
     assert any(named in problem for problem in rails.problems)
 

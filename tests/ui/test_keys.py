@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from realtime.client.core.config import Provider
-from realtime.ui.keys import Deployment, bound_key, key_is_sendable, same_endpoint
+from realtime.ui.deployment import DeploymentSettings
+from realtime.ui.keys import bound_key, key_is_sendable, same_endpoint
 
 AZURE = "https://contoso.openai.azure.com"
 CUSTOM = "wss://realtime.example.com/v1"
@@ -16,7 +17,7 @@ ALL = {
     "REALTIME_API_KEY": "rt-key",
     "REALTIME_BASE_URL": CUSTOM,
 }
-DEPLOYED = Deployment.from_settings(ALL, {})
+DEPLOYED = DeploymentSettings(ALL, {}).keys()
 
 
 def test_openai_key_goes_to_openai() -> None:
@@ -59,19 +60,9 @@ def test_typed_key_replaces_the_deployers_anywhere() -> None:
 
 
 def test_a_key_without_its_endpoint_is_sent_nowhere() -> None:
-    deployed = Deployment.from_settings({}, {"AZURE_OPENAI_API_KEY": "az-key"})
+    deployed = DeploymentSettings({}, {"AZURE_OPENAI_API_KEY": "az-key"}).keys()
     key = bound_key(Provider.AZURE, AZURE, "", deployed)
     assert key.key is None and "AZURE_OPENAI_ENDPOINT" in key.label
-
-
-def test_environment_is_read_after_secrets() -> None:
-    deployed = Deployment.from_settings(
-        {"REALTIME_API_KEY": "from-secrets"},
-        {"REALTIME_API_KEY": "from-env", "REALTIME_BASE_URL": CUSTOM},
-    )
-    key = bound_key(Provider.CUSTOM, CUSTOM, "", deployed)
-    assert key.key == "from-secrets"
-    assert deployed.endpoint(Provider.CUSTOM) == CUSTOM
 
 
 @pytest.mark.parametrize("bad", ["sk-a\r\nX-Evil: 1", "sk-a\nb", "sk a", "sk-\x00", "sk-é"])

@@ -1,10 +1,11 @@
-"""Sidebar values -> SessionConfig, and where the API key comes from."""
+"""Sidebar values -> SessionConfig, and the provider the sidebar starts on."""
 
 from __future__ import annotations
 
 from realtime.client.core.config import Provider, SemanticVad, ServerVad
 from realtime.protocol.facts import ApiVersion
-from realtime.ui.settings import Settings, build_config, default_provider, resolve_api_key
+from realtime.ui.deployment import DeploymentSettings
+from realtime.ui.settings import Settings, build_config, default_provider
 
 
 def test_defaults_build_a_local_server_vad_config() -> None:
@@ -38,19 +39,9 @@ def test_temperature_is_only_kept_for_beta() -> None:
     assert beta is not None and beta.temperature == 0.9
 
 
-def test_key_resolution_order_and_label_never_holds_the_key() -> None:
-    secrets = {"OPENAI_API_KEY": "sk-secret-1"}
-    environ = {"OPENAI_API_KEY": "sk-env-2"}
-    typed = resolve_api_key(Provider.OPENAI, " sk-typed ", secrets, environ)
-    assert typed.key == "sk-typed" and "sk-" not in typed.label
-    from_secrets = resolve_api_key(Provider.OPENAI, "", secrets, environ)
-    assert from_secrets.key == "sk-secret-1" and "secret-1" not in from_secrets.label
-    from_env = resolve_api_key(Provider.OPENAI, "", {}, environ)
-    assert from_env.key == "sk-env-2" and from_env.label == "OPENAI_API_KEY from the environment"
-    assert resolve_api_key(Provider.AZURE, "", secrets, environ).key is None
-
-
 def test_local_engine_is_the_default_without_a_key() -> None:
-    assert default_provider({}, {}) is Provider.LOCAL
-    assert default_provider({}, {"OPENAI_API_KEY": "sk-x"}) is Provider.OPENAI
-    assert default_provider({"AZURE_OPENAI_API_KEY": "k"}, {}) is Provider.AZURE
+    assert default_provider(DeploymentSettings({}, {}).keys()) is Provider.LOCAL
+    deployed = DeploymentSettings({}, {"OPENAI_API_KEY": "sk-x"}).keys()
+    assert default_provider(deployed) is Provider.OPENAI
+    deployed = DeploymentSettings({"AZURE_OPENAI_API_KEY": "k"}, {}).keys()
+    assert default_provider(deployed) is Provider.AZURE

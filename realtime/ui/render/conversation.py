@@ -1,7 +1,9 @@
-"""Rendering a bridge ``Snapshot`` as Streamlit elements (chat bubbles, tool calls, status).
+"""Rendering the live conversation: who answers, the link's status, level meters, chat bubbles
+and tool calls.
 
 Runs on the Streamlit script thread, inside the voice page's polling fragment. Reads frozen
-values only; decides nothing about the protocol.
+values only (the bridge's ``Snapshot`` and its playback level); decides nothing about the
+protocol.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import streamlit as st
 from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
 from realtime.client.core.values import Item
+from realtime.client.io.bridge import Bridge
 from realtime.ui.settings import PROVIDER_LABELS
 
-__all__ = ["provider_line", "render_conversation", "state_line"]
+__all__ = ["provider_line", "render_conversation", "render_levels", "state_line"]
 
 _STATE_WORDS = {
     LinkState.IDLE: "Not connected yet: press START to talk, or type a message.",
@@ -70,6 +73,20 @@ def render_conversation(snapshot: Snapshot, *, transcribing: bool = True) -> Non
             _tool_bubble(runs.get(item.id), item)
         elif item.type == "message" and item.role in ("user", "assistant"):
             _message_bubble(item, transcribing)
+
+
+def render_levels(bridge: Bridge) -> None:
+    """Level meters: is the microphone heard, is the assistant audible."""
+    snapshot = bridge.snapshot()
+    mic = snapshot.mic_dbfs
+    out = bridge.playback.level_dbfs if bridge.playback is not None else -96.0
+    left, right = st.columns(2)
+    left.progress(_meter(mic), text=f"Microphone {mic:.0f} dBFS")
+    right.progress(_meter(out), text=f"Assistant {out:.0f} dBFS")
+
+
+def _meter(dbfs: float) -> float:
+    return min(1.0, max(0.0, (dbfs + 60.0) / 60.0))
 
 
 def _message_bubble(item: Item, transcribing: bool) -> None:

@@ -1,9 +1,10 @@
-"""Pure parts of realtime.ui.view: the lines the voice page shows above the conversation."""
+"""Pure parts of realtime.ui.render.conversation: the lines the voice page shows above the
+conversation."""
 
 from __future__ import annotations
 
 from realtime.client.core.config import Provider, SessionConfig
-from realtime.ui.view import provider_line
+from realtime.ui.render.conversation import provider_line
 
 
 def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model() -> None:
