@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -21,7 +22,7 @@ from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.protocol.errors import RealtimeError
 
-__all__ = ["main"]
+__all__ = ["main", "ready_line"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +110,42 @@ def _parser() -> argparse.ArgumentParser:
         "minutes (error session_expired, then close); default: no limit",
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
+    parser.add_argument(
+        "--ready-json",
+        action="store_true",
+        help="for a supervising program: print one JSON line on standard output once the models "
+        'are warm and the port listens ({"ready": true, "url", "port", "answers", '
+        '"voices", "pid"}); every other message goes to standard error',
+    )
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="stop when standard input reaches its end: a supervisor holds the other end of a "
+        "pipe, so the engine ends with it, also when the supervisor is killed",
+    )
     return parser
+
+
+def ready_line(server: EngineServer, engine: Engine) -> dict[str, object]:
+    """What a supervisor reads once the engine serves: where, who answers, which voices."""
+    return {
+        "ready": True,
+        "url": server.url,
+        "port": server.port,
+        "answers": engine.responder_name,
+        "voices": list(engine.voices),
+        "pid": os.getpid(),
+    }
+
+
+def _wait_for_end_of_input(done: threading.Event) -> None:
+    # Blocks on the pipe; its end (the supervisor closed it, exited or was killed) stops us.
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    done.set()
 
 
 def _is_loopback(host: str) -> bool:
@@ -146,7 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             tts_api_key=os.environ.get("REALTIME_TTS_API_KEY", "").strip() or None,
         )
         if not args.no_preload:
-            print("loading models ...", flush=True)
+            print(
+                "loading models ...", file=sys.stderr if args.ready_json else sys.stdout, flush=True
+            )
             engine.warm()
         server = EngineServer(
             host=args.host,
@@ -164,9 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
-    print(f"Realtime local engine listening on {server.realtime_url()}", flush=True)
-    print(f"answers: {engine.responder_name}", flush=True)
-    print(f"base URL for clients: {server.url}   (Ctrl-C stops it)", flush=True)
+    if args.exit_with_stdin:
+        threading.Thread(
+            target=_wait_for_end_of_input, args=(done,), name="stdin-watch", daemon=True
+        ).start()
+    say = sys.stderr if args.ready_json else sys.stdout
+    print(f"Realtime local engine listening on {server.realtime_url()}", file=say, flush=True)
+    print(f"answers: {engine.responder_name}", file=say, flush=True)
+    print(f"base URL for clients: {server.url}   (Ctrl-C stops it)", file=say, flush=True)
+    if args.ready_json:
+        print(json.dumps(ready_line(server, engine)), flush=True)
     try:
         done.wait()
     finally:
