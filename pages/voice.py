@@ -15,11 +15,16 @@ from realtime.client.core.config import Provider
 from realtime.ui import media
 from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.local_engine import local_engine
-from realtime.ui.render.conversation import provider_line, render_conversation, render_levels
+from realtime.ui.render.conversation import (
+    engine_restart_line,
+    provider_line,
+    render_conversation,
+    render_levels,
+)
 from realtime.ui.render.exports import render_export_buttons
 from realtime.ui.render.inspector import render_event_filters, render_events
 from realtime.ui.render.metrics import render_metric_strip, session_turns
-from realtime.ui.session import CONFIG_KEY, api_key, session_bridge
+from realtime.ui.session import CONFIG_KEY, ENGINE_RESTARTS_KEY, api_key, session_bridge
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)
@@ -28,8 +33,12 @@ if config is None:
     st.stop()
 
 bridge, recording = session_bridge(config, api_key(config))
-answers = local_engine().answers() if config.provider is Provider.LOCAL else None
-st.caption(provider_line(config, api_key(config), answers=answers))
+engine = local_engine() if config.provider is Provider.LOCAL else None
+st.caption(provider_line(config, api_key(config), answers=engine.answers() if engine else None))
+# Restarts of the engine child before this browser session began are none of its business.
+restarts_before = st.session_state.setdefault(
+    ENGINE_RESTARTS_KEY, engine.restarts() if engine else 0
+)
 
 ctx = media.webrtc_controls(bridge, start=lambda: start_voice(bridge, config))
 if ctx is not None and ctx.state.playing and not bridge.running:
@@ -49,6 +58,8 @@ if config.turn_detection is None:
 @st.fragment(run_every=0.5 if bridge.running else 5.0)
 def live() -> None:
     voice_notice(bridge)  # a limit that refused or stopped the session, in words
+    if engine is not None and (line := engine_restart_line(engine.restarts() - restarts_before)):
+        st.info(line, icon=":material/restart_alt:")
     render_levels(bridge)
     render_metric_strip(session_turns(bridge))
     render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)

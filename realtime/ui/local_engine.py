@@ -1,72 +1,98 @@
 """The bundled offline engine as the app sees it: where it listens, its key, who answers, its
-voices. The one module of the app that imports ``realtime.local``.
+voices, how often it restarted. The one module of the app that reaches the engine.
 
 One :class:`LocalEngine` per Streamlit process (:func:`local_engine`, kept in
-``st.cache_resource``), shared by every browser session (one WebSocket session each). It starts
-the engine the first time the Streamlit script thread asks for its URL, key or responder, on
-127.0.0.1 with a free port and a random key made then and known only to this process: no
-browser page and no other local program can drive it. Models load in the background so the
-page is not held up. :meth:`LocalEngine.addresses` is read by each session's bridge thread (the
-one loopback address its connect policy lets through), so it is a plain frozen value, without
-``st``, and never starts anything.
+``st.cache_resource``), shared by every browser session (one WebSocket session each). The first
+time a Streamlit script thread asks for its URL or its responder, it starts the engine as a
+supervised child process (``realtime.ui.engine_process``) on 127.0.0.1 with a free port and a
+random key made then and known only to this process: no browser page and no other local program
+can drive it, and the engine's CPU work never competes with Streamlit and WebRTC for this
+process's GIL. The page is shown once the engine's models are warm. :meth:`LocalEngine.addresses`
+is read by each session's bridge thread (the loopback addresses its connect policy lets
+through), so it is a plain frozen value and never starts anything.
 """
 
 from __future__ import annotations
 
+import atexit
 import secrets
 import threading
 from collections.abc import Callable
 
 import streamlit as st
 
-from realtime.local.server import EngineServer
+from realtime.protocol.errors import ConnectionFailed
+from realtime.ui.engine_process import EngineProcess, EngineReady
 
 __all__ = ["LocalEngine", "local_engine"]
 
+DEFAULT_VOICES = ("joe",)  # what the bundled Piper package speaks, before the engine says
 
-def _serve_on_loopback() -> EngineServer:
-    with st.spinner("Starting the local engine…"):
-        return EngineServer(
-            host="127.0.0.1", port=0, preload=True, api_key=secrets.token_urlsafe(32)
-        ).start()
+
+def _child(key: str) -> EngineProcess:
+    return EngineProcess(key=key)
 
 
 class LocalEngine:
-    """The in-process engine, started on first use; safe to ask from any script thread."""
+    """The engine child, started on first use; safe to ask from any thread.
 
-    def __init__(self, *, start: Callable[[], EngineServer] = _serve_on_loopback) -> None:
-        self._start = start
+    ``process`` builds the supervisor for a key (a fake in tests); ``url``/``answers`` wait for
+    the engine to be ready and raise ``ConnectionFailed`` with a plain sentence when it cannot.
+    """
+
+    def __init__(self, *, process: Callable[[str], EngineProcess] = _child) -> None:
+        self._make = process
+        self._key = secrets.token_urlsafe(32)
         self._lock = threading.Lock()
-        self._server: EngineServer | None = None
+        self._process: EngineProcess | None = None
         self._addresses: frozenset[tuple[str, int]] = frozenset()
 
-    def _running(self) -> EngineServer:
+    def _ready(self) -> EngineReady:
         with self._lock:  # two browser sessions asking at once start one engine
-            if self._server is None:
-                server = self._start()
-                self._addresses = frozenset({(server.host, server.port)})
-                self._server = server
-            return self._server
+            if self._process is None:
+                self._process = self._make(self._key).start()
+                atexit.register(self._process.stop)  # the child also ends if we are killed
+            process = self._process
+        ready = process.ready()
+        with self._lock:
+            self._addresses = self._addresses | {("127.0.0.1", ready.port)}
+        return ready
 
     def url(self) -> str:
-        """Base URL of the engine (``ws://127.0.0.1:PORT/v1``)."""
-        return self._running().url
+        """Base URL of the engine (``ws://127.0.0.1:PORT/v1``); waits until it serves."""
+        with st.spinner("Starting the local engine…"):
+            return self._ready().url
 
-    def key(self) -> str | None:
+    def key(self) -> str:
         """The engine's own key: the local provider's sessions send it, nobody types it."""
-        return self._running().api_key
+        return self._key
 
     def answers(self) -> str:
         """Which responder the engine answers with (``rules`` or ``rules + MODEL``)."""
-        engine = self._running().engine
-        return engine.responder_name if engine is not None else "rules"
+        return self._ready().answers
 
     def voices(self) -> list[str]:
-        """The voices the engine speaks (Piper voices shipped in installed packages); reading
-        them does not start the engine."""
-        from realtime.local.stages.tts import voices  # here: only the local provider needs it
+        """The voices the engine speaks, from its ready line; the bundled voice before it
+        started (asking does not start it)."""
+        with self._lock:
+            process = self._process
+        if process is not None:
+            try:
+                return list(process.ready(timeout=0).voices) or list(DEFAULT_VOICES)
+            except ConnectionFailed:  # still starting, or down
+                pass
+        return list(DEFAULT_VOICES)
 
-        return [v.name for v in voices()] or ["joe"]
+    def restarts(self) -> int:
+        """How many times the engine died and was started again (the page says so once)."""
+        with self._lock:
+            return self._process.restarts if self._process is not None else 0
+
+    def memory_mb(self) -> float | None:
+        """The engine's resident memory, for the page; None before it runs."""
+        with self._lock:
+            process = self._process
+        return process.rss_mb() if process is not None else None
 
     def addresses(self) -> frozenset[tuple[str, int]]:
         """``(host, port)`` where the engine listens; empty until it started. Any thread."""

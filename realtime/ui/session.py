@@ -33,6 +33,7 @@ from realtime.ui.local_engine import local_engine
 from realtime.ui.tab_watch import TabWatch
 
 __all__ = [
+    "ENGINE_RESTARTS_KEY",
     "BRIDGE_KEY",
     "CONFIG_KEY",
     "RECORDING_KEY",
@@ -52,6 +53,7 @@ RECORDING_KEY = "rvs.recording"
 OBSERVER_KEY = "rvs.bridge_shutdown_observer"
 TAB_WATCH_KEY = "rvs.tab_watch"
 CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
+ENGINE_RESTARTS_KEY = "rvs.engine_restarts"  # the local engine's restarts when this session began
 
 
 def key_widget(provider: Provider) -> str:

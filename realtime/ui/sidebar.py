@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from realtime.client.core.config import MODELS, TRANSCRIPTION_MODELS, Provider
+from realtime.protocol.errors import ConnectionFailed
 from realtime.protocol.facts import (
     EAGERNESS,
     GA_VOICES,
@@ -111,7 +112,11 @@ def _endpoint(settings: Settings, deployed: DeployedKeys, slots: Slots) -> Setti
             slots["azure_endpoint"].warning(refusal, icon=":material/block:")
         return replace(settings, azure_endpoint=azure_endpoint)
     if provider is Provider.LOCAL:
-        base_url = local_engine().url()
+        try:
+            base_url = local_engine().url()
+        except ConnectionFailed as exc:  # a sentence of ours, never the child's output
+            st.error(str(exc), icon=":material/error:")
+            st.stop()
         st.caption(f"Offline engine running at `{base_url}`, with a key only this app knows.")
         return replace(settings, base_url=base_url)
     return settings

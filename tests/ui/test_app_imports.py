@@ -46,8 +46,10 @@ def app_files() -> list[Path]:
 
 
 def test_only_local_engine_py_imports_the_engine() -> None:
-    reaching = [str(p.relative_to(ROOT)) for p in app_files() if reaches_the_engine(p)]
-    assert reaching == [str(DOOR.relative_to(ROOT))]
+    # The engine runs as a child process (realtime/ui/engine_process.py spawns it by module
+    # name), so today even the door imports none of it; nothing else may.
+    reaching = {str(p.relative_to(ROOT)) for p in app_files() if reaches_the_engine(p)}
+    assert reaching <= {str(DOOR.relative_to(ROOT))}
 
 
 def test_the_check_sees_every_form_of_import(tmp_path: Path) -> None:

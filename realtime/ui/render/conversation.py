@@ -18,7 +18,13 @@ from realtime.client.core.values import Item
 from realtime.client.io.bridge import Bridge
 from realtime.ui.settings import PROVIDER_LABELS
 
-__all__ = ["provider_line", "render_conversation", "render_levels", "state_line"]
+__all__ = [
+    "engine_restart_line",
+    "provider_line",
+    "render_conversation",
+    "render_levels",
+    "state_line",
+]
 
 _STATE_WORDS = {
     LinkState.IDLE: "Not connected yet: press START to talk, or type a message.",
@@ -45,6 +51,15 @@ def provider_line(config: SessionConfig, key: str | None, *, answers: str | None
             line += f" Answers from {answers}."
         return line
     return f"Talking to {PROVIDER_LABELS[config.provider]} · {config.model}."
+
+
+def engine_restart_line(restarts: int) -> str | None:
+    """One line when the local engine restarted during this browser session: the bridge has
+    reconnected and replayed the conversation, so nothing is lost but the answer in flight."""
+    if restarts <= 0:
+        return None
+    times = "once" if restarts == 1 else f"{restarts} times"
+    return f"The local engine restarted ({times}); the conversation was carried over."
 
 
 def state_line(snapshot: Snapshot) -> str:
