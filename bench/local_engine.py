@@ -38,8 +38,8 @@ from websockets.asyncio.client import connect  # noqa: E402
 from realtime.local.engine import Engine  # noqa: E402
 from realtime.local.server import EngineServer  # noqa: E402
 from realtime.local.session.speculation import TOTALS  # noqa: E402
-from realtime.local.stages.asr import FasterWhisperTranscriber  # noqa: E402
-from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
+from realtime.local.stages.asr.whisper import FasterWhisperTranscriber  # noqa: E402
+from realtime.local.stages.tts.piper import PiperSynthesizer  # noqa: E402
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, duration_ms  # noqa: E402
 from realtime.tools import default_registry  # noqa: E402
 

@@ -43,7 +43,7 @@ from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expi
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
-from realtime.local.stages.responder import Reply
+from realtime.local.stages.responders.responder import Reply
 from realtime.protocol.errors import RealtimeError
 from realtime.protocol.pcm import bytes_for_ms
 

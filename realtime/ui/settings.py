@@ -172,6 +172,6 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
 
 def local_voice_names() -> list[str]:
     """The voices the bundled engine speaks (piper voices shipped in installed packages)."""
-    from realtime.local.stages.tts import voices  # here: only the local provider needs it
+    from realtime.local.stages.tts.piper import voices  # here: only the local provider needs it
 
     return [v.name for v in voices()] or ["joe"]

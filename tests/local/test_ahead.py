@@ -186,7 +186,7 @@ def _stops(s: Session) -> list[dict[str, Any]]:
 
 @pytest.mark.engine
 def test_semantic_vad_in_the_engine_waits_after_and_and_ends_a_question_sooner() -> None:
-    from realtime.local.stages.asr import FasterWhisperTranscriber
+    from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
     from tests.support.speech import steady_speech
 
     asr = FasterWhisperTranscriber()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from realtime.local.stages.asr import FasterWhisperTranscriber, Transcript, resolve_model
+from realtime.local.stages.asr.transcriber import Transcript
+from realtime.local.stages.asr.whisper import FasterWhisperTranscriber, resolve_model
 from realtime.local.stages.models import BUNDLED_WHISPER, cache_root, whisper_base_dir
 from realtime.protocol.errors import EngineError
 from realtime.protocol.resample import convert_pcm16
@@ -36,7 +37,7 @@ def test_recorded_speech_transcribes(transcriber: FasterWhisperTranscriber) -> N
 
 
 def test_piper_speech_round_trips(transcriber: FasterWhisperTranscriber) -> None:
-    from realtime.local.stages.tts import PiperSynthesizer
+    from realtime.local.stages.tts.piper import PiperSynthesizer
 
     pcm = PiperSynthesizer().synthesize("Please book a flight to Paris for Monday.")
     text = words(transcriber.transcribe(pcm, prompt="Travel booking."))
@@ -175,7 +176,7 @@ def test_a_decode_that_ran_away_is_done_again_the_standard_way(
     spoken: dict[str, bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from realtime.local.stages import whisper_window
+    from realtime.local.stages.asr import whisper_window
 
     monkeypatch.setattr(whisper_window, "looks_looped", lambda text: True)
     pcm = spoken["What time is it in Tokyo?"]

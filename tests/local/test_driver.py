@@ -9,7 +9,7 @@ from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
 from realtime.local.session.jobs import Outbox, Outcome, Respond, Speak
 from realtime.local.session.options import ResponseOptions
-from realtime.local.stages.responder import CallRequest, Reply
+from realtime.local.stages.responders.responder import CallRequest, Reply
 from realtime.protocol.pcm import bytes_for_ms
 
 TOOL = {"type": "function", "name": "get_local_time", "parameters": {"type": "object"}}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.local.stages.endpointing import Ending, SemanticVad, classify, silence_ms
-from realtime.local.stages.vad import SpeechStarted, SpeechStopped, WebRtcVad
+from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped
+from realtime.local.stages.vad.semantic import Ending, SemanticVad, classify, silence_ms
+from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.pcm import bytes_for_ms
 
 

@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from realtime.local.stages.chat_http import ChatCompletionsResponder
-from realtime.local.stages.responder import Message, ResponseRequest
-from realtime.local.stages.speech_http import HttpSynthesizer, HttpTranscriber
+from realtime.local.stages.asr.transcription_http import HttpTranscriber
+from realtime.local.stages.responders.chat_http import ChatCompletionsResponder
+from realtime.local.stages.responders.responder import Message, ResponseRequest
+from realtime.local.stages.tts.speech_http import HttpSynthesizer
 from realtime.protocol.errors import EngineError
 
 KEY = "sk-the-services-own-key"

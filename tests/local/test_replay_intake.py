@@ -10,7 +10,7 @@ from realtime.client.values import Item
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Respond
 from realtime.local.session.server_session import ServerSession
-from realtime.local.stages.rules import RuleBasedResponder
+from realtime.local.stages.responders.rules import RuleBasedResponder
 from realtime.protocol.facts import ApiVersion
 
 TOOLS = [{"type": "function", "name": "get_local_time", "parameters": {"type": "object"}}]

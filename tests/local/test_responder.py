@@ -9,17 +9,12 @@ from typing import Any
 
 import pytest
 
-from realtime.local.stages import chat_http, llama
-from realtime.local.stages.hybrid import HybridResponder
-from realtime.local.stages.phrasing import describe_output
-from realtime.local.stages.responder import (
-    CallRequest,
-    Message,
-    Reply,
-    ResponseRequest,
-    make_responder,
-)
-from realtime.local.stages.rules import RuleBasedResponder, find_intent, find_intents
+from realtime.local.stages.responders import chat_http, llama
+from realtime.local.stages.responders.factory import make_responder
+from realtime.local.stages.responders.hybrid import HybridResponder
+from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
+from realtime.local.stages.responders.rules import RuleBasedResponder, find_intent, find_intents
+from realtime.local.stages.responders.tool_outputs import describe_output
 from realtime.protocol.errors import ConfigError, EngineError
 from realtime.tools import default_registry
 

@@ -27,7 +27,8 @@ from websockets.sync.client import ClientConnection, connect
 from realtime.client.conversation import Conversation
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
-from realtime.local.stages.tts import PiperSynthesizer, Synthesizer
+from realtime.local.stages.tts.piper import PiperSynthesizer
+from realtime.local.stages.tts.synthesizer import Synthesizer
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, decode_pcm16_base64, duration_ms
 from realtime.tools import default_registry
 from tests.support.bridge import S

@@ -18,8 +18,8 @@ from realtime.client.conversation import Conversation
 from realtime.local.session.beta import beta_event
 from realtime.local.session.jobs import Cancel, Outcome, Respond, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
-from realtime.local.stages.responder import CallRequest, Reply
-from realtime.local.stages.vad import SpeechStarted, SpeechStopped, VadEvent
+from realtime.local.stages.responders.responder import CallRequest, Reply
+from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
 from realtime.protocol.events import serialize
 from realtime.protocol.facts import BYTES_PER_MS, ApiVersion
 from realtime.protocol.pcm import bytes_for_ms

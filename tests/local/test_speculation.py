@@ -8,8 +8,9 @@ import time
 import pytest
 
 from realtime.local.session.speculation import Guess, Speculation
-from realtime.local.stages.endpointing import SemanticVad
-from realtime.local.stages.vad import SpeechStopped, WebRtcVad
+from realtime.local.stages.vad.detector import SpeechStopped
+from realtime.local.stages.vad.semantic import SemanticVad
+from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.pcm import bytes_for_ms
 
 
@@ -54,8 +55,8 @@ def _listen(vad: WebRtcVad, pcm: bytes, transcribe: object, spec: Speculation) -
 
 @pytest.mark.engine
 def test_pause_after_and_does_not_end_the_turn_but_a_question_ends_sooner() -> None:
-    from realtime.local.stages.asr import FasterWhisperTranscriber
-    from realtime.local.stages.tts import PiperSynthesizer
+    from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
+    from realtime.local.stages.tts.piper import PiperSynthesizer
 
     asr, tts = FasterWhisperTranscriber(), PiperSynthesizer()
 

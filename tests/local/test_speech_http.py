@@ -19,15 +19,15 @@ from websockets.sync.client import connect
 
 from realtime.local.engine import Engine, http_synthesizer
 from realtime.local.server import EngineServer
-from realtime.local.stages import speech_http
-from realtime.local.stages.rules import RuleBasedResponder
-from realtime.local.stages.speech_http import (
-    HttpSynthesizer,
+from realtime.local.stages.asr import transcription_http
+from realtime.local.stages.asr.transcription_http import (
     HttpTranscriber,
-    audio_from_body,
     multipart_body,
     transcript_from_json,
 )
+from realtime.local.stages.responders.rules import RuleBasedResponder
+from realtime.local.stages.tts import speech_http
+from realtime.local.stages.tts.speech_http import HttpSynthesizer, audio_from_body
 from realtime.protocol.errors import ConfigError, EngineError
 from realtime.protocol.pcm import decode_pcm16_base64
 from realtime.protocol.wav import write_wav
@@ -187,7 +187,7 @@ def test_oversized_body_is_refused(
     service: SpeechService, monkeypatch: pytest.MonkeyPatch, declared: bool
 ) -> None:
     monkeypatch.setattr(speech_http, "MAX_AUDIO_BYTES", 1000)
-    monkeypatch.setattr(speech_http, "MAX_JSON_BYTES", 100)
+    monkeypatch.setattr(transcription_http, "MAX_JSON_BYTES", 100)
     service.replies[SPEECH] = Reply(content_type="audio/pcm", body=SECRET * 100, length=declared)
     _fails(lambda: HttpSynthesizer(service.url).synthesize("Hi."), "more than the 1000")
     text = json.dumps({"text": SECRET.decode() * 10}).encode()

@@ -19,9 +19,9 @@ import pytest
 
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
-from realtime.local.stages import chat_http, llama, toolcalls
-from realtime.local.stages.hybrid import HybridResponder
-from realtime.local.stages.responder import (
+from realtime.local.stages.responders import chat_http, llama, toolcalls
+from realtime.local.stages.responders.hybrid import HybridResponder
+from realtime.local.stages.responders.responder import (
     CallRequest,
     Chunk,
     Message,
@@ -30,9 +30,9 @@ from realtime.local.stages.responder import (
     collect,
     start_reply,
 )
-from realtime.local.stages.rules import RuleBasedResponder
-from realtime.local.stages.streaming import SentenceBuffer
-from realtime.local.stages.tts import sentences
+from realtime.local.stages.responders.rules import RuleBasedResponder
+from realtime.local.stages.text.sentences import sentences
+from realtime.local.stages.text.streaming import SentenceBuffer
 from realtime.protocol.errors import EngineError
 from realtime.tools import default_registry
 from tests.local.test_server import TEXT_ONLY, TURN, of_type, open_client

@@ -7,14 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from realtime.local.stages import tts
-from realtime.local.stages.tts import (
-    PiperSynthesizer,
-    lead_clause,
-    resolve_voice,
-    sentences,
-    voices,
-)
+from realtime.local.stages.text.sentences import lead_clause, sentences
+from realtime.local.stages.tts import piper
+from realtime.local.stages.tts.piper import PiperSynthesizer, resolve_voice, voices
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.pcm import duration_ms, rms_dbfs
 
@@ -111,7 +106,7 @@ def test_speed_changes_duration(synth: PiperSynthesizer) -> None:
 @pytest.mark.engine
 def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer) -> None:
     synth.load()
-    assert len([p for p in tts._loaded if p == synth.voice.model_path]) == 1
+    assert len([p for p in piper._loaded if p == synth.voice.model_path]) == 1
     results: list[bytes] = []
 
     def run() -> None:
@@ -124,7 +119,7 @@ def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer)
         thread.join()
     assert len(results) == 3
     assert all(np.abs(np.frombuffer(pcm, "<i2")).max() > 3000 for pcm in results)
-    assert list(tts._loaded) == [synth.voice.model_path]
+    assert list(piper._loaded) == [synth.voice.model_path]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from realtime.local.stages.vad import SpeechStarted, SpeechStopped, VadEvent, WebRtcVad
+from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
+from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.pcm import bytes_for_ms
 from realtime.protocol.wav import read_wav

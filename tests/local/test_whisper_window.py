@@ -1,4 +1,4 @@
-from realtime.local.stages.whisper_window import (
+from realtime.local.stages.asr.whisper_window import (
     FULL_WINDOW,
     MIN_WINDOW,
     encoder_frames,

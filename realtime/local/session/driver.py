@@ -21,7 +21,7 @@ from realtime.local.session.items import ItemRecord, Part, item_text
 from realtime.local.session.jobs import Outbox, Respond, Speak
 from realtime.local.session.options import ResponseOptions
 from realtime.local.session.responses import ResponseRun, Stage, audio_tokens, text_tokens
-from realtime.local.stages.responder import Message, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
 from realtime.protocol.pcm import duration_ms
 
 __all__ = ["ResponseDriver"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from realtime.local.session.speculation import Guess
 from realtime.local.session.wire import server_event
-from realtime.local.stages.responder import ResponseRequest
+from realtime.local.stages.responders.responder import ResponseRequest
 from realtime.protocol.events import Event
 
 __all__ = ["Cancel", "Job", "Outbox", "Outcome", "Respond", "Speak", "Transcribe"]

@@ -30,7 +30,7 @@ from realtime.local.session.input_audio import InputAudio, VadFactory
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Outbox, Transcribe
 from realtime.local.session.wire import InvalidRequest
-from realtime.local.stages.vad import VadEvent
+from realtime.local.stages.vad.detector import VadEvent
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import MIN_COMMIT_MS
 from realtime.protocol.pcm import duration_ms

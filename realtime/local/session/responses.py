@@ -24,8 +24,8 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Cancel, Outbox
 from realtime.local.session.options import ResponseOptions
-from realtime.local.stages.responder import CallRequest
-from realtime.local.stages.tts import sentences
+from realtime.local.stages.responders.responder import CallRequest
+from realtime.local.stages.text.sentences import sentences
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import pcm_format
 from realtime.protocol.pcm import chunk_pcm16, duration_ms, encode_pcm16_base64

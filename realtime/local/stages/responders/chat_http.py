@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from realtime.local.stages.no_redirect import Opener, endpoint, open_url
-from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import CallRequest, Chunk, Reply, ResponseRequest
 from realtime.protocol.errors import EngineError
 
 __all__ = [
@@ -86,7 +86,8 @@ def reply_from_message(message: Any) -> Reply:
 
 
 class ChatCompletionsResponder:
-    """A :class:`realtime.local.stages.responder.Responder` backed by a chat-completions URL.
+    """A :class:`~realtime.local.stages.responders.responder.Responder` backed by a
+    chat-completions URL.
 
     ``url`` is the base (``http://127.0.0.1:8080/v1``) or the full ``.../chat/completions``.
     """

@@ -5,8 +5,8 @@ answers first, exactly as on its own: travel questions through the session's too
 about the engine, greetings, and the read-back of tool outputs. Whatever no rule knows goes to
 the language model with the session's instructions, temperature, ``max_output_tokens`` and the
 conversation, streamed. When the turn needs one of the session's own tools (one the rules do
-not know), the model fills in the call through a grammar (``realtime.local.stages.toolcalls``);
-a model that cannot call tools, or whose call does not check out, says so instead of answering
+not know), the model fills in the call through a grammar (``toolcalls`` beside this module); a
+model that cannot call tools, or whose call does not check out, says so instead of answering
 from nowhere.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-from realtime.local.stages import toolcalls
-from realtime.local.stages.responder import (
+from realtime.local.stages.responders import toolcalls
+from realtime.local.stages.responders.responder import (
     CallRequest,
     Chunk,
     Reply,
@@ -24,7 +24,7 @@ from realtime.local.stages.responder import (
     collect,
     start_reply,
 )
-from realtime.local.stages.rules import KNOWN_TOOLS, RuleBasedResponder
+from realtime.local.stages.responders.rules import KNOWN_TOOLS, RuleBasedResponder
 from realtime.protocol.errors import EngineError
 
 __all__ = ["HybridResponder", "Model"]
@@ -39,7 +39,8 @@ class Model(Protocol):
 
 
 class HybridResponder:
-    """A :class:`~realtime.local.stages.responder.StreamingResponder`: rules, then ``model``."""
+    """A :class:`~realtime.local.stages.responders.responder.StreamingResponder`: the rules,
+    then ``model``."""
 
     def __init__(self, model: Model, rules: RuleBasedResponder | None = None) -> None:
         self.model = model

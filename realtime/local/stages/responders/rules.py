@@ -11,8 +11,8 @@ reads the last user message and answers from tables, first match wins:
 * anything else gets a short reply saying what it can do.
 
 When the conversation ends with ``function_call_output`` items it speaks them, one short sentence
-per result, built only from fields the output holds (``realtime.local.stages.phrasing``): it never
-invents a fact. Instructions are not followed (there is no model to follow them).
+per result, built only from fields the output holds (``tool_outputs`` beside this module): it
+never invents a fact. Instructions are not followed (there is no model to follow them).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import re
 import string
 from collections.abc import Callable
 
-from realtime.local.stages.phrasing import describe_output
-from realtime.local.stages.responder import CallRequest, Message, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
+from realtime.local.stages.responders.tool_outputs import describe_output
 
 __all__ = [
     "ADD_A_MODEL",
@@ -149,7 +149,8 @@ def find_intent(text: str) -> Intent | None:
 
 
 class RuleBasedResponder:
-    """The default :class:`realtime.local.stages.responder.Responder`; stateless and thread-safe."""
+    """The default :class:`~realtime.local.stages.responders.responder.Responder`; stateless and
+    thread-safe."""
 
     def respond(self, request: ResponseRequest) -> Reply:
         return self.answer(request) or Reply(

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from realtime.local.stages.responder import CallRequest, ResponseRequest
+from realtime.local.stages.responders.responder import CallRequest, ResponseRequest
 from realtime.protocol.errors import EngineError
 
 __all__ = ["call_messages", "call_schema", "check_arguments", "parse_call", "relevant_tools"]

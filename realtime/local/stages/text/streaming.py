@@ -2,17 +2,17 @@
 
 Pure; runs on a response's worker thread. A language model yields a few characters at a time;
 :class:`SentenceBuffer` hands back each sentence once the text after it shows it has ended
-(the same rules as ``realtime.local.stages.tts.sentences``, so "Dr. Smith" stays whole), and
-:meth:`SentenceBuffer.flush` the rest when the stream ends. A long first sentence is handed back
-in two pieces, its first clause as soon as a few words follow it
-(``realtime.local.stages.tts.lead_clause``), so the first audio need not wait for its end.
+(the same rules as ``realtime.local.stages.text.sentences.sentences``, so "Dr. Smith" stays
+whole), and :meth:`SentenceBuffer.flush` the rest when the stream ends. A long first sentence is
+handed back in two pieces, its first clause as soon as a few words follow it (``lead_clause``
+there), so the first audio need not wait for its end.
 """
 
 from __future__ import annotations
 
 import re
 
-from realtime.local.stages.tts import lead_clause, sentences
+from realtime.local.stages.text.sentences import lead_clause, sentences
 
 __all__ = ["SentenceBuffer"]
 

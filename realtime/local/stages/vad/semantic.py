@@ -7,10 +7,10 @@ question less still; a trailing conjunction ("and", "but"), preposition or fille
 longer, since the speaker is mid-thought. Eagerness scales it all, as the hosted API documents:
 ``high`` ends turns soonest, ``low`` lets the user take their time.
 
-:class:`SemanticVad` is a :class:`~realtime.local.stages.vad.Vad`: the caller feeds audio as
-usual and, when it has a transcript of the turn so far (a speculative transcription started at
-the first silent frame, or a partial), hands it to :meth:`SemanticVad.hear`; the silence window
-then running is re-judged at once.
+:class:`SemanticVad` is a :class:`~realtime.local.stages.vad.detector.Vad`: the caller feeds
+audio as usual and, when it has a transcript of the turn so far (a transcription started at
+the first silent frame, or a partial), hands it to :meth:`SemanticVad.hear`; the silence
+window then running is re-judged at once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from realtime.local.stages.vad import SpeechStopped, VadEvent, WebRtcVad
+from realtime.local.stages.vad.detector import SpeechStopped, VadEvent
+from realtime.local.stages.vad.webrtc import WebRtcVad
 
 __all__ = ["BASE_SILENCE_MS", "Ending", "SemanticVad", "classify", "silence_ms"]
 

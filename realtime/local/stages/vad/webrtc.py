@@ -1,9 +1,8 @@
-"""Server-side voice activity detection: PCM16 24 kHz in, speech started / stopped events out.
+"""``server_vad`` on Google's WebRTC detector: PCM16 24 kHz in, speech started / stopped out.
 
-Runs on the local server's session worker, which feeds it every ``input_audio_buffer.append``
-in order; one instance belongs to one session and one thread, and holds no lock. All times are
-milliseconds of audio fed since the instance was made (bytes, never the wall clock), the clock
-the protocol's ``audio_start_ms`` / ``audio_end_ms`` use.
+Runs in the session that owns it, on the server's event loop, which feeds it every
+``input_audio_buffer.append`` in order, as a :class:`~realtime.local.stages.vad.detector.Vad`
+(one instance per session, no lock; times are milliseconds of audio fed, never the wall clock).
 
 :class:`WebRtcVad` frames the stream into 20 ms frames (a partial frame waits for the next
 call, so any chunking gives the same events), doubles their rate to 48 kHz by linear
@@ -30,67 +29,20 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
 from realtime.protocol.errors import ConfigError, EngineError
 from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE, SERVER_VAD_DEFAULTS
 from realtime.protocol.pcm import bytes_for_ms
 
-__all__ = [
-    "SpeechStarted",
-    "SpeechStopped",
-    "Vad",
-    "VadEvent",
-    "WebRtcVad",
-]
+__all__ = ["WebRtcVad"]
 
 _FRAME_MS = 20
 _FRAME_BYTES = bytes_for_ms(_FRAME_MS)
 _VAD_RATE = 2 * SAMPLE_RATE  # the rate handed to webrtcvad (48 kHz): an exact doubling of ours
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    """``input_audio_buffer.speech_started``; ``onset_ms`` is speech itself, before padding."""
-
-    audio_start_ms: int
-    onset_ms: int
-
-
-@dataclass(frozen=True)
-class SpeechStopped:
-    """``input_audio_buffer.speech_stopped``; the turn's audio is ``audio_start_ms`` to here."""
-
-    audio_end_ms: int
-    speech_end_ms: int
-
-
-VadEvent = SpeechStarted | SpeechStopped
-
-
-class Vad(Protocol):
-    """A voice activity detector fed the session's input audio in order."""
-
-    @property
-    def position_ms(self) -> int:
-        """Milliseconds of audio fed so far."""
-        ...
-
-    @property
-    def speech_start_ms(self) -> int | None:
-        """``audio_start_ms`` of the speech in progress, or ``None`` between turns."""
-        ...
-
-    def process(self, pcm: bytes) -> list[VadEvent]:
-        """Feed PCM16 24 kHz mono; return the events it completed, oldest first."""
-        ...
-
-    def reset(self) -> None:
-        """Forget any speech in progress (``input_audio_buffer.clear``); the clock runs on."""
-        ...
 
 
 def _check_ms(name: str, value: int) -> int:
@@ -100,7 +52,8 @@ def _check_ms(name: str, value: int) -> int:
 
 
 class WebRtcVad:
-    """The default :class:`Vad`, on Google's WebRTC detector (``webrtcvad-wheels``)."""
+    """The default :class:`~realtime.local.stages.vad.detector.Vad`, on Google's WebRTC detector
+    (``webrtcvad-wheels``)."""
 
     def __init__(
         self,
