@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 import json
 from importlib import metadata
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 
-from realtime.local.stages.responders import chat_http, llama
+from realtime.local.stages.responders import chat_http, llama, tool_outputs
 from realtime.local.stages.responders.factory import make_responder
 from realtime.local.stages.responders.hybrid import HybridResponder
 from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
 from realtime.local.stages.responders.rules import RuleBasedResponder, find_intent, find_intents
 from realtime.local.stages.responders.tool_outputs import describe_output
 from realtime.protocol.errors import ConfigError, EngineError
-from realtime.tools import default_registry
+from realtime.tools import default_registry, travel
 
 TRAVEL_TOOLS = tuple(default_registry.definitions())
 
@@ -132,6 +134,29 @@ def test_odd_outputs_are_read_back_not_invented() -> None:
     assert describe_output("t", json.dumps({"error": "boom", "code": "e"})) == (
         "The t tool couldn't answer: boom."
     )
+
+
+def test_the_reader_reads_only_fields_the_travel_tools_output() -> None:
+    # The fields read back are the travel tools' own (their types in realtime.tools.travel, which
+    # tests/tools/test_travel.py ties to the real outputs), or those of a failure's output.
+    tree = ast.parse(inspect.getsource(tool_outputs))
+    read = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    } | {
+        node.slice.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+    }
+    read = {key for key in read if isinstance(key, str)}
+    types = (travel.AirportMatches, travel.LocalTime, travel.FlightEstimate, travel.AirportSummary)
+    fields = {name for shape in types for name in get_type_hints(shape)}
+    assert read and read - fields <= {"error", "code", "suggestions", "candidates"}
 
 
 # ---- language-model backends ----------------------------------------------------------------

