@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.stages.asr.transcriber import Transcriber
 from realtime.local.stages.asr.transcription_http import HttpTranscriber
@@ -61,6 +62,9 @@ class Engine:
     # session asks for transcription. On by default since Whisper's window fits the turn
     # (``stages.asr.whisper_window``): a pass over a short turn costs ~0.08 s here, not 0.5 s.
     partials: bool = True
+    # Every session's counts of listening ahead are also added here when given (a benchmark
+    # creates one and reads it); None: each session keeps its own only.
+    ahead_counts: AheadCounts | None = None
 
     @classmethod
     def default(

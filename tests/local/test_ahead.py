@@ -14,9 +14,9 @@ import pytest
 
 from realtime.client.conversation import Conversation
 from realtime.local.session.beta import beta_event
-from realtime.local.session.jobs import Outcome, Respond, Transcribe
+from realtime.local.session.guesses import AheadCounts, Guess
+from realtime.local.session.jobs import Respond, SessionOutcome, Transcribe
 from realtime.local.session.server_session import ServerSession
-from realtime.local.session.speculation import TOTALS, Guess
 from realtime.protocol.events import serialize
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
@@ -37,26 +37,27 @@ class PausingLoudnessVad(LoudnessVad):
 
 class Session:
     def __init__(self, vad: Any = PausingLoudnessVad, **settings: Any) -> None:
-        self.session = ServerSession(vad_factory=vad, partials=True)
+        self.counts = AheadCounts()  # what this session adds up (a benchmark passes one in too)
+        self.session = ServerSession(vad_factory=vad, partials=True, ahead_counts=self.counts)
         self.events: list[dict[str, Any]] = []
         self.jobs: list[Any] = []
         self.take(self.session.start())
         if settings:
             self.take(self.session.receive({"type": "session.update", "session": settings}))
 
-    def take(self, outcome: Outcome) -> Outcome:
+    def take(self, outcome: SessionOutcome) -> SessionOutcome:
         self.events += outcome.events
         self.jobs += outcome.jobs
         return outcome
 
-    def append(self, pcm: bytes, chunk_ms: int = 20) -> list[Outcome]:
+    def append(self, pcm: bytes, chunk_ms: int = 20) -> list[SessionOutcome]:
         step = bytes_for_ms(chunk_ms)
         return [
             self.take(self.session.append_pcm(pcm[i : i + step])) for i in range(0, len(pcm), step)
         ]
 
-    def types(self, outcomes: list[Outcome] | Outcome) -> list[str]:
-        outcomes = [outcomes] if isinstance(outcomes, Outcome) else outcomes
+    def types(self, outcomes: list[SessionOutcome] | SessionOutcome) -> list[str]:
+        outcomes = [outcomes] if isinstance(outcomes, SessionOutcome) else outcomes
         return [e["type"] for o in outcomes for e in o.events]
 
     def guesses(self) -> list[Transcribe]:
@@ -113,9 +114,9 @@ def test_speech_resuming_drops_the_guess_and_counts_its_cpu() -> None:
     s.append(silence(400) + tone(600) + silence(100))
     (guess,) = s.guesses()
     s.append(tone(400))
-    wasted = TOTALS.wasted_cpu_s
+    wasted = s.counts.wasted_cpu_s
     assert s.types(s.take(s.session.guessed(guess, "I want to fly and", 0.25))) == []
-    assert TOTALS.wasted_cpu_s == pytest.approx(wasted + 0.25)
+    assert s.counts.wasted_cpu_s == pytest.approx(wasted + 0.25)
     stopped = s.append(silence(600))
     jobs = [j for o in stopped for j in o.jobs if isinstance(j, Transcribe)]
     second = [j for j in jobs if j.guess is not None]
@@ -136,7 +137,7 @@ def test_partials_come_while_speaking_and_add_only_new_words() -> None:
     assert second is not partial and second.guess is not None and second.guess.partial
     came = s.take(s.session.guessed(second, "I want to fly to Paris", 0.3))
     assert [e["delta"] for e in came.events] == [" fly to"]
-    assert TOTALS.partial_cpu_s >= 0.6
+    assert s.counts.partial_cpu_s >= 0.6
 
 
 def test_a_client_shows_the_partial_words_before_the_final_transcript() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.local.session.driver import ResponseDriver
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
-from realtime.local.session.jobs import Outbox, Outcome, Respond, Speak
+from realtime.local.session.jobs import Outbox, Respond, SessionOutcome, Speak
 from realtime.local.session.options import ResponseOptions
+from realtime.local.session.responding import ResponseDriver
 from realtime.local.stages.responders.responder import CallRequest, Reply
 from realtime.protocol.pcm import bytes_for_ms
 
@@ -33,15 +33,15 @@ class Harness:
         assert self.driver.response is not None
         return self.driver.response.id
 
-    def take(self) -> Outcome:
+    def take(self) -> SessionOutcome:
         return self.out.take()
 
 
-def types(outcome: Outcome) -> list[str]:
+def types(outcome: SessionOutcome) -> list[str]:
     return [e["type"] for e in outcome.events]
 
 
-def done_status(outcome: Outcome) -> str:
+def done_status(outcome: SessionOutcome) -> str:
     (done,) = [e for e in outcome.events if e["type"] == "response.done"]
     return str(done["response"]["status"])
 
@@ -113,4 +113,4 @@ def test_speech_cancels_the_response_unless_interrupt_response_is_off() -> None:
     h.driver.speech_started({"type": "server_vad", "interrupt_response": True})
     assert done_status(h.take()) == "cancelled" and h.driver.response is None
     h.driver.replied(rid, Reply("Too late."))  # a late result for a cancelled response
-    assert h.take() == Outcome()
+    assert h.take() == SessionOutcome()

@@ -8,7 +8,7 @@ import pytest
 
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import default_vad
-from realtime.local.session.jobs import Outbox, Outcome, Transcribe
+from realtime.local.session.jobs import Outbox, SessionOutcome, Transcribe
 from realtime.local.session.listening import Listener
 from realtime.local.session.wire import InvalidRequest
 from realtime.protocol.facts import MIN_COMMIT_MS
@@ -24,11 +24,11 @@ def manual() -> tuple[Listener, Outbox, History]:
     return listener, out, history
 
 
-def types(outcome: Outcome) -> list[str]:
+def types(outcome: SessionOutcome) -> list[str]:
     return [e["type"] for e in outcome.events]
 
 
-def event(outcome: Outcome, kind: str) -> dict[str, Any]:
+def event(outcome: SessionOutcome, kind: str) -> dict[str, Any]:
     return next(e for e in outcome.events if e["type"] == kind)
 
 

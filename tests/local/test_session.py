@@ -16,7 +16,7 @@ import pytest
 
 from realtime.client.conversation import Conversation
 from realtime.local.session.beta import beta_event
-from realtime.local.session.jobs import Cancel, Outcome, Respond, Speak, Transcribe
+from realtime.local.session.jobs import Cancel, Respond, SessionOutcome, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.stages.responders.responder import CallRequest, Reply
 from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
@@ -98,18 +98,18 @@ class Harness:
         if session:
             self.send("session.update", session=session)
 
-    def take(self, outcome: Outcome) -> Outcome:
+    def take(self, outcome: SessionOutcome) -> SessionOutcome:
         self.events += outcome.events
         self.jobs += outcome.jobs
         return outcome
 
-    def send(self, event_type: str, **fields: Any) -> Outcome:
+    def send(self, event_type: str, **fields: Any) -> SessionOutcome:
         return self.take(self.session.receive({"type": event_type, **fields}))
 
-    def append(self, pcm: bytes) -> Outcome:
+    def append(self, pcm: bytes) -> SessionOutcome:
         return self.send("input_audio_buffer.append", audio=base64.b64encode(pcm).decode())
 
-    def types(self, outcome: Outcome | None = None) -> list[str]:
+    def types(self, outcome: SessionOutcome | None = None) -> list[str]:
         events = outcome.events if outcome is not None else self.events
         return [e["type"] for e in events]
 
@@ -119,7 +119,7 @@ class Harness:
     def job(self, kind: type) -> Any:
         return next(j for j in reversed(self.jobs) if isinstance(j, kind))
 
-    def text_turn(self, text: str) -> Outcome:
+    def text_turn(self, text: str) -> SessionOutcome:
         item = {
             "type": "message",
             "role": "user",
@@ -146,7 +146,7 @@ class Harness:
         return conv
 
 
-def error_of(outcome: Outcome) -> dict[str, Any]:
+def error_of(outcome: SessionOutcome) -> dict[str, Any]:
     (event,) = outcome.events
     assert event["type"] == "error"
     return dict(event["error"])
@@ -482,8 +482,8 @@ def test_barge_in_cancels_the_response_in_the_same_frame() -> None:
     assert response["output"][0]["status"] == "incomplete"
     assert outcome.jobs == (Cancel(rid),)
     # What the synthesiser still makes afterwards is dropped.
-    assert h.take(h.session.spoken(rid, "There was a keeper.", tone(400))) == Outcome()
-    assert h.take(h.session.speech_done(rid)) == Outcome()
+    assert h.take(h.session.spoken(rid, "There was a keeper.", tone(400))) == SessionOutcome()
+    assert h.take(h.session.speech_done(rid)) == SessionOutcome()
 
 
 def test_interrupt_response_false_lets_the_answer_finish() -> None:
@@ -511,7 +511,7 @@ def test_response_cancel_and_cancel_without_a_response() -> None:
     cancelled = h.send("response.cancel", response_id=rid)
     assert h.types(cancelled) == ["response.done"]  # nothing was output yet
     assert cancelled.events[0]["response"]["status_details"]["reason"] == "client_cancelled"
-    assert h.take(h.session.replied(rid, Reply("late"))) == Outcome()
+    assert h.take(h.session.replied(rid, Reply("late"))) == SessionOutcome()
 
 
 def test_response_create_while_one_is_active_is_refused() -> None:

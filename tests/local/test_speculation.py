@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from realtime.local.session.speculation import Guess, Speculation
+from realtime.local.session.guesses import Guess, Guesses
 from realtime.local.stages.vad.detector import SpeechStopped
 from realtime.local.stages.vad.semantic import SemanticVad
 from realtime.local.stages.vad.webrtc import WebRtcVad
@@ -15,7 +15,7 @@ from realtime.protocol.pcm import bytes_for_ms
 
 
 def test_bookkeeping() -> None:
-    spec = Speculation()
+    spec = Guesses()
     first = spec.pause(0, 1000)
     assert first == Guess(0, 1000) and spec.pause(0, 1000) is None
     spec.resumed()  # speech again: the running guess is stale
@@ -26,7 +26,7 @@ def test_bookkeeping() -> None:
     assert spec.take(2500) == second and spec.used == 1 and spec.started == 2
 
 
-def _listen(vad: WebRtcVad, pcm: bytes, transcribe: object, spec: Speculation) -> list[int]:
+def _listen(vad: WebRtcVad, pcm: bytes, transcribe: object, spec: Guesses) -> list[int]:
     """Feed 20 ms frames; at each first silent frame transcribe (synchronously, as a worker
     would) and hand the words to the detector; returns the ends of the turns."""
     stops: list[int] = []
@@ -66,15 +66,15 @@ def test_pause_after_and_does_not_end_the_turn_but_a_question_ends_sooner() -> N
     first = tts.synthesize("I want to fly to Paris and")
     second = tts.synthesize("then on to Rome.")
     hesitant = first + bytes(bytes_for_ms(800)) + second + bytes(bytes_for_ms(2500))
-    assert len(_listen(WebRtcVad(), hesitant, transcribe, Speculation())) == 2  # server_vad
-    spec = Speculation()
+    assert len(_listen(WebRtcVad(), hesitant, transcribe, Guesses())) == 2  # server_vad
+    spec = Guesses()
     stops = _listen(SemanticVad("auto"), hesitant, transcribe, spec)
     assert len(stops) == 1 and stops[0] > (len(first) + len(second)) // 48
     assert spec.started >= 1 and spec.dropped >= 1  # the guess after "and" was thrown away
 
     question = tts.synthesize("What time is it in Tokyo?") + bytes(bytes_for_ms(1500))
-    server_end = _listen(WebRtcVad(), question, transcribe, Speculation())
-    spec = Speculation()
+    server_end = _listen(WebRtcVad(), question, transcribe, Guesses())
+    spec = Guesses()
     semantic_end = _listen(SemanticVad("auto"), question, transcribe, spec)
     assert len(server_end) == len(semantic_end) == 1
     assert semantic_end[0] < server_end[0]  # the finished question ends sooner

@@ -1,23 +1,25 @@
-"""Speculative listening: transcribe the turn at its first silent frame, before it has ended.
+"""The guess at a pause: the turn transcribed at its first silent frame, before it has ended.
 
-Pure; owned by the session on the server's event loop, beside the voice detector. When the
-detector sees the first silent frame after speech, :meth:`Speculation.pause` says what to
-transcribe (the turn from its start to the last voiced frame) while the silence window that
-ends the turn is still running. If speech resumes, that work is stale: its result, when it comes
-back, is dropped and its CPU time counted as wasted. If the turn ends with no voiced frame
-since, :meth:`Speculation.take` hands over the transcript (or says it is still running), so the
-answer need not wait for a transcription started only at ``speech_stopped``. The transcript of
-the pause is also what ``semantic_vad`` judges the end of turn by (``SemanticVad.hear``).
+Pure; owned by the session's listening ahead (``realtime.local.session.ahead``) on the server's
+event loop, beside the voice detector. When the detector sees the first silent frame after
+speech, :meth:`Guesses.pause` says what to transcribe (the turn from its start to the last
+voiced frame) while the silence window that ends the turn is still running. If speech resumes,
+that work is stale: its result, when it comes back, is dropped and its CPU time counted as
+wasted. If the turn ends with no voiced frame since, :meth:`Guesses.take` hands over the
+transcript (or says it is still running), so the answer need not wait for a transcription
+started only at ``speech_stopped``. The transcript of the pause is also what ``semantic_vad``
+judges the end of turn by (``SemanticVad.hear``).
 
-Every session also adds its counts to :data:`TOTALS`, the process's figures that benchmarks
-print; sessions run on one event loop, so plain additions need no lock.
+Counts go to the session's own :class:`AheadCounts` and, when one is passed in, to a shared
+one (a benchmark's: every session of a server adds to it; sessions run on one event loop, so
+plain additions need no lock).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TOTALS", "Guess", "Speculation", "Totals"]
+__all__ = ["AheadCounts", "Guess", "Guesses"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Guess:
 
 
 @dataclass
-class Totals:
+class AheadCounts:
     """Counts of early transcriptions; CPU seconds are the process's while each job ran."""
 
     started: int = 0
@@ -46,21 +48,22 @@ class Totals:
             setattr(self, name, getattr(self, name) + value)
 
 
-TOTALS = Totals()
-"""Every session's counts, added up (read by ``bench/local_engine.py``)."""
+class Guesses:
+    """Which guess at a pause is current, what it found, and what was wasted.
 
+    ``totals``, when given, also receives every count (shared by the sessions of a server).
+    """
 
-class Speculation:
-    """Which speculative transcription is current, what it found, and what was wasted."""
-
-    def __init__(self) -> None:
+    def __init__(self, totals: AheadCounts | None = None) -> None:
         self.current: Guess | None = None
         self.transcript: str | None = None  # of ``current``, once it came back
-        self.counts = Totals()
+        self.counts = AheadCounts()
+        self._totals = totals
 
     def _count(self, **counts: float) -> None:
         self.counts.add(**counts)
-        TOTALS.add(**counts)
+        if self._totals is not None:
+            self._totals.add(**counts)
 
     @property
     def started(self) -> int:

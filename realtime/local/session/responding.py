@@ -1,11 +1,13 @@
-"""The turn-taking of one local-engine session: the one response in progress, from creation to done.
+"""The responding side of one local-engine session: turns and results in, responder jobs out.
 
 Pure; owned by the session state machine (``realtime.local.session.server_session``) on the
-server's event loop. A response is created by ``response.create`` or by the end of a VAD turn
-(or, when a turn ends during a response, right after that response: it is deferred, never
-dropped). It waits for the transcripts of committed audio, then asks for a ``Respond`` job with
-the conversation as messages; the reply's text comes back as a ``Speak`` job, its sentences as
-audio (``realtime.local.session.responses.ResponseRun`` turns each into output events). Speech
+server's event loop; the listening side (``realtime.local.session.listening``) tells it when a
+turn starts and ends. It decides when a response runs and which jobs it asks for; one response
+at a time. A response is created by ``response.create`` or by the end of a VAD turn (or, when a
+turn ends during a response, right after that response: it is deferred, never dropped). It
+waits for the transcripts of committed audio, then asks for a ``Respond`` job with the
+conversation as messages; the reply's text comes back as a ``Speak`` job, its sentences as
+audio. What one response sends is ``realtime.local.session.response_run.ResponseRun``'s. Speech
 during a response cancels it when ``interrupt_response`` is on (barge-in); a result that comes
 back for a response cancelled or finished meanwhile is dropped.
 """
@@ -20,7 +22,7 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, item_text
 from realtime.local.session.jobs import Outbox, Respond, Speak
 from realtime.local.session.options import ResponseOptions
-from realtime.local.session.responses import ResponseRun, Stage, audio_tokens, text_tokens
+from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
 from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
 from realtime.protocol.pcm import duration_ms
 
@@ -28,7 +30,7 @@ __all__ = ["ResponseDriver"]
 
 
 class ResponseDriver:
-    """The one response in progress (``response``) and the one deferred turn.
+    """When responses run: the one in progress (``response``) and the one deferred turn.
 
     ``settings`` and ``transcribing`` read the session's current settings and whether
     transcripts are pending, at the moment they matter (a deferred response takes the settings

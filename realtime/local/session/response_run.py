@@ -1,9 +1,10 @@
-"""One response of the local engine, from ``response.created`` to ``response.done``.
+"""What one response sends, from ``response.created`` to ``response.done``, and its usage.
 
-Pure; owned by the session state machine on the server's event loop. A :class:`ResponseRun`
-turns the responder's reply and the synthesiser's sentences into the output events of
-PROTOCOL.md "A spoken turn" step 6-11 (GA names; the server edge spells them in beta), keeps
-the assistant items in the conversation (unless the response is out of band), and counts usage.
+Pure; owned by the responding side (``realtime.local.session.responding``) on the server's event
+loop, which decides when the response runs. A :class:`ResponseRun` turns the responder's reply
+and the synthesiser's sentences into the output events of PROTOCOL.md "A spoken turn" step 6-11
+(GA names; the server edge spells them in beta), keeps the assistant items in the conversation
+(unless the response is out of band), and counts usage.
 
 Usage is counted in the engine's own units, not a real tokenizer's: one text token per 4
 characters (rounded up) and one audio token per 100 ms of audio (rounded up). Input tokens
