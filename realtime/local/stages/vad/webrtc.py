@@ -102,7 +102,7 @@ class WebRtcVad:
 
     @property
     def voiced_end_ms(self) -> int:
-        """The end of the last voiced frame of the speech in progress (speculative listening
+        """The end of the last voiced frame of the speech in progress (listening ahead
         starts when ``position_ms`` passes it by a frame)."""
         return self._voiced_end_ms
 
