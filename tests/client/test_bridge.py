@@ -25,6 +25,7 @@ from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
 from tests.support.bridge import S, assistant_texts, finished, wait_for, wait_until
 from tests.support.servers import CuttableProxy
+from tests.support.speaker import RealTimeSpeaker
 
 pytestmark = pytest.mark.engine
 
@@ -120,7 +121,7 @@ def test_barge_in_truncates_at_what_was_heard(
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     bridge.send_text("Tell me everything you can do, in detail.")
     wait_for(bridge, lambda s: playback.pending_ms > 1500)
-    speaker = _RealTimeSpeaker(playback)
+    speaker = RealTimeSpeaker(playback)
     try:
         # The user hears about 600 ms, then talks over it.
         wait_for(bridge, lambda s: any(playback.played_ms(i.id) >= 600 for i in s.items))
@@ -139,27 +140,6 @@ def test_barge_in_truncates_at_what_was_heard(
     # the speaker still plays it: the truncation is what makes its memory match what was heard.
     confirmed = [e.event for e in recording.log.events() if e.type == "conversation.item.truncated"]
     assert confirmed and confirmed[0]["audio_end_ms"] == sent[0]["audio_end_ms"]
-
-
-class _RealTimeSpeaker:
-    """Pulls 20 ms frames from a Playback at real time, as the WebRTC track does."""
-
-    def __init__(self, playback: Playback) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(playback,), daemon=True)
-        self._thread.start()
-
-    def _run(self, playback: Playback) -> None:
-        start = time.monotonic()
-        n = 0
-        while not self._stop.is_set():
-            playback.read(960)
-            n += 1
-            time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(1)
 
 
 def test_server_closing_mid_answer_reconnects_and_keeps_the_transcript(

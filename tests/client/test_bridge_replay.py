@@ -22,9 +22,10 @@ from realtime.client.playback import Playback
 from realtime.client.replay import ReplayBudget, replay_item
 from realtime.local.server import EngineServer
 from realtime.protocol.facts import ApiVersion
-from tests.client.test_bridge import _RealTimeSpeaker, config_for
+from tests.client.test_bridge import config_for
 from tests.support.bridge import S, finished, wait_for, wait_until
 from tests.support.servers import CuttableProxy
+from tests.support.speaker import RealTimeSpeaker
 
 pytestmark = pytest.mark.engine
 
@@ -89,7 +90,7 @@ def test_soak_of_cuts_mid_answer_keeps_the_conversation_on_screen_and_on_the_ser
         on_event=seen,
         replay_budget=WHOLE,
     )
-    speaker = _RealTimeSpeaker(playback)
+    speaker = RealTimeSpeaker(playback)
     figures = dict.fromkeys(
         ("cuts", "reconnects", "crashes", "lines_lost", "lines_changed", "items_expected"), 0
     )
@@ -214,7 +215,7 @@ def test_a_typed_message_over_the_spoken_answer_stops_it_and_truncates_at_what_w
     wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
     bridge.send_text(LONG_QUESTION)
     wait_for(bridge, lambda s: playback.pending_ms > 1500)
-    speaker = _RealTimeSpeaker(playback)
+    speaker = RealTimeSpeaker(playback)
     try:
         speaking = wait_for(bridge, lambda s: playback.played_ms(s.items[-1].id) >= 600)
         answer_id = speaking.items[-1].id

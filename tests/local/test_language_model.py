@@ -27,7 +27,7 @@ from realtime.local.stages.responders.responder import (
     ResponseRequest,
     collect,
 )
-from tests.local.test_server import TEXT_ONLY, TURN, Client, of_type, open_client
+from tests.support.engine_client import TEXT_ONLY, TURN, Client, of_type, open_client
 
 pytestmark = pytest.mark.skipif(
     not llama.llama_available(),

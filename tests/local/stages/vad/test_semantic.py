@@ -1,4 +1,5 @@
-"""semantic_vad endpointing: the words so far set the silence that ends a turn."""
+"""semantic_vad (``realtime.local.stages.vad.semantic``): the words so far set the silence that
+ends a turn."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped
 from realtime.local.stages.vad.semantic import Ending, SemanticVad, classify, silence_ms
 from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.pcm import bytes_for_ms
+from tests.fixtures.loader import FIXTURES
 
 
 @pytest.mark.parametrize(
@@ -64,6 +66,5 @@ def test_semantic_vad_waits_after_and_but_ends_a_question_sooner(speech: bytes) 
 @pytest.fixture(scope="module")
 def speech() -> bytes:
     from realtime.protocol.wav import read_wav
-    from tests.local.test_vad import AUDIO
 
-    return read_wav(AUDIO / "what_time_tokyo.wav").pcm
+    return read_wav(FIXTURES / "audio" / "what_time_tokyo.wav").pcm

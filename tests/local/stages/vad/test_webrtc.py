@@ -1,9 +1,9 @@
-"""WebRtcVad on real speech (a Piper recording) framed by digital silence."""
+"""WebRtcVad (``realtime.local.stages.vad.webrtc``) on real speech (a Piper recording) framed
+by digital silence."""
 
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +13,9 @@ from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.pcm import bytes_for_ms
 from realtime.protocol.wav import read_wav
+from tests.fixtures.loader import FIXTURES
 
-AUDIO = Path(__file__).parents[1] / "fixtures" / "audio"
+AUDIO = FIXTURES / "audio"
 FRAME_MS = 20  # the detector's resolution
 # Where speech sits in what_time_tokyo.wav (first and last |sample| > 500), in ms.
 ONSET_MS, OFFSET_MS = 57, 1419
