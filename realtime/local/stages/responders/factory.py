@@ -23,9 +23,13 @@ A model (``llama[:GGUF]`` or a URL) answers after the rules, in a ``HybridRespon
 
 from __future__ import annotations
 
-from realtime.local.stages.responders import chat_http, hybrid, llama, rules
+from typing import TYPE_CHECKING
+
 from realtime.local.stages.responders.responder import Responder
 from realtime.protocol.errors import ConfigError
+
+if TYPE_CHECKING:  # the backends are imported when a responder is made, not with the engine
+    from realtime.local.stages.responders import chat_http, llama
 
 __all__ = ["make_responder"]
 
@@ -37,6 +41,8 @@ def make_responder(spec: str = "rules", *, model: str | None = None) -> Responde
     ``model`` is the model name sent to a chat-completions endpoint. Heavy backends load at
     their first answer, not here.
     """
+    from realtime.local.stages.responders import chat_http, hybrid, llama, rules
+
     if spec == "rules":
         return rules.RuleBasedResponder()
     if spec == "auto":
