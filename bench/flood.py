@@ -34,8 +34,8 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from realtime.local.engine import Engine  # noqa: E402
 from realtime.local.server import EngineServer  # noqa: E402
-from realtime.local.stages.asr import Transcript  # noqa: E402
-from realtime.local.stages.responder import make_responder  # noqa: E402
+from realtime.local.stages.asr.transcriber import Transcript  # noqa: E402
+from realtime.local.stages.responders.factory import make_responder  # noqa: E402
 
 
 class _Asr:

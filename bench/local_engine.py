@@ -37,9 +37,9 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from realtime.local.engine import Engine  # noqa: E402
 from realtime.local.server import EngineServer  # noqa: E402
-from realtime.local.session.speculation import TOTALS  # noqa: E402
-from realtime.local.stages.asr import FasterWhisperTranscriber  # noqa: E402
-from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
+from realtime.local.session.guesses import AheadCounts  # noqa: E402
+from realtime.local.stages.asr.whisper import FasterWhisperTranscriber  # noqa: E402
+from realtime.local.stages.tts.piper import PiperSynthesizer  # noqa: E402
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16, duration_ms  # noqa: E402
 from realtime.tools import default_registry  # noqa: E402
 
@@ -124,7 +124,8 @@ def realtime_factors(engine: Engine, clips: list[bytes], answers: list[str]) -> 
 
 
 async def main(count: int, *, partials: bool = True) -> None:
-    engine = dataclasses.replace(Engine.default(), partials=partials)
+    totals = AheadCounts()  # every session's counts of listening ahead, added up
+    engine = dataclasses.replace(Engine.default(), partials=partials, ahead_counts=totals)
     started = time.perf_counter()
     engine.warm()
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
@@ -153,11 +154,11 @@ async def main(count: int, *, partials: bool = True) -> None:
     print(f"  answers without a tool ({len(plain)})       {_spread(plain)}")
     print(f"  answers with a tool ({len(tool)})          {_spread(tool)}")
     print(
-        f"guesses at a pause                 {TOTALS.started} started, {TOTALS.used} used at "
-        f"speech_stopped, {TOTALS.dropped} dropped"
+        f"guesses at a pause                 {totals.started} started, {totals.used} used at "
+        f"speech_stopped, {totals.dropped} dropped"
     )
-    print(f"CPU on dropped speculative work    {TOTALS.wasted_cpu_s:.2f} s")
-    print(f"CPU on partial transcripts         {TOTALS.partial_cpu_s:.2f} s")
+    print(f"CPU on dropped speculative work    {totals.wasted_cpu_s:.2f} s")
+    print(f"CPU on partial transcripts         {totals.partial_cpu_s:.2f} s")
     print(f"ASR real-time factor (Whisper)     {asr:.2f}")
     print(f"TTS real-time factor (Piper)       {tts:.3f}")
     print(f"peak memory (max RSS)              {peak_mb:.0f} MB")

@@ -33,7 +33,7 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from realtime.local.engine import Engine  # noqa: E402
 from realtime.local.server import EngineServer  # noqa: E402
-from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
+from realtime.local.stages.tts.piper import PiperSynthesizer  # noqa: E402
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16  # noqa: E402
 from realtime.tools import default_registry  # noqa: E402
 

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from realtime.local.stages.tts import PiperSynthesizer  # noqa: E402
+from realtime.local.stages.tts.piper import PiperSynthesizer  # noqa: E402
 from realtime.protocol.resample import convert_pcm16  # noqa: E402
 from realtime.protocol.wav import write_wav  # noqa: E402
 from tests.support.webrtc_page import press_start  # noqa: E402

@@ -2,7 +2,8 @@
 
 ``server.EngineServer`` serves it (in-process with ``start()``, or ``python -m realtime.local``)
 on the loop thread of ``server_thread.ServerThread``; ``session.server_session.ServerSession`` is
-the sans-I/O protocol state machine of one connection (with ``session.listening`` for the input
-side and ``session.driver`` for the response in progress); the stages are ``vad``, ``asr``,
-``responder`` (``rules``, ``llm``) and ``tts``. Nothing heavy is imported here.
+the sans-I/O protocol state machine of one connection (with ``session.listening`` for the
+listening side and ``session.responding`` for the responding side); the stages, one folder per
+kind under ``stages``, are ``vad``, ``asr``, ``responders`` (chosen in ``responders.factory``),
+``text`` (sentence rules) and ``tts``. Nothing heavy is imported here.
 """

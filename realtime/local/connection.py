@@ -40,10 +40,10 @@ from realtime.local.frames import encode_event, read_append, read_event
 from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
 from realtime.local.session.beta import beta_event
 from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
-from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
+from realtime.local.session.jobs import Cancel, Job, Respond, SessionOutcome, Speak, Transcribe
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
-from realtime.local.stages.responder import Reply
+from realtime.local.stages.responders.responder import Reply
 from realtime.protocol.errors import RealtimeError
 from realtime.protocol.pcm import bytes_for_ms
 
@@ -115,7 +115,7 @@ class SessionRunner:
             else:
                 event = read_event(frame)
         except InvalidRequest as exc:
-            self._apply(Outcome((error_event(exc, None),)))
+            self._apply(SessionOutcome((error_event(exc, None),)))
             return
         if pcm is None:
             self._apply(self._session.receive(event))
@@ -127,7 +127,7 @@ class SessionRunner:
             await asyncio.sleep(0)  # the loop serves other clients between slices
 
     # ---- session outcomes -------------------------------------------------------------
-    def _apply(self, outcome: Outcome) -> None:
+    def _apply(self, outcome: SessionOutcome) -> None:
         if self._closing:
             return
         for event in outcome.events:

@@ -3,7 +3,7 @@
 Built once per server, on whichever thread starts it; read by every connection's task on the
 event loop and used by the worker threads that run the jobs. The heavy models (Whisper, the
 Piper voice) load once per process at first use (or at :meth:`Engine.warm`), and the stages
-are safe to call from several threads at once (see ``realtime.local.stages.asr`` and ``tts``).
+are safe to call from several threads at once (see ``stages.asr.whisper`` and ``stages.tts.piper``).
 Each stage is a Protocol, so a test or an embedder swaps one with ``dataclasses.replace``.
 """
 
@@ -14,11 +14,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.input_audio import VadFactory, default_vad
-from realtime.local.stages.asr import FasterWhisperTranscriber, Transcriber
-from realtime.local.stages.responder import Responder, make_responder
-from realtime.local.stages.speech_http import HttpSynthesizer, HttpTranscriber
-from realtime.local.stages.tts import PiperSynthesizer, Synthesizer, voices
+from realtime.local.stages.asr.transcriber import Transcriber
+from realtime.local.stages.asr.transcription_http import HttpTranscriber
+from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
+from realtime.local.stages.responders.factory import make_responder
+from realtime.local.stages.responders.responder import Responder
+from realtime.local.stages.tts.piper import PiperSynthesizer, voices
+from realtime.local.stages.tts.speech_http import HttpSynthesizer
+from realtime.local.stages.tts.synthesizer import Synthesizer
 from realtime.protocol.errors import EngineError
 
 __all__ = ["Engine", "SynthesizerFactory", "http_synthesizer"]
@@ -55,8 +60,11 @@ class Engine:
     voices: tuple[str, ...] = ()  # the engine's own voice names, beside the hosted ones
     # Partial transcripts while the user speaks (input_audio_transcription.delta), when the
     # session asks for transcription. On by default since Whisper's window fits the turn
-    # (``stages.whisper_window``), which makes a pass over a short turn cheap.
+    # (``stages.asr.whisper_window``), which makes a pass over a short turn cheap.
     partials: bool = True
+    # Every session's counts of listening ahead are also added here when given (a benchmark
+    # creates one and reads it); None: each session keeps its own only.
+    ahead_counts: AheadCounts | None = None
 
     @classmethod
     def default(

@@ -183,6 +183,7 @@ class EngineServer:
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
             partials=self.engine.partials,
+            ahead_counts=self.engine.ahead_counts,
         )
         runner = SessionRunner(
             websocket,

@@ -18,10 +18,11 @@ import time
 from typing import Any
 
 from realtime.local.session.jobs import Respond, Transcribe
-from realtime.local.stages.asr import Transcriber
-from realtime.local.stages.responder import CallRequest, Reply, Responder, start_reply
-from realtime.local.stages.streaming import SentenceBuffer
-from realtime.local.stages.tts import Synthesizer, lead_clause, sentences
+from realtime.local.stages.asr.transcriber import Transcriber
+from realtime.local.stages.responders.responder import CallRequest, Reply, Responder, start_reply
+from realtime.local.stages.text.sentences import lead_clause, sentences
+from realtime.local.stages.text.streaming import SentenceBuffer
+from realtime.local.stages.tts.synthesizer import Synthesizer
 
 __all__ = ["DONE", "Mailbox", "guess", "respond", "speak"]
 

@@ -24,12 +24,20 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from realtime.protocol.errors import EngineError
 from realtime.tools.result import ToolFailure
 
-__all__ = ["HUBS", "SAME_PLACE_KM", "Airport", "AirportIndex", "airport_index", "haversine_km"]
+__all__ = [
+    "HUBS",
+    "SAME_PLACE_KM",
+    "Airport",
+    "AirportIndex",
+    "AirportSummary",
+    "airport_index",
+    "haversine_km",
+]
 
 HUBS = (
     "ATL DXB DFW LHR HND DEN IST LAX ORD DEL CDG JFK CAN PEK PVG AMS FRA MAD SIN ICN BCN MUC FCO "
@@ -40,6 +48,18 @@ HUBS = (
 SAME_PLACE_KM = 150.0
 EARTH_RADIUS_KM = 6371.0
 _HUB_RANK = {code: rank for rank, code in enumerate(HUBS)}
+
+
+class AirportSummary(TypedDict):
+    """An airport as the travel tools show it to the model (``Airport.summary``)."""
+
+    code: str
+    icao: str
+    name: str
+    city: str
+    region: str
+    country: str
+    tz: str
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,7 @@ class Airport:
             record["country"], float(record["lat"]), float(record["lon"]), record["tz"],
         )  # fmt: skip
 
-    def summary(self) -> dict[str, str]:
+    def summary(self) -> AirportSummary:
         """The fields a tool shows the model."""
         return {
             "code": self.code, "icao": self.icao, "name": self.name, "city": self.city,

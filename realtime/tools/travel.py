@@ -5,6 +5,10 @@ registry's worker threads. What flows through: the model's place names in, JSON-
 (the registry serialises them into the ``function_call_output``); places that cannot be found or
 are ambiguous raise ``ToolFailure`` with suggestions or candidates (see ``airports``).
 
+The tools' names (``FIND_AIRPORT`` ...) and the shapes of their outputs (``AirportMatches``,
+``LocalTime``, ``FlightEstimate``) and arguments are exported: the local engine's rules call the
+tools by these names and read their outputs back by these fields.
+
 Data: ``airportsdata`` for airports, the standard library's ``zoneinfo`` (the system tz
 database) for time zones. The current time comes from ``set_clock``, so tests pin it without
 the model ever seeing a clock parameter.
@@ -16,12 +20,24 @@ import functools
 import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import Final, TypedDict
 
-from realtime.tools.airports import Airport, airport_index, haversine_km
+from realtime.tools.airports import Airport, AirportSummary, airport_index, haversine_km
 from realtime.tools.registry import tool
 from realtime.tools.result import ToolFailure
 
 __all__ = [
+    "FIND_AIRPORT",
+    "GET_FLIGHT_ESTIMATE",
+    "GET_LOCAL_TIME",
+    "TOOL_NAMES",
+    "AirportMatches",
+    "AirportSummary",
+    "FindAirportArguments",
+    "FlightEstimate",
+    "FlightEstimateArguments",
+    "LocalTime",
+    "LocalTimeArguments",
     "block_time_minutes",
     "find_airport",
     "get_flight_estimate",
@@ -34,6 +50,60 @@ KM_PER_MILE = 1.609344
 TAXI_CLIMB_MINUTES = 30
 CRUISE_KMH = 800.0
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+FIND_AIRPORT: Final = "find_airport"
+GET_LOCAL_TIME: Final = "get_local_time"
+GET_FLIGHT_ESTIMATE: Final = "get_flight_estimate"
+TOOL_NAMES: Final = frozenset({FIND_AIRPORT, GET_LOCAL_TIME, GET_FLIGHT_ESTIMATE})
+"""The names the model calls the travel tools by."""
+
+
+class FindAirportArguments(TypedDict):
+    query: str
+
+
+class LocalTimeArguments(TypedDict):
+    place: str
+
+
+class FlightEstimateArguments(TypedDict):
+    origin: str
+    destination: str
+
+
+class AirportMatches(TypedDict):
+    """``find_airport``'s output: the query, and at most 5 airports, best match first."""
+
+    query: str
+    airports: list[AirportSummary]
+
+
+class LocalTime(TypedDict):
+    """``get_local_time``'s output; ``matched`` is the airport or zone the place resolved to."""
+
+    place: str
+    matched: str
+    time_zone: str
+    date: str  # ISO 8601
+    time: str  # HH:MM
+    weekday: str
+    utc_offset: str  # +HH:MM
+    abbreviation: str | None
+    local_time: str  # ISO 8601, to the second
+
+
+class FlightEstimate(TypedDict):
+    """``get_flight_estimate``'s output (see the tool's docstring for how each is estimated)."""
+
+    origin: AirportSummary
+    destination: AirportSummary
+    distance_km: int
+    distance_miles: int
+    block_time_minutes: int
+    block_time: str  # "H h MM min"
+    time_difference_hours: float  # the destination's UTC offset minus the origin's
+    time_difference: str
 
 
 def _system_now() -> datetime:
@@ -53,8 +123,8 @@ def set_clock(now: Now | None) -> Now:
     return previous
 
 
-@tool
-def find_airport(query: str) -> dict[str, object]:
+@tool(name=FIND_AIRPORT)
+def find_airport(query: str) -> AirportMatches:
     """Find airports by IATA or ICAO code, city or airport name, best match first (at most 5).
 
     Args:
@@ -68,8 +138,8 @@ def find_airport(query: str) -> dict[str, object]:
     return {"query": query, "airports": [airport.summary() for airport in found]}
 
 
-@tool
-def get_local_time(place: str) -> dict[str, object]:
+@tool(name=GET_LOCAL_TIME)
+def get_local_time(place: str) -> LocalTime:
     """Get the current local date and time, UTC offset and time zone of a place.
 
     Args:
@@ -91,8 +161,8 @@ def get_local_time(place: str) -> dict[str, object]:
     }
 
 
-@tool
-def get_flight_estimate(origin: str, destination: str) -> dict[str, object]:
+@tool(name=GET_FLIGHT_ESTIMATE)
+def get_flight_estimate(origin: str, destination: str) -> FlightEstimate:
     """Estimate distance, typical block time and time difference between two places' airports.
 
     Distance is great-circle (haversine, mean Earth radius 6371.0 km). Block time is 30 min for

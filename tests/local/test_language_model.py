@@ -18,10 +18,16 @@ import pytest
 
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
-from realtime.local.stages import llama
-from realtime.local.stages.hybrid import HybridResponder
-from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest, collect
-from tests.local.test_server import TEXT_ONLY, TURN, Client, of_type, open_client
+from realtime.local.stages.responders import llama
+from realtime.local.stages.responders.hybrid import HybridResponder
+from realtime.local.stages.responders.responder import (
+    CallRequest,
+    Chunk,
+    Reply,
+    ResponseRequest,
+    collect,
+)
+from tests.support.engine_client import TEXT_ONLY, TURN, Client, of_type, open_client
 
 pytestmark = pytest.mark.skipif(
     not llama.llama_available(),

@@ -3,7 +3,6 @@ scaled time unit ``S``; the engine's session config; a speaker pulling playback 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.snapshot import Snapshot
 from realtime.client.io.bridge import Bridge
-from realtime.client.io.playback import Playback
 
 S = 1.0  # one scaled time unit for every wait; raise it on a slow machine
 
@@ -56,24 +54,3 @@ def assistant_texts(snapshot: Snapshot) -> list[str]:
 def config_for(url: str, **changes: Any) -> SessionConfig:
     """The local engine at ``url`` with its own voice, and ``changes``."""
     return SessionConfig(provider=Provider.LOCAL, base_url=url, voice="joe").replace(**changes)
-
-
-class RealTimeSpeaker:
-    """Pulls 20 ms frames from a Playback at real time, as the WebRTC track does."""
-
-    def __init__(self, playback: Playback) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(playback,), daemon=True)
-        self._thread.start()
-
-    def _run(self, playback: Playback) -> None:
-        start = time.monotonic()
-        n = 0
-        while not self._stop.is_set():
-            playback.read(960)
-            n += 1
-            time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(1)

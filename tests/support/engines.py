@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from realtime.local.engine import Engine
-from realtime.local.stages.asr import Transcript
-from realtime.local.stages.responder import make_responder
+from realtime.local.stages.asr.transcriber import Transcript
+from realtime.local.stages.responders.factory import make_responder
 
 
 class FixedTranscriber:

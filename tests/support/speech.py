@@ -15,7 +15,7 @@ from realtime.protocol.resample import convert_pcm16
 
 @functools.cache
 def _voice() -> object:
-    from realtime.local.stages.tts import PiperSynthesizer
+    from realtime.local.stages.tts.piper import PiperSynthesizer
 
     return PiperSynthesizer()._voice()  # noqa: SLF001 - the engine's own voice, loaded once
 

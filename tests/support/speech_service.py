@@ -3,7 +3,8 @@
 
 The test sets what each route answers (``Reply``: status, content type, body, or a delay) and
 reads back what the service received (``requests``: path, headers, form fields, files, JSON),
-parsed on the server's threads and checked on the test's.
+parsed on the server's threads and checked on the test's. ``fails`` runs a call that must fail
+and checks that the peer's body (``SECRET``) is not in the error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,41 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Received", "Reply", "SpeechService"]
+import numpy as np
+import pytest
+
+from realtime.protocol.errors import EngineError
+
+__all__ = [
+    "SECRET",
+    "SPEECH",
+    "TRANSCRIBE",
+    "Received",
+    "Reply",
+    "SpeechService",
+    "fails",
+    "flat_pcm",
+    "parse_multipart",
+]
+
+SECRET = b"SECRET-BODY-TEXT from the peer"
+TRANSCRIBE = "/v1/audio/transcriptions"
+SPEECH = "/v1/audio/speech"
+
+
+def flat_pcm(samples: int, value: int = 1000) -> bytes:
+    """``samples`` PCM16 samples all at ``value``."""
+    return np.full(samples, value, "<i2").tobytes()
+
+
+def fails(call: Any, match: str) -> str:
+    """The message of the ``EngineError`` that ``call()`` raises; it never holds the peer's
+    body."""
+    with pytest.raises(EngineError, match=match) as caught:
+        call()
+    message = str(caught.value)
+    assert SECRET.decode() not in message and "SECRET" not in message
+    return message
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 
@@ -51,6 +51,28 @@ def test_definitions_match_golden_files(name: str) -> None:
 def test_travel_tools_are_registered_in_order() -> None:
     assert default_registry.names()[:3] == TRAVEL_TOOLS
     assert travel.find_airport.__name__ == "find_airport"  # the decorator returns the function
+
+
+def test_the_exported_names_and_types_match_the_registered_tools() -> None:
+    # The local engine's rules call the tools by these names and read these fields back.
+    assert travel.TOOL_NAMES == set(TRAVEL_TOOLS)
+    arguments = {
+        travel.FIND_AIRPORT: travel.FindAirportArguments,
+        travel.GET_LOCAL_TIME: travel.LocalTimeArguments,
+        travel.GET_FLIGHT_ESTIMATE: travel.FlightEstimateArguments,
+    }
+    for name, shape in arguments.items():
+        parameters = default_registry.spec(name).definition()["parameters"]["properties"]
+        assert set(get_type_hints(shape)) == set(parameters)
+    outputs = {
+        travel.AirportMatches: ok("find_airport", query="LHR"),
+        travel.LocalTime: ok("get_local_time", place="Tokyo"),
+        travel.FlightEstimate: ok("get_flight_estimate", origin="Paris", destination="Tokyo"),
+    }
+    for output_type, output in outputs.items():
+        assert set(get_type_hints(output_type)) == set(output)
+    airport = ok("find_airport", query="LHR")["airports"][0]
+    assert set(get_type_hints(travel.AirportSummary)) == set(airport)
 
 
 def test_find_airport_by_code_and_by_name() -> None:

@@ -91,7 +91,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The question spoken by the engine's own voice, padded with silence, at 48 kHz."""
-    from realtime.local.stages.tts import PiperSynthesizer
+    from realtime.local.stages.tts.piper import PiperSynthesizer
 
     speech = PiperSynthesizer().synthesize(QUESTION)
     silence = bytes(2 * 24000)

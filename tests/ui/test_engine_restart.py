@@ -16,7 +16,8 @@ from realtime.client.core.snapshot import LinkState
 from realtime.client.io.bridge import Bridge
 from realtime.client.io.playback import Playback
 from realtime.ui.engine_process import EngineProcess
-from tests.support.bridge import RealTimeSpeaker, S, config_for, finished, wait_for
+from tests.support.bridge import S, config_for, finished, wait_for
+from tests.support.speaker import RealTimeSpeaker
 
 pytestmark = pytest.mark.engine
 

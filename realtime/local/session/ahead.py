@@ -1,14 +1,15 @@
-"""Listening ahead: transcribing the speech in progress before its turn ends.
+"""Listening ahead: which early transcriptions of the speech in progress to start, and where
+their words go.
 
 Pure; owned by the listener (``realtime.local.session.listening``) on the server's event loop,
 which calls it after every append while speech is in progress, and with the early
 transcriptions that come back. Two kinds of ``Transcribe`` job carry a ``Guess``:
 
 * at the first silent frame after voicing (the silence window that ends the turn has begun),
-  the turn so far (``realtime.local.session.speculation``). If voicing resumes, the guess is
-  dropped (its CPU, when it comes back, counted as wasted); if the turn ends with no voiced
-  frame since, its transcript is the turn's, so the answer need not wait for a transcription
-  started only at ``speech_stopped``;
+  the turn so far (the guess at a pause, ``realtime.local.session.guesses``). If voicing
+  resumes, the guess is dropped (its CPU, when it comes back, counted as wasted); if the turn
+  ends with no voiced frame since, its transcript is the turn's, so the answer need not wait
+  for a transcription started only at ``speech_stopped``;
 * with the session's transcription configured, while the user speaks, the growing turn about
   every ``PACE_MS`` of new audio, and only when none of the session's early transcriptions is
   running (``realtime.local.session.partials``).
@@ -23,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from realtime.local.session.guesses import AheadCounts, Guess, Guesses
 from realtime.local.session.input_audio import InputAudio
 from realtime.local.session.jobs import Outbox, Transcribe
 from realtime.local.session.partials import Partials
-from realtime.local.session.speculation import TOTALS, Guess, Speculation
 
 __all__ = ["Ahead", "Handed", "TranscriptionSettings", "transcribe_job"]
 
@@ -50,13 +51,21 @@ def transcribe_job(
 class Ahead:
     """The early transcriptions of one session's speech in progress (see the module)."""
 
-    def __init__(self, out: Outbox, audio: InputAudio, *, partials: bool = False) -> None:
+    def __init__(
+        self,
+        out: Outbox,
+        audio: InputAudio,
+        *,
+        partials: bool = False,
+        totals: AheadCounts | None = None,
+    ) -> None:
         # Partial transcripts: each is a Whisper pass over the turn so far, so a caller that
         # cannot spare them (a test of the guess alone) leaves them off; the engine turns them on.
         self._with_partials = partials
         self._out = out
         self._audio = audio
-        self.speculation = Speculation()
+        self._totals = totals  # shared counts (a benchmark's), or None
+        self.guesses = Guesses(totals)
         self._partials = Partials()
         self._item: str | None = None  # the item id of the speech in progress
         self._reported = False  # its transcription is reported: deltas go out
@@ -72,7 +81,7 @@ class Ahead:
     def forget(self) -> None:
         """The speech in progress is gone (committed, cleared, a new detector)."""
         self._item = None
-        self.speculation.resumed()
+        self.guesses.resumed()
 
     def listen(self, start_ms: int, transcription: TranscriptionSettings) -> None:
         """After an append during speech: a guess at a new pause, a dropped guess if voicing
@@ -81,13 +90,13 @@ class Ahead:
             return
         self._reported = transcription is not None
         position, voiced_end = self._audio.position_ms, self._audio.voiced_end_ms
-        spec = self.speculation
+        guesses = self.guesses
         if voiced_end is not None:
-            if spec.current is not None and spec.current.end_ms != voiced_end:
-                spec.resumed()  # voiced again since the pause: its words are stale
+            if guesses.current is not None and guesses.current.end_ms != voiced_end:
+                guesses.resumed()  # voiced again since the pause: its words are stale
                 self._audio.hear("")
             if position - voiced_end >= _FRAME_MS:
-                guess = spec.pause(start_ms, voiced_end)
+                guess = guesses.pause(start_ms, voiced_end)
                 if guess is not None:
                     self._start(guess, transcription)
                 return
@@ -98,8 +107,8 @@ class Ahead:
 
     def take(self, voiced_end_ms: int | None) -> tuple[Guess | None, str | None]:
         """The turn ended: the guess that covers it, and its transcript if back already."""
-        ready = self.speculation.transcript
-        guess = self.speculation.take(voiced_end_ms)
+        ready = self.guesses.transcript
+        guess = self.guesses.take(voiced_end_ms)
         self._item = None
         return guess, ready if guess is not None else None
 
@@ -114,7 +123,8 @@ class Ahead:
         guess = job.guess
         assert guess is not None
         if guess.partial:
-            TOTALS.add(partial_cpu_s=cpu_s)
+            if self._totals is not None:
+                self._totals.add(partial_cpu_s=cpu_s)
             # The next one PACE_MS of audio after this came back, not after it was asked for:
             # on a slow machine partials take at most half the time of the worker.
             self._partials.taken(max(self._audio.position_ms, guess.end_ms))
@@ -126,10 +136,10 @@ class Ahead:
         if handed is not None:
             return handed
         if transcript is None:
-            if guess == self.speculation.current:
-                self.speculation.resumed()  # the turn's end transcribes it after all
+            if guess == self.guesses.current:
+                self.guesses.resumed()  # the turn's end transcribes it after all
             return None
-        words = self.speculation.done(guess, transcript, cpu_s)
+        words = self.guesses.done(guess, transcript, cpu_s)
         if words is not None:
             self._audio.hear(words)
             self._delta(job.item_id, words, whole=True)

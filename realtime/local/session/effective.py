@@ -11,7 +11,7 @@ Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has non
 ``temperature`` (in the versions ``facts.takes_temperature`` names; the rule-based responder is
 deterministic), ``idle_timeout_ms``, ``tracing``, ``truncation``, ``include``, ``prompt``,
 ``reasoning``. ``semantic_vad`` is served by the WebRTC detector too, its silence window set by
-the words heard so far and scaled by ``eagerness`` (``realtime.local.stages.endpointing``). Audio
+the words heard so far and scaled by ``eagerness`` (``realtime.local.stages.vad.semantic``). Audio
 formats other than 24 kHz PCM16 are refused.
 """
 

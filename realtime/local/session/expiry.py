@@ -9,7 +9,7 @@ lets clients test what they do about it (renewing the session with the conversat
 
 from __future__ import annotations
 
-from realtime.local.session.jobs import Outcome
+from realtime.local.session.jobs import SessionOutcome
 from realtime.local.session.wire import server_event
 from realtime.protocol.events import Event
 
@@ -18,7 +18,7 @@ __all__ = ["CLOSE_REASON", "expired_event", "with_expires_at"]
 CLOSE_REASON = "session expired"
 
 
-def with_expires_at(outcome: Outcome, expires_at: int) -> Outcome:
+def with_expires_at(outcome: SessionOutcome, expires_at: int) -> SessionOutcome:
     """``outcome`` with ``session.created``'s session carrying ``expires_at``."""
     events = tuple(
         {**e, "session": {**e["session"], "expires_at": expires_at}}
@@ -26,7 +26,7 @@ def with_expires_at(outcome: Outcome, expires_at: int) -> Outcome:
         else e
         for e in outcome.events
     )
-    return Outcome(events, outcome.jobs)
+    return SessionOutcome(events, outcome.jobs)
 
 
 def expired_event(max_seconds: float) -> Event:

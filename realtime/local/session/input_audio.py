@@ -8,7 +8,7 @@ milliseconds of audio appended since the session began, the clock of ``audio_sta
 are shifted by where it began). Between turns only the last ``prefix_padding_ms`` + 1 s is kept,
 enough for the padding of the next turn's start. A detector that says where voicing ended
 (:class:`PausingVad`) lets the listener transcribe a turn before it ends; ``semantic_vad`` is
-a :class:`~realtime.local.stages.endpointing.SemanticVad`, which hears those words.
+a :class:`~realtime.local.stages.vad.semantic.SemanticVad`, which hears those words.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from realtime.local.stages.endpointing import SemanticVad
-from realtime.local.stages.vad import SpeechStarted, Vad, VadEvent, WebRtcVad
+from realtime.local.stages.vad.detector import SpeechStarted, Vad, VadEvent
+from realtime.local.stages.vad.semantic import SemanticVad
+from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.facts import SERVER_VAD_DEFAULTS
 from realtime.protocol.pcm import bytes_for_ms, duration_ms
 

@@ -1,8 +1,8 @@
 """What the sans-I/O session asks its I/O layer to do, and what each call hands back.
 
 Pure data, shared between the server's event loop (which owns the session) and its worker
-threads (which run the jobs). Every session call returns an :class:`Outcome`: the events to
-send, in order, and the jobs to start. A job's result goes back into the session through the
+threads (which run the jobs). Every session call returns a :class:`SessionOutcome`: the events
+to send, in order, and the jobs to start. A job's result goes back into the session through the
 method named in its docstring, on the loop, so the session alone changes its state.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from realtime.local.session.speculation import Guess
+from realtime.local.session.guesses import Guess
 from realtime.local.session.wire import server_event
-from realtime.local.stages.responder import ResponseRequest
+from realtime.local.stages.responders.responder import ResponseRequest
 from realtime.protocol.events import Event
 
-__all__ = ["Cancel", "Job", "Outbox", "Outcome", "Respond", "Speak", "Transcribe"]
+__all__ = ["Cancel", "Job", "Outbox", "Respond", "SessionOutcome", "Speak", "Transcribe"]
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,15 @@ Job = Transcribe | Respond | Speak | Cancel
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SessionOutcome:
+    """What one call of the engine's session hands its connection: the server events to send,
+    in order (GA names, plain dicts), and the jobs to start on the worker threads."""
+
     events: tuple[Event, ...] = ()
     jobs: tuple[Job, ...] = ()
 
-    def __add__(self, other: Outcome) -> Outcome:
-        return Outcome(self.events + other.events, self.jobs + other.jobs)
+    def __add__(self, other: SessionOutcome) -> SessionOutcome:
+        return SessionOutcome(self.events + other.events, self.jobs + other.jobs)
 
 
 class Outbox:
@@ -92,8 +95,8 @@ class Outbox:
     def job(self, job: Job) -> None:
         self._jobs.append(job)
 
-    def take(self) -> Outcome:
-        outcome = Outcome(tuple(self._events), tuple(self._jobs))
+    def take(self) -> SessionOutcome:
+        outcome = SessionOutcome(tuple(self._events), tuple(self._jobs))
         self._events.clear()
         self._jobs.clear()
         return outcome

@@ -25,12 +25,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from realtime.local.session.ahead import Ahead, TranscriptionSettings, transcribe_job
+from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import InputAudio, VadFactory
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Outbox, Transcribe
 from realtime.local.session.wire import InvalidRequest
-from realtime.local.stages.vad import VadEvent
+from realtime.local.stages.vad.detector import VadEvent
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import MIN_COMMIT_MS
 from realtime.protocol.pcm import duration_ms
@@ -42,7 +43,13 @@ class Listener:
     """The input audio buffer, the user turns it yields and their transcription."""
 
     def __init__(
-        self, out: Outbox, history: History, vad_factory: VadFactory, *, partials: bool = False
+        self,
+        out: Outbox,
+        history: History,
+        vad_factory: VadFactory,
+        *,
+        partials: bool = False,
+        ahead_counts: AheadCounts | None = None,
     ) -> None:
         self._out = out
         self._history = history
@@ -50,7 +57,7 @@ class Listener:
         self._speech: tuple[str, int] | None = None  # (item id, audio_start_ms) of the speech
         self._transcribing: set[str] = set()
         self._reported: set[str] = set()  # items whose transcription events are sent
-        self._ahead = Ahead(out, self._input, partials=partials)
+        self._ahead = Ahead(out, self._input, partials=partials, totals=ahead_counts)
         self._ready: list[tuple[str, str]] = []  # (item id, transcript) to hand over in settle
 
     @property

@@ -37,7 +37,7 @@ from realtime.local.session.wire import (
     expect_string,
     walk,
 )
-from realtime.local.stages.responder import callable_tools
+from realtime.local.stages.responders.responder import callable_tools
 from realtime.protocol.facts import ApiVersion, takes_temperature
 
 __all__ = ["ResponseOptions", "parse_options"]

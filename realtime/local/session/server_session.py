@@ -1,16 +1,12 @@
 """The sans-I/O state machine of one local-engine session: client events in, server events out.
 
-Owned by one connection's task on the local server's event loop: no sockets, threads or clocks
-inside. Feed it client frames (``receive_frame``) and the results of the jobs it asked for
-(``transcribed``, ``replied``, ``spoken``, ``speech_done`` ...); every call returns an ``Outcome``:
-the server events to send, in order (GA names; ``realtime.local.session.beta`` spells them for a
-beta client), and the jobs to start (ASR, responder, TTS, cancel). Client events are dispatched from
-a table; a bad one becomes an ``error`` event and the session goes on.
-
-It holds the settings and the items; the ``Listener`` (``...session.listening``: input buffer, VAD
-turns, transcription, also ahead of a turn's end) and the ``ResponseDriver`` (``...session.driver``:
-the response in progress) share its outbox. Times count the bytes appended since the session began;
-speech during a response cancels it in the same call when ``interrupt_response`` is on (barge-in).
+Owned by one connection's task on the server's event loop; no sockets, threads or clocks. Feed
+it client frames (``receive_frame``) and the results of the jobs it asked for (``transcribed``,
+``replied``, ``spoken`` ...); each call returns a ``SessionOutcome``: the server events to send,
+in order (GA names; ``session.beta`` spells them for beta), and the jobs to start. Client events
+are dispatched from a table; a bad one becomes an ``error`` event and the session goes on. It
+holds the settings and the items; the listening side (``session.listening.Listener``) and the
+responding side (``session.responding.ResponseDriver``) share its outbox.
 """
 
 from __future__ import annotations
@@ -20,15 +16,16 @@ from collections.abc import Callable, Collection
 
 from realtime.local.frames import read_event
 from realtime.local.limits import MAX_BUFFER_MS, MAX_TURN_MS
-from realtime.local.session.driver import ResponseDriver
 from realtime.local.session.effective import EffectiveSession, apply_update, render
+from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.session.items import parse_item, render_item, truncate_item
-from realtime.local.session.jobs import Outbox, Outcome, Transcribe
+from realtime.local.session.jobs import Outbox, SessionOutcome, Transcribe
 from realtime.local.session.listening import Listener
 from realtime.local.session.options import parse_options
-from realtime.local.session.responses import ResponseRun
+from realtime.local.session.responding import ResponseDriver
+from realtime.local.session.response_run import ResponseRun
 from realtime.local.session.wire import (
     InvalidRequest,
     error_event,
@@ -37,8 +34,8 @@ from realtime.local.session.wire import (
     expect_string,
     required,
 )
-from realtime.local.stages.responder import Reply
-from realtime.local.stages.vad import SpeechStarted
+from realtime.local.stages.responders.responder import Reply
+from realtime.local.stages.vad.detector import SpeechStarted
 from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
 from realtime.protocol.facts import DEFAULT_MODELS, ApiVersion
 
@@ -58,6 +55,7 @@ class ServerSession:
         voices: Collection[str] = (),
         vad_factory: VadFactory = default_vad,
         partials: bool = False,
+        ahead_counts: AheadCounts | None = None,  # shared counts of listening ahead (benchmarks)
     ) -> None:
         self.version = version
         self.id = new_id("sess")
@@ -66,7 +64,9 @@ class ServerSession:
         self.settings = EffectiveSession(model=model or DEFAULT_MODELS[version])
         self.history = History()
         self._out = Outbox()
-        self._listener = Listener(self._out, self.history, vad_factory, partials=partials)
+        self._listener = Listener(
+            self._out, self.history, vad_factory, partials=partials, ahead_counts=ahead_counts
+        )
         self._driver = ResponseDriver(
             self._out,
             self.history,
@@ -81,12 +81,12 @@ class ServerSession:
         return self._driver.response
 
     # ---- the client side ------------------------------------------------------------------
-    def start(self) -> Outcome:
+    def start(self) -> SessionOutcome:
         """``session.created``: the first event of every connection."""
         self._out.emit("session.created", session=render(self.settings, self.version, self.id))
         return self._out.take()
 
-    def receive_frame(self, frame: str | bytes) -> Outcome:
+    def receive_frame(self, frame: str | bytes) -> SessionOutcome:
         """A raw frame, read strictly (``realtime.local.frames``), then ``receive``."""
         try:
             event = read_event(frame)
@@ -95,7 +95,7 @@ class ServerSession:
             return self._out.take()
         return self.receive(event)
 
-    def receive(self, event: Event) -> Outcome:
+    def receive(self, event: Event) -> SessionOutcome:
         """Apply one decoded client event; never raises on the client's input."""
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         try:
@@ -122,7 +122,7 @@ class ServerSession:
             self._out.add(error_event(InvalidRequest.server_error(), event_id))
         return self._out.take()
 
-    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> Outcome:
+    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> SessionOutcome:
         """A large append's audio, decoded off the loop and fed in slices, as the event would."""
         try:
             self._feed(pcm)
@@ -131,42 +131,42 @@ class ServerSession:
         return self._out.take()
 
     # ---- job results ----------------------------------------------------------------------
-    def transcribed(self, item_id: str, transcript: str) -> Outcome:
+    def transcribed(self, item_id: str, transcript: str) -> SessionOutcome:
         self._listener.transcribed(item_id, transcript)
         self._driver.transcripts_arrived()
         return self._out.take()
 
-    def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> Outcome:
+    def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> SessionOutcome:
         """An early transcription (``job.guess``) came back; None if it failed."""
         if self._listener.guessed(job, transcript, cpu_s):
             self._driver.transcripts_arrived()
         return self._out.take()
 
-    def transcription_failed(self, item_id: str, message: str) -> Outcome:
+    def transcription_failed(self, item_id: str, message: str) -> SessionOutcome:
         self._listener.transcription_failed(item_id, message)
         self._driver.transcripts_arrived()
         return self._out.take()
 
-    def replied(self, response_id: str, reply: Reply) -> Outcome:
+    def replied(self, response_id: str, reply: Reply) -> SessionOutcome:
         """The responder's answer; text to speak comes back as a ``Speak`` job."""
         self._driver.replied(response_id, reply)
         return self._out.take()
 
-    def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> Outcome:
+    def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> SessionOutcome:
         """A sentence, synthesised or streamed while the responder runs (pcm None: text)."""
         self._driver.spoken(response_id, sentence, pcm)
         return self._out.take()
 
-    def speech_done(self, response_id: str) -> Outcome:
+    def speech_done(self, response_id: str) -> SessionOutcome:
         self._driver.speech_done(response_id)
         return self._out.take()
 
-    def response_failed(self, response_id: str, message: str) -> Outcome:
+    def response_failed(self, response_id: str, message: str) -> SessionOutcome:
         self._driver.failed(response_id, message)
         return self._out.take()
 
-    # ---- client event handlers (dispatched from _HANDLERS) --------------------------------
-    def _session_update(self, e: Event) -> None:
+    # ---- client event handlers (dispatched from _HANDLERS) ------------------------------
+    def on_session_update(self, e: Event) -> None:
         before = self.settings.turn_detection
         self.settings = apply_update(
             self.settings, required(e, "session"), self.version, voices=self.voices
@@ -175,7 +175,7 @@ class ServerSession:
             self._listener.configure(self.settings.turn_detection)
         self._out.emit("session.updated", session=render(self.settings, self.version, self.id))
 
-    def _append(self, e: Event) -> None:
+    def on_append(self, e: Event) -> None:
         self._feed(expect_append_audio(required(e, "audio")))
 
     def _feed(self, pcm: bytes) -> None:
@@ -198,13 +198,13 @@ class ServerSession:
         if listener.cut_long_turn(MAX_TURN_MS, settings.turn_detection, settings.transcription):
             self._driver.turn_ended(settings.turn_detection)
 
-    def _commit(self, e: Event) -> None:
+    def on_commit(self, e: Event) -> None:
         self._listener.commit(self.settings.transcription)
 
-    def _clear(self, e: Event) -> None:
+    def on_clear(self, e: Event) -> None:
         self._listener.clear()
 
-    def _item_create(self, e: Event) -> None:
+    def on_item_create(self, e: Event) -> None:
         item = parse_item(required(e, "item"), self.version)
         previous = e.get("previous_item_id")
         if previous is not None:
@@ -220,12 +220,12 @@ class ServerSession:
         if audio and all(p.transcript is None for p in item.content if p.type == "input_audio"):
             self._listener.transcribe(item.id, audio, self.settings.transcription)
 
-    def _item_delete(self, e: Event) -> None:
+    def on_item_delete(self, e: Event) -> None:
         item_id = expect_string(required(e, "item_id"), "item_id")
         self.history.delete(item_id)
         self._out.emit("conversation.item.deleted", item_id=item_id)
 
-    def _item_truncate(self, e: Event) -> None:
+    def on_item_truncate(self, e: Event) -> None:
         item_id = expect_string(required(e, "item_id"), "item_id")
         index = expect_int(required(e, "content_index"), "content_index", 0)
         end_ms = expect_int(required(e, "audio_end_ms"), "audio_end_ms", 0)
@@ -237,11 +237,11 @@ class ServerSession:
             "conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end_ms
         )
 
-    def _item_retrieve(self, e: Event) -> None:
+    def on_item_retrieve(self, e: Event) -> None:
         item = self.history.get(expect_string(required(e, "item_id"), "item_id"))
         self._out.emit("conversation.item.retrieved", item=render_item(item, with_audio=True))
 
-    def _response_create(self, e: Event) -> None:
+    def on_response_create(self, e: Event) -> None:
         if self.response is not None:
             raise InvalidRequest(
                 "conversation_already_has_active_response",
@@ -252,7 +252,7 @@ class ServerSession:
         options = parse_options(raw, self.settings, self.version, self.history, voices=self.voices)
         self._driver.create(options)
 
-    def _response_cancel(self, e: Event) -> None:
+    def on_response_cancel(self, e: Event) -> None:
         wanted = e.get("response_id")
         if self.response is None or (wanted is not None and wanted != self.response.id):
             raise InvalidRequest(
@@ -260,13 +260,13 @@ class ServerSession:
             )
         self._driver.cancel("client_cancelled")
 
-    def _output_audio_clear(self, e: Event) -> None:
+    def on_output_audio_clear(self, e: Event) -> None:
         # The engine sends audio as fast as it is made; there is no server-side playback
         # buffer to clear (the hosted API has one only for WebRTC), so this only acknowledges.
         rid = self.response.id if self.response else None
         self._out.emit("output_audio_buffer.cleared", response_id=rid)
 
-    def _transcription_session_update(self, e: Event) -> None:
+    def on_transcription_session_update(self, e: Event) -> None:
         raise InvalidRequest.value(
             "type",
             "transcription_session.update is not supported by the local engine; "
@@ -276,25 +276,25 @@ class ServerSession:
 
 Handler = Callable[[ServerSession, Event], None]
 _HANDLERS: dict[str, tuple[frozenset[str], Handler]] = {
-    "session.update": (frozenset({"session"}), ServerSession._session_update),
-    "input_audio_buffer.append": (frozenset({"audio"}), ServerSession._append),
-    "input_audio_buffer.commit": (frozenset(), ServerSession._commit),
-    "input_audio_buffer.clear": (frozenset(), ServerSession._clear),
-    "output_audio_buffer.clear": (frozenset(), ServerSession._output_audio_clear),
+    "session.update": (frozenset({"session"}), ServerSession.on_session_update),
+    "input_audio_buffer.append": (frozenset({"audio"}), ServerSession.on_append),
+    "input_audio_buffer.commit": (frozenset(), ServerSession.on_commit),
+    "input_audio_buffer.clear": (frozenset(), ServerSession.on_clear),
+    "output_audio_buffer.clear": (frozenset(), ServerSession.on_output_audio_clear),
     "conversation.item.create": (
         frozenset({"item", "previous_item_id"}),
-        ServerSession._item_create,
+        ServerSession.on_item_create,
     ),
-    "conversation.item.delete": (frozenset({"item_id"}), ServerSession._item_delete),
+    "conversation.item.delete": (frozenset({"item_id"}), ServerSession.on_item_delete),
     "conversation.item.truncate": (
         frozenset({"item_id", "content_index", "audio_end_ms"}),
-        ServerSession._item_truncate,
+        ServerSession.on_item_truncate,
     ),
-    "conversation.item.retrieve": (frozenset({"item_id"}), ServerSession._item_retrieve),
-    "response.create": (frozenset({"response"}), ServerSession._response_create),
-    "response.cancel": (frozenset({"response_id"}), ServerSession._response_cancel),
+    "conversation.item.retrieve": (frozenset({"item_id"}), ServerSession.on_item_retrieve),
+    "response.create": (frozenset({"response"}), ServerSession.on_response_create),
+    "response.cancel": (frozenset({"response_id"}), ServerSession.on_response_cancel),
     "transcription_session.update": (
         frozenset({"session"}),
-        ServerSession._transcription_session_update,
+        ServerSession.on_transcription_session_update,
     ),
 }

@@ -1,10 +1,11 @@
 """One way to open a delegated service's URL: ``urllib`` with redirects refused.
 
-Used by the chat, transcription and speech backends (``chat_http``, ``speech_http``). urllib's
-default opener follows a redirect and copies the request's headers to the new URL, so a key
-meant for one service would go to any host that service points at. Here a redirect is an
-``HTTPError`` with its 3xx status, which the backends report as a plain refusal. ``endpoint``
-is how each backend reads the URL it is given: the API base or its full endpoint.
+Used by the chat, transcription and speech backends (``responders.chat_http``,
+``asr.transcription_http``, ``tts.speech_http``), on their worker threads. urllib's default
+opener follows a redirect and copies the request's headers to the new URL, so a key meant for
+one service would go to any host that service points at. Here a redirect is an ``HTTPError``
+with its 3xx status, which the backends report as a plain refusal. ``endpoint`` is how each
+backend reads the URL it is given: the API base or its full endpoint.
 """
 
 from __future__ import annotations

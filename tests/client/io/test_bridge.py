@@ -25,7 +25,6 @@ from realtime.protocol.wav import read_wav
 from realtime.recording.session import SessionRecording
 from realtime.tools import default_registry
 from tests.support.bridge import (
-    RealTimeSpeaker,
     S,
     assistant_texts,
     config_for,
@@ -34,6 +33,7 @@ from tests.support.bridge import (
     wait_until,
 )
 from tests.support.servers import CuttableProxy
+from tests.support.speaker import RealTimeSpeaker
 
 pytestmark = pytest.mark.engine
 

@@ -23,8 +23,9 @@ from realtime.client.io.bridge import Bridge
 from realtime.client.io.playback import Playback
 from realtime.local.server import EngineServer
 from realtime.protocol.facts import ApiVersion
-from tests.support.bridge import RealTimeSpeaker, S, config_for, finished, wait_for, wait_until
+from tests.support.bridge import S, config_for, finished, wait_for, wait_until
 from tests.support.servers import CuttableProxy
+from tests.support.speaker import RealTimeSpeaker
 
 pytestmark = pytest.mark.engine
 

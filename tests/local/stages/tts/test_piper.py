@@ -1,0 +1,92 @@
+"""PiperSynthesizer (``realtime.local.stages.tts.piper``) with the bundled voice: voices and
+their resolution (pure), synthesis (engine)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from realtime.local.stages.tts import piper
+from realtime.local.stages.tts.piper import PiperSynthesizer, resolve_voice, voices
+from realtime.protocol.errors import ConfigError
+from realtime.protocol.pcm import duration_ms, rms_dbfs
+
+
+def test_voices_and_resolution() -> None:
+    assert "joe" in [v.name for v in voices()]
+    assert resolve_voice(None).name == "joe"
+    assert resolve_voice("alloy").name == "joe"  # hosted voice names use the bundled voice
+    joe = resolve_voice("joe")
+    assert joe.model_path.is_file() and joe.config_path.is_file()
+    assert resolve_voice(str(joe.model_path)).model_path == joe.model_path
+    with pytest.raises(ConfigError, match="voice"):
+        resolve_voice("nobody")
+    with pytest.raises(ConfigError, match="speed"):
+        PiperSynthesizer(speed=3.0)
+
+
+@pytest.fixture(scope="module")
+def synth() -> PiperSynthesizer:
+    return PiperSynthesizer()
+
+
+@pytest.mark.engine
+def test_a_sentence_gives_audible_24khz_pcm(synth: PiperSynthesizer) -> None:
+    assert synth.native_rate == 22050
+    pcm = synth.synthesize("What time is it in Tokyo?")
+    assert len(pcm) % 2 == 0
+    assert 900 <= duration_ms(len(pcm)) <= 3500  # about 1.6 s at 24 kHz
+    assert rms_dbfs(pcm) > -30
+    assert synth.synthesize("") == b""
+
+
+@pytest.mark.engine
+def test_stream_yields_sentences_in_order_lazily(
+    synth: PiperSynthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    synthesize = synth.synthesize
+
+    def counting(text: str) -> bytes:
+        calls.append(text)
+        return synthesize(text)
+
+    monkeypatch.setattr(synth, "synthesize", counting)
+    text = "Your flight leaves at nine. It lands in Tokyo at noon. Enjoy the trip!"
+    stream = synth.stream(text)
+    first = next(stream)
+    assert first[0] == "Your flight leaves at nine." and rms_dbfs(first[1]) > -30
+    assert calls == ["Your flight leaves at nine."]  # nothing synthesised ahead: cancel is cheap
+    rest = list(stream)
+    assert [s for s, _ in rest] == ["It lands in Tokyo at noon.", "Enjoy the trip!"]
+    assert all(duration_ms(len(pcm)) > 300 for _, pcm in rest)
+    assert list(synth.stream(" ... ")) == []  # nothing to say, nothing yielded
+
+
+@pytest.mark.engine
+def test_speed_changes_duration(synth: PiperSynthesizer) -> None:
+    text = "The museum opens at ten in the morning."
+    normal = duration_ms(len(synth.synthesize(text)))
+    fast = duration_ms(len(PiperSynthesizer(speed=1.5).synthesize(text)))
+    assert fast < normal * 0.8
+
+
+@pytest.mark.engine
+def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer) -> None:
+    synth.load()
+    assert len([p for p in piper._loaded if p == synth.voice.model_path]) == 1  # noqa: SLF001 (the voice cache)
+    results: list[bytes] = []
+
+    def run() -> None:
+        results.append(PiperSynthesizer().synthesize("Good morning."))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3
+    assert all(np.abs(np.frombuffer(pcm, "<i2")).max() > 3000 for pcm in results)
+    assert list(piper._loaded) == [synth.voice.model_path]  # noqa: SLF001 (the voice cache)
