@@ -34,7 +34,8 @@ if config is None:
 
 bridge, recording = session_bridge(config, api_key(config))
 engine = local_engine() if config.provider is Provider.LOCAL else None
-st.caption(provider_line(config, api_key(config), answers=engine.answers() if engine else None))
+answers, memory = (engine.answers(), engine.memory_mb()) if engine else (None, None)
+st.caption(provider_line(config, api_key(config), answers=answers, memory_mb=memory))
 # Restarts of the engine child before this browser session began are none of its business.
 restarts_before = st.session_state.setdefault(
     ENGINE_RESTARTS_KEY, engine.restarts() if engine else 0

@@ -107,7 +107,9 @@ def measure(server: EngineServer, abuse: Callable[[str], None]) -> int:
     while sessions() > before_sessions and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sessions() == before_sessions, "the session's state outlived its connection"
-    print(f"{abuse.__name__}: +{grown / 2**20:.1f} MB")  # shown with -s, quoted in the README
+    print(
+        f"{abuse.__name__}: +{grown / 2**20:.1f} MB"
+    )  # shown with -s, quoted in docs/benchmarks.md
     return grown
 
 

@@ -36,9 +36,16 @@ _STATE_WORDS = {
 }
 
 
-def provider_line(config: SessionConfig, key: str | None, *, answers: str | None = None) -> str:
+def provider_line(
+    config: SessionConfig,
+    key: str | None,
+    *,
+    answers: str | None = None,
+    memory_mb: float | None = None,
+) -> str:
     """Who answers; for the bundled engine, which responder (``answers``: ``rules`` or
-    ``rules + MODEL``) and, with the rules alone, how to add a language model."""
+    ``rules + MODEL``), with the rules alone how to add a language model, and the memory its
+    process holds."""
     if config.provider is Provider.LOCAL:
         # The app gives the engine its own per-process key: the visitor needs none.
         line = "Talking to the bundled offline engine (no API key needed)."
@@ -49,6 +56,8 @@ def provider_line(config: SessionConfig, key: str | None, *, answers: str | None
             )
         elif answers:
             line += f" Answers from {answers}."
+        if memory_mb is not None:
+            line += f" Engine memory: {memory_mb:.0f} MB."
         return line
     return f"Talking to {PROVIDER_LABELS[config.provider]} · {config.model}."
 
