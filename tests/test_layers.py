@@ -98,3 +98,34 @@ def test_the_readme_module_table_names_every_module_and_nothing_else() -> None:
 def test_the_readme_stays_short() -> None:
     size = len(README.read_bytes())
     assert size < MAX_README_BYTES, f"README.md is {size} bytes (at most {MAX_README_BYTES})"
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    # The structure drawn from the imports has no circle anywhere in realtime/ (Tarjan's
+    # strongly connected components over grimp's graph, imports inside functions included).
+    grimp = pytest.importorskip("grimp", reason="pip install -r requirements-dev.txt")
+    graph = grimp.build_graph("realtime")
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = stack[stack.index(module) :]
+            del stack[stack.index(module) :]
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert not circles, f"import circles: {circles}"
