@@ -9,7 +9,10 @@ engine client's asyncio tasks; what flows through it is spoken audio out and tim
 **The questions.** Plain ones and ones needing a tool, spoken by the engine's own Piper voice
 without its random variation (``tests/support/speech.py``), laid end to end in one track: a
 lead-in of silence (the page connects meanwhile), then each question followed by ``--gap``
-seconds of silence (room for the whole answer), all questions ``--rounds`` times. Where each
+seconds of silence, all questions ``--rounds`` times. The gap leaves room for the whole answer
+(the bundled engine's answers to these questions last 7 to 12 s) plus its delay, so the next
+question never interrupts it: a turn whose question ends while an answer still plays is left
+out of the figures (listed, with the reason). Where each
 question's speech starts and ends in the track is measured on the samples, with the same level
 threshold and window as the browser's analysers.
 
@@ -553,7 +556,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="passes over the questions")
     parser.add_argument("--modes", default=",".join(MODES), help="server_vad,semantic_vad")
-    parser.add_argument("--gap", type=float, default=14.0, help="silence after each question, s")
+    parser.add_argument("--gap", type=float, default=18.0, help="silence after each question, s")
     parser.add_argument(
         "--save", type=Path, help="folder for the taps' raw recordings and the app's log"
     )
