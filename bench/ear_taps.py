@@ -9,8 +9,8 @@ stream into one ``AudioContext``, through an ``AudioWorkletNode`` that runs on t
 audio rendering thread: for every 128-sample block (2.7 ms at 48 kHz) it computes the RMS level
 and posts, per stream, the audio clock's time (``currentTime``, ms) at each threshold crossing:
 up (the block's start) and down (the end of the last block above). Both streams are timed by
-the same audio clock, block by block, so a busy page main thread (timers late by hundreds of ms
-on a loaded machine, measured with an ``AnalyserNode`` polled every 5 ms) does not blur them.
+the same audio clock, block by block, so a busy page main thread (an ``AnalyserNode`` polled by a
+5 ms timer missed whole words on a loaded machine: its timers ran late) does not blur them.
 Nothing of the app's own instrumentation is read.
 
 The Python side (the benchmark's main thread) reads the recording back and turns crossings

@@ -10,11 +10,10 @@ engine client's asyncio tasks; what flows through it is spoken audio out and tim
 without its random variation (``tests/support/speech.py``), laid end to end in one track: a
 lead-in of silence (the page connects meanwhile), then each question followed by ``--gap``
 seconds of silence, all questions ``--rounds`` times. The gap leaves room for the whole answer
-(the bundled engine's answers to these questions last 7 to 12 s) plus its delay, so the next
-question never interrupts it: a turn whose question ends while an answer still plays is left
-out of the figures (listed, with the reason). Where each
-question's speech starts and ends in the track is measured on the samples, with the same level
-threshold and window as the browser's analysers.
+(two or three spoken sentences from the bundled engine) plus its delay, so the next question
+never interrupts it; a turn whose question ends while an answer still plays is left out of the
+figures (listed, with the reason). Where each question's speech starts and ends in the track is
+measured on the samples, with the same level threshold and window as the browser's taps.
 
 **The app.** ``streamlit run app.py`` on a free loopback port, no key (the bundled engine
 answers), as the browser test serves it. For each turn-detection mode, a fresh headless
@@ -189,7 +188,7 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
     turns: list[Turn] = []
     with log_path.open("wb") as log:
         app, url = serve_app(log)
-        started = time.monotonic()
+        started, output = time.monotonic(), ""
         try:
             with sync_playwright() as pw:
                 for mode in modes:
@@ -212,15 +211,20 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
                             (save / f"taps-{mode}.json").write_text(json.dumps(raw))
                         recording = Recording.from_page(raw)
                         turns += app_turns(recording, track, mode)
+                    except Exception as exc:  # a benchmark reports what it got
+                        print(f"app, {mode} failed: {type(exc).__name__}: {exc}")
                     finally:
                         browser.close()
+            output = log_path.read_text(errors="replace")  # before its shutdown's own noise
         finally:
             stop(app)
-    output = log_path.read_text(errors="replace")
     if save is not None:
         (save / "streamlit.log").write_text(output)
     if "Traceback" in output:
-        print("the app logged a traceback:", *output.splitlines()[-30:], sep="\n")
+        tail = output.rsplit("Traceback", 1)[1].splitlines()[1:]
+        last = [line for line in tail if line and not line[0].isspace()][:1]
+        print(f"the app logged {output.count('Traceback')} traceback(s), the last ending in:")
+        print(f"  {last[0] if last else '?'} (--save keeps its log)")
     return turns
 
 
