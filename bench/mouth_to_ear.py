@@ -258,7 +258,8 @@ def _read(page: Any) -> dict[str, Any] | None:
     return None
 
 
-def app_turns(recording: Recording, track: Track, mode: str) -> list[Turn]:
+def _print_taps(recording: Recording) -> None:
+    """What the taps saw besides the turns: errors, extra microphones, peaks, connection."""
     for error in recording.errors:
         print(f"  the taps failed in the page: {error}")
     if len(recording.captures) > 1:
@@ -268,6 +269,28 @@ def app_turns(recording: Recording, track: Track, mode: str) -> list[Turn]:
     if recording.connected:
         connected = recording.connected - recording.captures[0]
         print(f"  peer connected {connected:.0f} ms after the microphone opened")
+
+
+def _app_latency(
+    span: tuple[float, float],
+    later: float,
+    onsets: list[float],
+    playing: list[tuple[float, float]],
+) -> tuple[float | None, str]:
+    """One question's latency on the page (ms), or None, and the note that goes with it."""
+    start, end = span
+    answer = next((t for t in onsets if t > end), None)
+    if any(a <= end < b for a, b in playing):
+        return None, "an answer still played when the question ended; left out"
+    if answer is None or answer > later:
+        return None, "no answer before the next question"
+    if any(start < t < end for t in onsets):
+        return answer - end, "the remote track sounded during the question (barge-in)"
+    return answer - end, ""
+
+
+def app_turns(recording: Recording, track: Track, mode: str) -> list[Turn]:
+    _print_taps(recording)
     mics = sorted((t, name) for name, t in recording.started.items() if name.startswith("mic"))
     if not mics:
         print("  no microphone audio reached the taps")
@@ -293,16 +316,7 @@ def app_turns(recording: Recording, track: Track, mode: str) -> list[Turn]:
         shifts.append(1000 * (offset - question.start_s))
         stretches.append((end - start) - 1000 * (question.end_s - question.start_s))
         later = spans[i + 1][0] if i + 1 < len(spans) else float("inf")
-        answer = next((t for t in onsets if t > end), None)
-        note = ""
-        if any(a <= end < b for a, b in playing):
-            latency, note = None, "an answer still played when the question ended; left out"
-        elif answer is None or answer > later:
-            latency, note = None, "no answer before the next question"
-        else:
-            latency = answer - end
-            if any(start < t < end for t in onsets):
-                note = "the remote track sounded during the question (barge-in)"
+        latency, note = _app_latency((start, end), later, onsets, playing)
         turns.append(Turn("app", mode, n, question.kind, question.text, latency, note))
     for n, question in enumerate(track.questions):
         if n not in heard:
@@ -381,10 +395,50 @@ class _Heard:
     errors: list[str] = field(default_factory=list)
 
 
+async def _stream(ws: Any, pcm: bytes, start: float) -> None:
+    """Send the track as 20 ms appends, each when a microphone would have captured it."""
+    size = RATE * 2 * CHUNK_MS // 1000
+    for i in range(0, len(pcm), size):
+        due = start + (i + size) / 2 / RATE  # when a microphone would have it
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        chunk = base64.b64encode(pcm[i : i + size]).decode()
+        await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": chunk}))
+
+
+async def _answer_call(ws: Any, event: dict[str, Any]) -> None:
+    """Run a tool call with the app's tool kit and send its output back."""
+    from realtime.tools import default_registry
+
+    result = await asyncio.to_thread(default_registry.call, event["name"], event["arguments"])
+    item = {"type": "function_call_output", "call_id": event["call_id"]}
+    item["output"] = result.output
+    await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
+
+
+def _note(heard: _Heard, event: dict[str, Any], now: float) -> None:
+    """Record what an event says about the answers; events that say nothing are ignored."""
+    kind = event["type"]
+    if kind == "response.output_audio.delta":
+        heard.first_audio.setdefault(event["response_id"], now)
+        spoken = heard.audio_bytes.get(event["response_id"], 0)
+        spoken += len(base64.b64decode(event["delta"]))
+        heard.audio_bytes[event["response_id"]] = spoken
+    elif kind == "response.output_audio_transcript.done":
+        heard.said[event["response_id"]] = event["transcript"]
+    elif kind == "input_audio_buffer.speech_stopped":
+        heard.stopped.append(now)
+    elif kind == "error":
+        heard.errors.append(event["error"].get("message", ""))
+
+
+def _ends_in_call(event: dict[str, Any]) -> bool:
+    """Whether a response.done ends in a function call (its tool output is then awaited)."""
+    output = event["response"].get("output") or [{}]
+    return bool(output[-1].get("type") == "function_call")
+
+
 async def engine_session(url: str, key: str, mode: str, track: Track) -> list[Turn]:
     from websockets.asyncio.client import connect
-
-    from realtime.tools import default_registry
 
     heard = _Heard()
     headers = {"Authorization": f"Bearer {key}"}
@@ -392,25 +446,8 @@ async def engine_session(url: str, key: str, mode: str, track: Track) -> list[Tu
         await ws.send(json.dumps(session_update(mode)))
         while json.loads(await ws.recv())["type"] != "session.updated":
             pass
-        size = RATE * 2 * CHUNK_MS // 1000
         start = time.perf_counter()
-
-        async def send() -> None:
-            for i in range(0, len(track.pcm), size):
-                due = start + (i + size) / 2 / RATE  # when a microphone would have it
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                chunk = base64.b64encode(track.pcm[i : i + size]).decode()
-                await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": chunk}))
-
-        async def call(event: dict[str, Any]) -> None:
-            result = await asyncio.to_thread(
-                default_registry.call, event["name"], event["arguments"]
-            )
-            item = {"type": "function_call_output", "call_id": event["call_id"]}
-            item["output"] = result.output
-            await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
-
-        sender = asyncio.create_task(send())
+        sender = asyncio.create_task(_stream(ws, track.pcm, start))
         calls: list[asyncio.Task[None]] = []
         end = start + track.seconds + 1.0
         while (left := end - time.perf_counter()) > 0:
@@ -419,24 +456,14 @@ async def engine_session(url: str, key: str, mode: str, track: Track) -> list[Tu
             except TimeoutError:
                 break
             now, kind = time.perf_counter(), event["type"]
-            if kind == "response.output_audio.delta":
-                heard.first_audio.setdefault(event["response_id"], now)
-                spoken = heard.audio_bytes.get(event["response_id"], 0)
-                spoken += len(base64.b64decode(event["delta"]))
-                heard.audio_bytes[event["response_id"]] = spoken
-            elif kind == "response.output_audio_transcript.done":
-                heard.said[event["response_id"]] = event["transcript"]
-            elif kind == "input_audio_buffer.speech_stopped":
-                heard.stopped.append(now)
-            elif kind == "response.function_call_arguments.done":
-                calls.append(asyncio.create_task(call(event)))
+            if kind == "response.function_call_arguments.done":
+                calls.append(asyncio.create_task(_answer_call(ws, event)))
             elif kind == "response.done":
-                output = event["response"].get("output") or [{}]
-                if output[-1].get("type") == "function_call":
+                if _ends_in_call(event):
                     await asyncio.gather(*calls)
                     await ws.send(json.dumps({"type": "response.create"}))
-            elif kind == "error":
-                heard.errors.append(event["error"].get("message", ""))
+            else:
+                _note(heard, event, now)
         sender.cancel()
     for message in heard.errors:
         print(f"  engine error: {message}")
@@ -485,7 +512,15 @@ def _met(value: float | None, limit: float) -> str:
     return "met" if value <= limit else "NOT met"
 
 
-def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
+def _share(app: float | None, eng: float | None) -> float | None:
+    """The app's share: its median minus the engine's, when both are measured."""
+    return None if app is None or eng is None else app - eng
+
+
+def _table(
+    turns: list[Turn], modes: list[str]
+) -> tuple[dict[tuple[str, str, str], float | None], dict[tuple[str, str], float | None]]:
+    """Print the table by mode and question kind; the medians and worsts it found."""
     print()
     print("end of speech -> first answer audio, ms (n: turns; missed answers count in n only)")
     print(f"{'mode':13} {'kind':6} | {'app n':>5} {'median':>7} {'worst':>6} |"
@@ -503,9 +538,13 @@ def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
                 n, median, worst = _stats(chosen)
                 medians[side, mode, kind], worsts[side, mode] = median, worst
                 row.append(f"{n:5} {_ms(median):>7} {_ms(worst):>6}" if chosen else f"{'':20}")
-            app, eng = medians["app", mode, kind], medians["engine", mode, kind]
-            share = None if app is None or eng is None else app - eng
+            share = _share(medians["app", mode, kind], medians["engine", mode, kind])
             print(f"{mode:13} {kind:6} | {row[0]} | {row[1]} | {_ms(share):>9}")
+    return medians, worsts
+
+
+def _first_turns(turns: list[Turn], modes: list[str]) -> dict[str, float | None]:
+    """Print each session's first turn against the others; the app's differences by mode."""
     print()
     print("first turn of each session vs the median of the others, ms")
     firsts: dict[str, float | None] = {}
@@ -522,6 +561,10 @@ def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
                 firsts[mode] = gap
             print(f"  {side:6} {mode:13} first {_ms(first):>5}, others {_ms(rest):>5},"
                   f" difference {_ms(gap)}")  # fmt: skip
+    return firsts
+
+
+def _every_turn(turns: list[Turn], modes: list[str]) -> None:
     print()
     print("every turn, ms")
     for mode in modes:
@@ -532,6 +575,14 @@ def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
             notes = "; ".join(f"{s}: {t.note}" for s, t in pair.items() if t.note)
             print(f"  {mode:13} {n:2} {any_turn.kind:5} app {cells[0]:>5}  engine {cells[1]:>5}"
                   f"  {any_turn.text}{'  (' + notes + ')' if notes else ''}")  # fmt: skip
+
+
+def _targets(
+    modes: list[str],
+    medians: dict[tuple[str, str, str], float | None],
+    worsts: dict[tuple[str, str], float | None],
+    firsts: dict[str, float | None],
+) -> None:
     print()
     print("targets (issue 18)")
     if "server_vad" in modes:
@@ -545,13 +596,19 @@ def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
               f" {_met(value, 450)}")  # fmt: skip
         print("  semantic_vad hesitant set (<= 1 in 20 cut off early): not measured here")
     for mode in modes:
-        app, eng = medians.get(("app", mode, "all")), medians.get(("engine", mode, "all"))
-        share = None if app is None or eng is None else app - eng
+        share = _share(medians.get(("app", mode, "all")), medians.get(("engine", mode, "all")))
         print(f"  {mode} app share <= 100 ms: {_ms(share)} -> {_met(share, 100)}")
     for mode, gap in firsts.items():
         value = None if gap is None else abs(gap)
         print(f"  {mode} app first turn within 100 ms of the others' median: {_ms(gap)} ->"
               f" {_met(value, 100)}")  # fmt: skip
+
+
+def report(turns: list[Turn], modes: list[str], load_before: str) -> None:
+    medians, worsts = _table(turns, modes)
+    firsts = _first_turns(turns, modes)
+    _every_turn(turns, modes)
+    _targets(modes, medians, worsts, firsts)
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"load average: {load_before} before, {load_after} after ({os.cpu_count()} cores)")
 
