@@ -14,7 +14,10 @@ open, ``serve`` runs:
   session's time limit, at a quiet moment, or at once after ``session_expired``.
 
 Each connection starts with ``session.update`` and then the replay of the conversation so far
-(``realtime.client.replay``), before anything else; when it ends, an answer it cut off is
+(``realtime.client.replay``), before anything else; the replay's "Reconnected" notice waits
+for the session to be back on the new connection (``session.created`` or ``session.updated``:
+``SESSION_BACK``), and a ``watch`` the link passes sees every server event's type (whether
+the connection held is the link's business). When a connection ends, an answer it cut off is
 closed as interrupted (``realtime.client.interruption``) and the playback is cleared.
 
 Every client event sent and server event received also goes to the ``on_event`` observer (the
@@ -41,7 +44,6 @@ from realtime.client.publisher import Publisher
 from realtime.client.renewal import SessionClock, default_max_seconds, wait_for_renewal
 from realtime.client.replay import ReplayBudget
 from realtime.client.session_update import session_payload
-from realtime.client.snapshot import LinkState
 from realtime.client.tool_desk import ToolDesk
 from realtime.client.transport import Transport
 from realtime.client.values import (
@@ -56,12 +58,18 @@ from realtime.client.values import (
 from realtime.protocol.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.protocol.events import Event, parse_server_event
 
-__all__ = ["EventObserver", "Ended", "SessionIO"]
+__all__ = ["SESSION_BACK", "EventObserver", "Ended", "SessionIO", "Watch"]
 
 log = logging.getLogger(__name__)
 
 EventObserver = Callable[[str, dict[str, Any], float], None]
 """``(direction, event, at)``: "client" for an event sent, "server" for one received."""
+
+Watch = Callable[[str], None]
+"""Told the type of every server event of one connection (the link: has its session held?)."""
+
+SESSION_BACK = frozenset({"session.created", "session.updated"})
+"""The events that show a connection's session is established (the first one on it counts)."""
 
 
 class Ended(enum.Enum):
@@ -133,8 +141,13 @@ class SessionIO:
         return Outcome(), False
 
     # ---- one connection ------------------------------------------------------------------
-    async def serve(self, transport: Transport, stop: asyncio.Event) -> Ended:
-        """Send the session, then read and write until stopped, reconnect asked, or closed."""
+    async def serve(
+        self, transport: Transport, stop: asyncio.Event, *, watch: Watch | None = None
+    ) -> Ended:
+        """Send the session, then read and write until stopped, reconnect asked, or closed.
+
+        The replay's notice waits for the session to be back (``SESSION_BACK``); ``watch``
+        sees the type of every server event."""
         self._mic.clear()  # speech queued while disconnected is stale
         max_seconds = self._max_session or default_max_seconds(self._config.provider)
         self._session_clock = SessionClock.start(self._clock(), max_seconds)
@@ -142,10 +155,8 @@ class SessionIO:
         await self._send_all(transport, self._conv.session_update(session_payload(self._config)))
         replay = self._conv.replay(self._config.api_version, self._budget)
         await self._send_all(transport, Outcome(replay.events))
-        if replay.item_ids or replay.left_out:
-            self._status.notice("info", replay.notice)
-        self._status.set_state(LinkState.CONNECTED)
-        reader = asyncio.ensure_future(self._reader(transport))
+        notice = replay.notice if replay.item_ids or replay.left_out else None
+        reader = asyncio.ensure_future(self._reader(transport, notice, watch))
         writer = asyncio.ensure_future(self._writer(transport))
         stopped = asyncio.ensure_future(stop.wait())
         renewer = asyncio.ensure_future(
@@ -220,7 +231,8 @@ class SessionIO:
                 await self._send_all(transport, self._conv.append_audio(chunk))
             await self._inbox.wait()
 
-    async def _reader(self, transport: Transport) -> None:
+    async def _reader(self, transport: Transport, notice: str | None, watch: Watch | None) -> None:
+        back = False  # the session is established on this connection
         async for frame in transport.frames():
             at = self._clock()
             try:
@@ -233,6 +245,12 @@ class SessionIO:
                 self._session_clock.observe(event, at, self._wall())
             if self._on_event is not None:
                 self._on_event("server", event, at)
+            if not back and event["type"] in SESSION_BACK:
+                back = True
+                if notice is not None:  # "Reconnected: ...": said once it is true
+                    self._status.notice("info", notice)
+            if watch is not None:
+                watch(event["type"])
             for effect in outcome.effects:
                 await self._apply(transport, effect)
             self._status.publish()
