@@ -16,7 +16,10 @@ Frames are read strictly (``realtime.local.frames``); a large one is parsed and 
 decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
 one client's big appends never stall another's turn. Events are encoded as they are queued
 (strict JSON; one that cannot be becomes ``server_error``); past ``OUTBOX_HIGH_WATER`` bytes
-waiting, the client is not reading: it is closed with 1008 and its queue freed.
+waiting, the client is not reading: it is closed with 1008 and its queue freed. An append to a
+full input buffer earns one ``error`` (a large one is checked whole before its slices); a client
+that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008 once the
+errors queued have gone out.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ from websockets.exceptions import ConnectionClosed
 from realtime.local import workers
 from realtime.local.engine import Engine
 from realtime.local.frames import encode_event, read_append, read_event
-from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
+from realtime.local.limits import (
+    LARGE_FRAME_BYTES,
+    MAX_REFUSED_APPENDS,
+    NOT_READING_CLOSE,
+    OUTBOX_HIGH_WATER,
+    REFUSED_APPENDS_CLOSE,
+    SLICE_MS,
+)
 from realtime.local.session.beta import beta_event
 from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
@@ -119,12 +129,19 @@ class SessionRunner:
             return
         if pcm is None:
             self._apply(self._session.receive(event))
-            return
-        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-        step = bytes_for_ms(SLICE_MS)
-        for start in range(0, len(pcm), step):
-            self._apply(self._session.append_pcm(pcm[start : start + step], event_id))
-            await asyncio.sleep(0)  # the loop serves other clients between slices
+        else:
+            event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+            # A full buffer refuses the whole append with one error, not one per slice.
+            refused = self._session.admit_append(pcm, event_id)
+            if refused is not None:
+                self._apply(refused)
+            else:
+                step = bytes_for_ms(SLICE_MS)
+                for start in range(0, len(pcm), step):
+                    self._apply(self._session.append_pcm(pcm[start : start + step], event_id))
+                    await asyncio.sleep(0)  # the loop serves other clients between slices
+        if self._session.refused_appends >= MAX_REFUSED_APPENDS and not self._closing:
+            self._refusing()
 
     # ---- session outcomes -------------------------------------------------------------
     def _apply(self, outcome: Outcome) -> None:
@@ -163,6 +180,20 @@ class SessionRunner:
         for task in self._tasks:
             task.cancel()
         self._closer = asyncio.ensure_future(self._close(*NOT_READING_CLOSE))
+
+    def _refusing(self) -> None:
+        """Close a client that keeps appending to a full buffer, once its errors have gone."""
+        self._closing = True
+        logger.warning(
+            "session %s: closing a client that keeps appending to a full input buffer",
+            self._session.id,
+        )
+        self._closer = asyncio.ensure_future(self._close_after_outbox(*REFUSED_APPENDS_CLOSE))
+
+    async def _close_after_outbox(self, code: int, reason: str) -> None:
+        with contextlib.suppress(TimeoutError):  # a client not reading them gets the close
+            await asyncio.wait_for(self._outbox.join(), timeout=1.0)
+        await self._close(code, reason)
 
     async def _close(self, code: int, reason: str) -> None:
         try:
@@ -211,6 +242,7 @@ class SessionRunner:
                 await self._ws.send(text)
             except ConnectionClosed:
                 return
+            self._outbox.task_done()  # (``_close_after_outbox`` joins the queue)
 
     async def _in_worker(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,8 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
 - JSON nesting: ``MAX_DEPTH`` levels, checked before parsing (no RecursionError);
 - one ``input_audio_buffer.append``: ``MAX_APPEND_CHARS`` of base64;
 - the uncommitted input buffer with turn detection off: ``MAX_BUFFER_MS``; an append past it is
-  refused with an ``error`` and its audio dropped (commit or clear to go on);
+  refused whole with one ``error`` and its audio dropped (commit or clear to go on); a client
+  that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008;
 - one turn with turn detection on: ``MAX_TURN_MS``; a longer turn is committed at that length,
   as if the speaker had paused, so endless noise makes bounded turns instead of one endless one;
 - the conversation's audio: ten minutes (``History``'s own bound);
@@ -31,9 +32,11 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FRAME_BYTES",
     "MAX_QUEUED_FRAMES",
+    "MAX_REFUSED_APPENDS",
     "MAX_TURN_MS",
     "NOT_READING_CLOSE",
     "OUTBOX_HIGH_WATER",
+    "REFUSED_APPENDS_CLOSE",
     "SLICE_MS",
 ]
 
@@ -44,5 +47,10 @@ MAX_TURN_MS = 2 * 60 * 1000
 OUTBOX_HIGH_WATER = 8 * 2**20
 MAX_QUEUED_FRAMES = 2
 NOT_READING_CLOSE = (1008, "client is not reading its events")
+MAX_REFUSED_APPENDS = 50
+REFUSED_APPENDS_CLOSE = (
+    1008,
+    f"input audio buffer full: {MAX_REFUSED_APPENDS} appends refused in a row; commit or clear it",
+)
 LARGE_FRAME_BYTES = 32 * 2**10  # ~0.7 s of audio: parsed, decoded on a worker, fed in slices
 SLICE_MS = 20  # the VAD takes ~0.3 ms per 20 ms of audio: the loop is free between slices
