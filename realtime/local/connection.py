@@ -15,8 +15,11 @@ client that goes away mid-answer only cancels its own jobs.
 Frames are read strictly (``realtime.local.frames``); a large one is parsed and its audio
 decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
 one client's big appends never stall another's turn. Events are encoded as they are queued
-(strict JSON; one that cannot be becomes ``server_error``); past ``OUTBOX_HIGH_WATER`` bytes
-waiting, the client is not reading: it is closed with 1008 and its queue freed. An append to a
+(strict JSON; one that cannot be becomes ``server_error``). Past ``OUTBOX_HIGH_WATER`` bytes
+waiting, the client's next frame waits until they drain below it, so a client that sends large
+items faster than it reads their echoes is slowed, not closed; one whose socket has not drained
+at all for ``NOT_READING_SECONDS`` is not reading, and one with ``OUTBOX_HARD_CAP`` bytes
+waiting is too much: either is closed with 1008 and its queue freed. An append to a
 full input buffer earns one ``error`` (a large one is checked whole before its slices); a client
 that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008 once the
 errors queued have gone out.
@@ -44,6 +47,8 @@ from realtime.local.limits import (
     LARGE_FRAME_BYTES,
     MAX_REFUSED_APPENDS,
     NOT_READING_CLOSE,
+    NOT_READING_SECONDS,
+    OUTBOX_HARD_CAP,
     OUTBOX_HIGH_WATER,
     REFUSED_APPENDS_CLOSE,
     SLICE_MS,
@@ -60,6 +65,8 @@ from realtime.protocol.pcm import bytes_for_ms
 __all__ = ["SessionRunner"]
 
 logger = logging.getLogger(__name__)
+
+_PAUSE_SECONDS = 0.5  # how long a client's next frame waits for its socket to make progress
 
 
 class SessionRunner:
@@ -83,6 +90,12 @@ class SessionRunner:
         self._beta = beta
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._pending = 0  # bytes of encoded events waiting in the outbox
+        # Whether the client drains its socket (see ``_stalled``): set by the writer when the
+        # outbox falls to the high water; the loop time of the last progress; the socket's
+        # write buffer when last looked at.
+        self._drained = asyncio.Event()
+        self._progress_at = 0.0
+        self._buffered = 0
         self._closing = False
         self._closer: asyncio.Future[None] | None = None
         self._tasks: dict[asyncio.Task[None], str | None] = {}  # task -> its response id
@@ -101,9 +114,11 @@ class SessionRunner:
             started = with_expires_at(started, int(time.time() + self._max_session))
             self._tasks[asyncio.create_task(self._expire(self._max_session))] = None
         self._apply(started)
+        self._progress_at = asyncio.get_running_loop().time()
         try:
             async for frame in self._ws:
                 await self._receive(frame)
+                await self._wait_for_room()
                 if self._closing:
                     break
         except ConnectionClosed:
@@ -156,13 +171,43 @@ class SessionRunner:
             except (ValueError, TypeError):  # not valid JSON: a bug, never the client's input
                 logger.exception("session %s: could not encode %.60r", self._session.id, out)
                 text = encode_event(error_event(InvalidRequest.server_error(), None))
+            if self._pending == 0:  # nothing was waiting: no stall so far
+                self._progress_at = asyncio.get_running_loop().time()
             self._outbox.put_nowait(text)
             self._pending += len(text)
-        if self._pending > OUTBOX_HIGH_WATER and self._outbox.qsize() > 1:
+        if self._pending > OUTBOX_HARD_CAP or (
+            self._pending > OUTBOX_HIGH_WATER and self._stalled()
+        ):
             self._not_reading()
             return
         for job in outcome.jobs:
             self._start(job)
+
+    async def _wait_for_room(self) -> None:
+        """Past the high water, read the client's next frame once its events drain below it,
+        while its socket drains: a client that sends faster than it reads is slowed. Up to
+        twice the high water, a pause with no progress at all ends at once (a client may read
+        only once its own send is done: websockets' sync client does). A client whose socket
+        has not drained for ``NOT_READING_SECONDS`` is closed as not reading."""
+        while self._pending > OUTBOX_HIGH_WATER and not self._closing:
+            before = self._progress_at
+            self._drained.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), timeout=_PAUSE_SECONDS)
+            if self._pending > OUTBOX_HIGH_WATER and self._stalled():
+                self._not_reading()
+            elif self._progress_at == before and self._pending <= 2 * OUTBOX_HIGH_WATER:
+                return  # nothing moved: read on, its send may be what it waits for
+
+    def _stalled(self) -> bool:
+        """True when the socket has not drained at all for ``NOT_READING_SECONDS``: no event
+        finished sending, and the bytes the transport holds did not go down."""
+        now = asyncio.get_running_loop().time()
+        buffered = self._ws.transport.get_write_buffer_size()
+        if buffered < self._buffered:
+            self._progress_at = now
+        self._buffered = buffered
+        return now - self._progress_at > NOT_READING_SECONDS
 
     def _not_reading(self) -> None:
         """Close a client that lets events pile up; its queue and jobs go at once."""
@@ -243,6 +288,9 @@ class SessionRunner:
             except ConnectionClosed:
                 return
             self._outbox.task_done()  # (``_close_after_outbox`` joins the queue)
+            self._progress_at = asyncio.get_running_loop().time()
+            if self._pending <= OUTBOX_HIGH_WATER:
+                self._drained.set()
 
     async def _in_worker(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
