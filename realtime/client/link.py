@@ -27,17 +27,20 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from realtime.client.publisher import Publisher
-from realtime.client.session_io import SESSION_BACK, Ended, SessionIO
+from realtime.client.session_io import Ended, SessionIO
 from realtime.client.snapshot import LinkState
 from realtime.client.transport import Transport
 from realtime.protocol.errors import ConnectionFailed, RealtimeError
 
-__all__ = ["HOLD_SECONDS", "OpenTransport", "backoff_delays", "run_link"]
+__all__ = ["HOLD_SECONDS", "SESSION_BACK", "OpenTransport", "backoff_delays", "run_link"]
 
 OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
 
 HOLD_SECONDS = 30.0
 """How long a connection with its session back must last to count as held (without an answer)."""
+
+SESSION_BACK = frozenset({"session.created", "session.updated"})
+"""A connection's session is established at the first of these on it."""
 
 
 def backoff_delays(first: float, ceiling: float, retries: int) -> tuple[float, ...]:
@@ -107,13 +110,15 @@ async def run_link(
             return  # stopped while connecting
         hold = _Hold(clock)
 
-        def watch(event_type: str, hold: _Hold = hold) -> None:
+        def watch(event_type: str, hold: _Hold = hold) -> bool:
             nonlocal established
-            if hold.see(event_type):
-                if established:
-                    status.count_reconnect()
-                established = True
-                status.set_state(LinkState.CONNECTED)
+            if not hold.see(event_type):
+                return False
+            if established:
+                status.count_reconnect()
+            established = True
+            status.set_state(LinkState.CONNECTED)
+            return True
 
         ended: Ended | None = None
         lost: ConnectionFailed | None = None

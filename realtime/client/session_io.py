@@ -15,10 +15,8 @@ open, ``serve`` runs:
 
 Each connection starts with ``session.update`` and then the replay of the conversation so far
 (``realtime.client.replay``), before anything else; the replay's "Reconnected" notice waits
-for the session to be back on the new connection (``session.created`` or ``session.updated``:
-``SESSION_BACK``), and a ``watch`` the link passes sees every server event's type (whether
-the connection held is the link's business). When a connection ends, an answer it cut off is
-closed as interrupted (``realtime.client.interruption``) and the playback is cleared.
+until the link's ``watch`` says the session is back. When a connection ends, an answer it cut
+off is closed as interrupted (``realtime.client.interruption``) and the playback is cleared.
 
 Every client event sent and server event received also goes to the ``on_event`` observer (the
 recording, the tests), with the time it was sent or received.
@@ -58,18 +56,16 @@ from realtime.client.values import (
 from realtime.protocol.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.protocol.events import Event, parse_server_event
 
-__all__ = ["SESSION_BACK", "EventObserver", "Ended", "SessionIO", "Watch"]
+__all__ = ["EventObserver", "Ended", "SessionIO", "Watch"]
 
 log = logging.getLogger(__name__)
 
 EventObserver = Callable[[str, dict[str, Any], float], None]
 """``(direction, event, at)``: "client" for an event sent, "server" for one received."""
 
-Watch = Callable[[str], None]
-"""Told the type of every server event of one connection (the link: has its session held?)."""
-
-SESSION_BACK = frozenset({"session.created", "session.updated"})
-"""The events that show a connection's session is established (the first one on it counts)."""
+Watch = Callable[[str], bool]
+"""Told each server event's type on one connection; True for the one that brings its session
+back (the link's business: ``realtime.client.link``)."""
 
 
 class Ended(enum.Enum):
@@ -144,10 +140,7 @@ class SessionIO:
     async def serve(
         self, transport: Transport, stop: asyncio.Event, *, watch: Watch | None = None
     ) -> Ended:
-        """Send the session, then read and write until stopped, reconnect asked, or closed.
-
-        The replay's notice waits for the session to be back (``SESSION_BACK``); ``watch``
-        sees the type of every server event."""
+        """Send the session, then read and write until stopped, reconnect asked, or closed."""
         self._mic.clear()  # speech queued while disconnected is stale
         max_seconds = self._max_session or default_max_seconds(self._config.provider)
         self._session_clock = SessionClock.start(self._clock(), max_seconds)
@@ -232,7 +225,6 @@ class SessionIO:
             await self._inbox.wait()
 
     async def _reader(self, transport: Transport, notice: str | None, watch: Watch | None) -> None:
-        back = False  # the session is established on this connection
         async for frame in transport.frames():
             at = self._clock()
             try:
@@ -245,12 +237,8 @@ class SessionIO:
                 self._session_clock.observe(event, at, self._wall())
             if self._on_event is not None:
                 self._on_event("server", event, at)
-            if not back and event["type"] in SESSION_BACK:
-                back = True
-                if notice is not None:  # "Reconnected: ...": said once it is true
-                    self._status.notice("info", notice)
-            if watch is not None:
-                watch(event["type"])
+            if watch is not None and watch(event["type"]) and notice is not None:
+                self._status.notice("info", notice)  # "Reconnected: ...": once it is true
             for effect in outcome.effects:
                 await self._apply(transport, effect)
             self._status.publish()

@@ -12,17 +12,15 @@ its worker: each sentence is synthesised as soon as it is complete, so the first
 while the model is still generating, and a cancel closes the generator at the next chunk. A
 client that goes away mid-answer only cancels its own jobs.
 
-Frames are read strictly (``realtime.local.frames``); a large one is parsed and its audio
-decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
-one client's big appends never stall another's turn. Events are encoded as they are queued
-(strict JSON; one that cannot be becomes ``server_error``). Past ``OUTBOX_HIGH_WATER`` bytes
-waiting, the client's next frame waits until they drain below it, so a client that sends large
-items faster than it reads their echoes is slowed, not closed; one whose socket has not drained
-at all for ``NOT_READING_SECONDS`` is not reading, and one with ``OUTBOX_HARD_CAP`` bytes
-waiting is too much: either is closed with 1008 and its queue freed. An append to a
-full input buffer earns one ``error`` (a large one is checked whole before its slices); a client
-that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008 once the
-errors queued have gone out.
+Frames come in through an ``Intake`` (``realtime.local.intake``): read strictly; a large one is
+parsed and its audio decoded on a worker thread, and reaches the VAD in slices with the loop
+free between them, so one client's big appends never stall another's turn. Events are
+encoded as they are queued (strict JSON; one that cannot be becomes ``server_error``) and sent
+by a ``Sender`` (``realtime.local.sender``): past its high water the client's next frame waits
+while its socket drains, so a client that sends faster than it reads is slowed; one that is not
+reading is closed with 1008 and its queue freed. ``MAX_REFUSED_APPENDS`` appends in a row
+refused for a full input buffer (one ``error`` each) close the client with 1008 once those
+errors have gone.
 """
 
 from __future__ import annotations
@@ -42,17 +40,10 @@ from websockets.exceptions import ConnectionClosed
 
 from realtime.local import workers
 from realtime.local.engine import Engine
-from realtime.local.frames import encode_event, read_append, read_event
-from realtime.local.limits import (
-    LARGE_FRAME_BYTES,
-    MAX_REFUSED_APPENDS,
-    NOT_READING_CLOSE,
-    NOT_READING_SECONDS,
-    OUTBOX_HARD_CAP,
-    OUTBOX_HIGH_WATER,
-    REFUSED_APPENDS_CLOSE,
-    SLICE_MS,
-)
+from realtime.local.frames import encode_event
+from realtime.local.intake import Intake
+from realtime.local.limits import MAX_REFUSED_APPENDS, NOT_READING_CLOSE, REFUSED_APPENDS_CLOSE
+from realtime.local.sender import Sender
 from realtime.local.session.beta import beta_event
 from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
 from realtime.local.session.jobs import Cancel, Job, Outcome, Respond, Speak, Transcribe
@@ -60,13 +51,10 @@ from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
 from realtime.local.stages.responder import Reply
 from realtime.protocol.errors import RealtimeError
-from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = ["SessionRunner"]
 
 logger = logging.getLogger(__name__)
-
-_PAUSE_SECONDS = 0.5  # how long a client's next frame waits for its socket to make progress
 
 
 class SessionRunner:
@@ -88,14 +76,8 @@ class SessionRunner:
         self._engine = engine
         self._executor = executor
         self._beta = beta
-        self._outbox: asyncio.Queue[str] = asyncio.Queue()
-        self._pending = 0  # bytes of encoded events waiting in the outbox
-        # Whether the client drains its socket (see ``_stalled``): set by the writer when the
-        # outbox falls to the high water; the loop time of the last progress; the socket's
-        # write buffer when last looked at.
-        self._drained = asyncio.Event()
-        self._progress_at = 0.0
-        self._buffered = 0
+        self._out = Sender(websocket)
+        self._in = Intake(session, apply=self._apply, in_worker=self._in_worker)
         self._closing = False
         self._closer: asyncio.Future[None] | None = None
         self._tasks: dict[asyncio.Task[None], str | None] = {}  # task -> its response id
@@ -108,17 +90,19 @@ class SessionRunner:
 
     async def run(self) -> None:
         """Serve until the client goes away; never raises for the client's doing."""
-        writer = asyncio.create_task(self._write())
+        writer = asyncio.create_task(self._out.run())
         started = self._session.start()
         if self._max_session is not None:  # announced as the hosted API does, then enforced
             started = with_expires_at(started, int(time.time() + self._max_session))
             self._tasks[asyncio.create_task(self._expire(self._max_session))] = None
         self._apply(started)
-        self._progress_at = asyncio.get_running_loop().time()
         try:
             async for frame in self._ws:
-                await self._receive(frame)
-                await self._wait_for_room()
+                await self._in.receive(frame)
+                if self._in.refused >= MAX_REFUSED_APPENDS and not self._closing:
+                    self._refusing()
+                if not (self._closing or await self._out.wait_for_room()):
+                    self._not_reading()
                 if self._closing:
                     break
         except ConnectionClosed:
@@ -131,32 +115,6 @@ class SessionRunner:
             for task in [*self._tasks, writer]:
                 task.cancel()
             await asyncio.gather(*self._tasks, writer, return_exceptions=True)
-
-    async def _receive(self, frame: str | bytes) -> None:
-        pcm: bytes | None = None
-        try:
-            if len(frame) > LARGE_FRAME_BYTES:
-                event, pcm = await self._in_worker(read_append, frame)
-            else:
-                event = read_event(frame)
-        except InvalidRequest as exc:
-            self._apply(Outcome((error_event(exc, None),)))
-            return
-        if pcm is None:
-            self._apply(self._session.receive(event))
-        else:
-            event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-            # A full buffer refuses the whole append with one error, not one per slice.
-            refused = self._session.admit_append(pcm, event_id)
-            if refused is not None:
-                self._apply(refused)
-            else:
-                step = bytes_for_ms(SLICE_MS)
-                for start in range(0, len(pcm), step):
-                    self._apply(self._session.append_pcm(pcm[start : start + step], event_id))
-                    await asyncio.sleep(0)  # the loop serves other clients between slices
-        if self._session.refused_appends >= MAX_REFUSED_APPENDS and not self._closing:
-            self._refusing()
 
     # ---- session outcomes -------------------------------------------------------------
     def _apply(self, outcome: Outcome) -> None:
@@ -171,43 +129,12 @@ class SessionRunner:
             except (ValueError, TypeError):  # not valid JSON: a bug, never the client's input
                 logger.exception("session %s: could not encode %.60r", self._session.id, out)
                 text = encode_event(error_event(InvalidRequest.server_error(), None))
-            if self._pending == 0:  # nothing was waiting: no stall so far
-                self._progress_at = asyncio.get_running_loop().time()
-            self._outbox.put_nowait(text)
-            self._pending += len(text)
-        if self._pending > OUTBOX_HARD_CAP or (
-            self._pending > OUTBOX_HIGH_WATER and self._stalled()
-        ):
+            self._out.put(text)
+        if self._out.not_reading():
             self._not_reading()
             return
         for job in outcome.jobs:
             self._start(job)
-
-    async def _wait_for_room(self) -> None:
-        """Past the high water, read the client's next frame once its events drain below it,
-        while its socket drains: a client that sends faster than it reads is slowed. Up to
-        twice the high water, a pause with no progress at all ends at once (a client may read
-        only once its own send is done: websockets' sync client does). A client whose socket
-        has not drained for ``NOT_READING_SECONDS`` is closed as not reading."""
-        while self._pending > OUTBOX_HIGH_WATER and not self._closing:
-            before = self._progress_at
-            self._drained.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._drained.wait(), timeout=_PAUSE_SECONDS)
-            if self._pending > OUTBOX_HIGH_WATER and self._stalled():
-                self._not_reading()
-            elif self._progress_at == before and self._pending <= 2 * OUTBOX_HIGH_WATER:
-                return  # nothing moved: read on, its send may be what it waits for
-
-    def _stalled(self) -> bool:
-        """True when the socket has not drained at all for ``NOT_READING_SECONDS``: no event
-        finished sending, and the bytes the transport holds did not go down."""
-        now = asyncio.get_running_loop().time()
-        buffered = self._ws.transport.get_write_buffer_size()
-        if buffered < self._buffered:
-            self._progress_at = now
-        self._buffered = buffered
-        return now - self._progress_at > NOT_READING_SECONDS
 
     def _not_reading(self) -> None:
         """Close a client that lets events pile up; its queue and jobs go at once."""
@@ -215,11 +142,9 @@ class SessionRunner:
         logger.warning(
             "session %s: closing a client that is not reading (%d bytes waiting)",
             self._session.id,
-            self._pending,
+            self._out.pending,
         )
-        while not self._outbox.empty():
-            self._outbox.get_nowait()
-        self._pending = 0
+        self._out.drop()
         for flag in self._cancels.values():
             flag.set()
         for task in self._tasks:
@@ -236,8 +161,7 @@ class SessionRunner:
         self._closer = asyncio.ensure_future(self._close_after_outbox(*REFUSED_APPENDS_CLOSE))
 
     async def _close_after_outbox(self, code: int, reason: str) -> None:
-        with contextlib.suppress(TimeoutError):  # a client not reading them gets the close
-            await asyncio.wait_for(self._outbox.join(), timeout=1.0)
+        await self._out.sent(timeout=1.0)  # a client not reading them gets the close anyway
         await self._close(code, reason)
 
     async def _close(self, code: int, reason: str) -> None:
@@ -278,19 +202,6 @@ class SessionRunner:
         with contextlib.suppress(ConnectionClosed):
             await self._ws.send(encode_event(expired_event(seconds)))
             await self._ws.close(1000, CLOSE_REASON)
-
-    async def _write(self) -> None:
-        while True:
-            text = await self._outbox.get()
-            self._pending -= len(text)
-            try:
-                await self._ws.send(text)
-            except ConnectionClosed:
-                return
-            self._outbox.task_done()  # (``_close_after_outbox`` joins the queue)
-            self._progress_at = asyncio.get_running_loop().time()
-            if self._pending <= OUTBOX_HIGH_WATER:
-                self._drained.set()
 
     async def _in_worker(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()

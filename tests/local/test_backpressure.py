@@ -79,7 +79,7 @@ def test_a_client_that_never_reads_is_closed_in_bounded_time_and_queue(
     server: EngineServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     stall = 1.0 * S
-    monkeypatch.setattr("realtime.local.connection.NOT_READING_SECONDS", stall)
+    monkeypatch.setattr("realtime.local.limits.NOT_READING_SECONDS", stall)
     before = server.gate.active
     big = item_create(0, 3 * 2**20)
     retrieve = json.dumps({"type": "conversation.item.retrieve", "item_id": "item_big_0"})

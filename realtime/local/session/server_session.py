@@ -75,9 +75,6 @@ class ServerSession:
             transcribing=lambda: self._listener.transcribing,
         )
         self._listener.configure(self.settings.turn_detection)
-        # Appends refused in a row for a full buffer (one ``error`` each); an accepted one
-        # starts the count again. The connection closes a client that keeps on past a bound.
-        self.refused_appends = 0
 
     @property
     def response(self) -> ResponseRun | None:  # the response in progress, if any
@@ -125,20 +122,10 @@ class ServerSession:
             self._out.add(error_event(InvalidRequest.server_error(), event_id))
         return self._out.take()
 
-    def admit_append(self, pcm: bytes, event_id: str | None = None) -> Outcome | None:
-        """Before a large append's slices: its one ``error`` when the buffer has no room for
-        all of its audio (then none is fed), else None (feed it with ``append_pcm``)."""
+    def append_pcm(self, pcm: bytes, event_id: str | None = None, whole: bytes = b"") -> Outcome:
+        """A large append's slice, fed as the event would; the first passes the ``whole`` one."""
         try:
-            self._check_room(pcm)
-        except InvalidRequest as exc:
-            self._out.add(error_event(exc, event_id))
-            return self._out.take()
-        return None
-
-    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> Outcome:
-        """A large append's audio, decoded off the loop and fed in slices, as the event would."""
-        try:
-            self._feed(pcm)
+            self._feed(pcm, whole)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, event_id))
         return self._out.take()
@@ -191,20 +178,11 @@ class ServerSession:
     def _append(self, e: Event) -> None:
         self._feed(expect_append_audio(required(e, "audio")))
 
-    def _check_room(self, pcm: bytes) -> None:
-        # A manual buffer refuses a whole append past MAX_BUFFER_MS (realtime.local.limits).
-        try:
-            self._listener.check_room(pcm, MAX_BUFFER_MS)
-        except InvalidRequest:
-            self.refused_appends += 1
-            raise
-        self.refused_appends = 0
-
-    def _feed(self, pcm: bytes) -> None:
-        # Bounds of realtime.local.limits: a manual buffer refuses audio past MAX_BUFFER_MS;
-        # a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
+    def _feed(self, pcm: bytes, whole: bytes = b"") -> None:
+        # Bounds of realtime.local.limits: a manual buffer refuses a whole append past
+        # MAX_BUFFER_MS; a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
         listener = self._listener
-        self._check_room(pcm)
+        listener.check_room(whole or pcm, MAX_BUFFER_MS)
         for vad_event in listener.append(pcm):  # one at a time: barge-in within the frame
             turn_detection = self.settings.turn_detection
             if isinstance(vad_event, SpeechStarted):
