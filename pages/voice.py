@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from realtime.client.core.config import Provider
+from realtime.client.core.snapshot import LinkState
 from realtime.ui import media
 from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.local_engine import local_engine
@@ -59,6 +60,10 @@ if config.turn_detection is None:
 @st.fragment(run_every=0.5 if bridge.running else 5.0)
 def live() -> None:
     voice_notice(bridge)  # a limit that refused or stopped the session, in words
+    # The link gave up (refused, or dropped again and again): the user decides when to retry.
+    if not bridge.running and bridge.snapshot().state is LinkState.FAILED:
+        if st.button("Reconnect", icon=":material/refresh:", key="rvs.reconnect"):
+            start_voice(bridge, config)
     if engine is not None and (line := engine_restart_line(engine.restarts() - restarts_before)):
         st.info(line, icon=":material/restart_alt:")
     render_levels(bridge)

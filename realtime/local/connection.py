@@ -12,11 +12,15 @@ its worker: each sentence is synthesised as soon as it is complete, so the first
 while the model is still generating, and a cancel closes the generator at the next chunk. A
 client that goes away mid-answer only cancels its own jobs.
 
-Frames are read strictly (``realtime.local.frames``); a large one is parsed and its audio
-decoded on a worker thread, and reaches the VAD in slices with the loop free between them, so
-one client's big appends never stall another's turn. Events are encoded as they are queued
-(strict JSON; one that cannot be becomes ``server_error``); past ``OUTBOX_HIGH_WATER`` bytes
-waiting, the client is not reading: it is closed with 1008 and its queue freed.
+Frames come in through an ``Intake`` (``realtime.local.intake``): read strictly; a large one is
+parsed and its audio decoded on a worker thread, and reaches the VAD in slices with the loop
+free between them, so one client's big appends never stall another's turn. Events are
+encoded as they are queued (strict JSON; one that cannot be becomes ``server_error``) and sent
+by a ``Sender`` (``realtime.local.sender``): past its high water the client's next frame waits
+while its socket drains, so a client that sends faster than it reads is slowed; one that is not
+reading is closed with 1008 and its queue freed. ``MAX_REFUSED_APPENDS`` appends in a row
+refused for a full input buffer (one ``error`` each) close the client with 1008 once those
+errors have gone.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from websockets.exceptions import ConnectionClosed
 
 from realtime.local import workers
 from realtime.local.engine import Engine
-from realtime.local.frames import encode_event, read_append, read_event
-from realtime.local.limits import LARGE_FRAME_BYTES, NOT_READING_CLOSE, OUTBOX_HIGH_WATER, SLICE_MS
+from realtime.local.frames import encode_event
+from realtime.local.intake import Intake
+from realtime.local.limits import MAX_REFUSED_APPENDS, NOT_READING_CLOSE, REFUSED_APPENDS_CLOSE
+from realtime.local.sender import Sender
 from realtime.local.session.beta import beta_event
 from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
 from realtime.local.session.jobs import Cancel, Job, Respond, SessionOutcome, Speak, Transcribe
@@ -45,7 +51,6 @@ from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
 from realtime.local.stages.responders.responder import Reply
 from realtime.protocol.errors import RealtimeError
-from realtime.protocol.pcm import bytes_for_ms
 
 __all__ = ["SessionRunner"]
 
@@ -71,8 +76,8 @@ class SessionRunner:
         self._engine = engine
         self._executor = executor
         self._beta = beta
-        self._outbox: asyncio.Queue[str] = asyncio.Queue()
-        self._pending = 0  # bytes of encoded events waiting in the outbox
+        self._out = Sender(websocket)
+        self._in = Intake(session, apply=self._apply, in_worker=self._in_worker)
         self._closing = False
         self._closer: asyncio.Future[None] | None = None
         self._tasks: dict[asyncio.Task[None], str | None] = {}  # task -> its response id
@@ -85,7 +90,7 @@ class SessionRunner:
 
     async def run(self) -> None:
         """Serve until the client goes away; never raises for the client's doing."""
-        writer = asyncio.create_task(self._write())
+        writer = asyncio.create_task(self._out.run())
         started = self._session.start()
         if self._max_session is not None:  # announced as the hosted API does, then enforced
             started = with_expires_at(started, int(time.time() + self._max_session))
@@ -93,7 +98,11 @@ class SessionRunner:
         self._apply(started)
         try:
             async for frame in self._ws:
-                await self._receive(frame)
+                await self._in.receive(frame)
+                if self._in.refused >= MAX_REFUSED_APPENDS and not self._closing:
+                    self._refusing()
+                if not (self._closing or await self._out.wait_for_room()):
+                    self._not_reading()
                 if self._closing:
                     break
         except ConnectionClosed:
@@ -106,25 +115,6 @@ class SessionRunner:
             for task in [*self._tasks, writer]:
                 task.cancel()
             await asyncio.gather(*self._tasks, writer, return_exceptions=True)
-
-    async def _receive(self, frame: str | bytes) -> None:
-        pcm: bytes | None = None
-        try:
-            if len(frame) > LARGE_FRAME_BYTES:
-                event, pcm = await self._in_worker(read_append, frame)
-            else:
-                event = read_event(frame)
-        except InvalidRequest as exc:
-            self._apply(SessionOutcome((error_event(exc, None),)))
-            return
-        if pcm is None:
-            self._apply(self._session.receive(event))
-            return
-        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-        step = bytes_for_ms(SLICE_MS)
-        for start in range(0, len(pcm), step):
-            self._apply(self._session.append_pcm(pcm[start : start + step], event_id))
-            await asyncio.sleep(0)  # the loop serves other clients between slices
 
     # ---- session outcomes -------------------------------------------------------------
     def _apply(self, outcome: SessionOutcome) -> None:
@@ -139,9 +129,8 @@ class SessionRunner:
             except (ValueError, TypeError):  # not valid JSON: a bug, never the client's input
                 logger.exception("session %s: could not encode %.60r", self._session.id, out)
                 text = encode_event(error_event(InvalidRequest.server_error(), None))
-            self._outbox.put_nowait(text)
-            self._pending += len(text)
-        if self._pending > OUTBOX_HIGH_WATER and self._outbox.qsize() > 1:
+            self._out.put(text)
+        if self._out.not_reading():
             self._not_reading()
             return
         for job in outcome.jobs:
@@ -153,16 +142,27 @@ class SessionRunner:
         logger.warning(
             "session %s: closing a client that is not reading (%d bytes waiting)",
             self._session.id,
-            self._pending,
+            self._out.pending,
         )
-        while not self._outbox.empty():
-            self._outbox.get_nowait()
-        self._pending = 0
+        self._out.drop()
         for flag in self._cancels.values():
             flag.set()
         for task in self._tasks:
             task.cancel()
         self._closer = asyncio.ensure_future(self._close(*NOT_READING_CLOSE))
+
+    def _refusing(self) -> None:
+        """Close a client that keeps appending to a full buffer, once its errors have gone."""
+        self._closing = True
+        logger.warning(
+            "session %s: closing a client that keeps appending to a full input buffer",
+            self._session.id,
+        )
+        self._closer = asyncio.ensure_future(self._close_after_outbox(*REFUSED_APPENDS_CLOSE))
+
+    async def _close_after_outbox(self, code: int, reason: str) -> None:
+        await self._out.sent(timeout=1.0)  # a client not reading them gets the close anyway
+        await self._close(code, reason)
 
     async def _close(self, code: int, reason: str) -> None:
         try:
@@ -202,15 +202,6 @@ class SessionRunner:
         with contextlib.suppress(ConnectionClosed):
             await self._ws.send(encode_event(expired_event(seconds)))
             await self._ws.close(1000, CLOSE_REASON)
-
-    async def _write(self) -> None:
-        while True:
-            text = await self._outbox.get()
-            self._pending -= len(text)
-            try:
-                await self._ws.send(text)
-            except ConnectionClosed:
-                return
 
     async def _in_worker(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()

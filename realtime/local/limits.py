@@ -10,12 +10,16 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
 - JSON nesting: ``MAX_DEPTH`` levels, checked before parsing (no RecursionError);
 - one ``input_audio_buffer.append``: ``MAX_APPEND_CHARS`` of base64;
 - the uncommitted input buffer with turn detection off: ``MAX_BUFFER_MS``; an append past it is
-  refused with an ``error`` and its audio dropped (commit or clear to go on);
+  refused whole with one ``error`` and its audio dropped (commit or clear to go on); a client
+  that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008;
 - one turn with turn detection on: ``MAX_TURN_MS``; a longer turn is committed at that length,
   as if the speaker had paused, so endless noise makes bounded turns instead of one endless one;
 - the conversation's audio: ten minutes (``History``'s own bound);
-- events waiting to be sent: ``OUTBOX_HIGH_WATER`` bytes; a client that lets more pile up is not
-  reading and is closed with 1008 (policy), its queue freed;
+- events waiting to be sent: past ``OUTBOX_HIGH_WATER`` bytes the client's next frame is not
+  read until they drain below it (a client that sends faster than it reads is slowed, never
+  closed); a client whose socket has not drained for ``NOT_READING_SECONDS`` while they wait
+  is not reading and is closed with 1008 (policy), its queue freed; ``OUTBOX_HARD_CAP`` bytes
+  waiting close it at once, whatever else (the answers a session makes are bounded too);
 - frames received and not yet handled: ``MAX_QUEUED_FRAMES`` (websockets' ``max_queue``).
 """
 
@@ -31,9 +35,13 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FRAME_BYTES",
     "MAX_QUEUED_FRAMES",
+    "MAX_REFUSED_APPENDS",
     "MAX_TURN_MS",
     "NOT_READING_CLOSE",
+    "NOT_READING_SECONDS",
+    "OUTBOX_HARD_CAP",
     "OUTBOX_HIGH_WATER",
+    "REFUSED_APPENDS_CLOSE",
     "SLICE_MS",
 ]
 
@@ -42,7 +50,14 @@ MAX_APPEND_CHARS = 15 * 2**20
 MAX_BUFFER_MS = 5 * 60 * 1000
 MAX_TURN_MS = 2 * 60 * 1000
 OUTBOX_HIGH_WATER = 8 * 2**20
+OUTBOX_HARD_CAP = 48 * 2**20  # the high water plus one largest frame's two echoes, and room
+NOT_READING_SECONDS = 10.0
 MAX_QUEUED_FRAMES = 2
 NOT_READING_CLOSE = (1008, "client is not reading its events")
+MAX_REFUSED_APPENDS = 50
+REFUSED_APPENDS_CLOSE = (
+    1008,
+    f"input audio buffer full: {MAX_REFUSED_APPENDS} appends refused in a row; commit or clear it",
+)
 LARGE_FRAME_BYTES = 32 * 2**10  # ~0.7 s of audio: parsed, decoded on a worker, fed in slices
 SLICE_MS = 20  # the VAD takes ~0.3 ms per 20 ms of audio: the loop is free between slices

@@ -60,7 +60,9 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
     skeleton = _STRING.sub("", text).encode("utf-8", "replace")
     data = np.frombuffer(skeleton, dtype=np.uint8)
     steps = np.isin(data, _OPEN).astype(np.int32) - np.isin(data, _CLOSE).astype(np.int32)
-    return int(np.cumsum(steps).max(initial=0))
+    # ``np.max``, not the method: numpy 2.5's stubs, read as Python 3.11, match no overload of
+    # ``ndarray.max`` for the platform ``int_`` that ``cumsum`` returns.
+    return int(np.max(np.cumsum(steps), initial=0))
 
 
 def loads(frame: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:

@@ -21,6 +21,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from realtime.local.limits import MAX_REFUSED_APPENDS
 from realtime.local.server import EngineServer
 from realtime.local.session.server_session import ServerSession
 from tests.support.engines import instant_engine
@@ -124,13 +125,17 @@ def endless_audio_without_vad(url: str) -> None:
             )
         )
         second = bytes(SECOND)
-        for _ in range(8 * 60):  # 8 minutes of audio, past the 5-minute buffer cap
+        # Past the 5-minute buffer cap, each refused append earns one error, up to one short of
+        # the refusals in a row that close the connection (tests/local/test_append_refusals.py).
+        refused = MAX_REFUSED_APPENDS - 1
+        for _ in range(5 * 60 + refused):
             append(ws, second * 1)
         ws.send('{"type":"input_audio_buffer.clear"}')
         deadline = time.monotonic() + 3 * QUICK
         while "input_audio_buffer.cleared" not in seen and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "error" in seen and "input_audio_buffer.cleared" in seen
+        assert seen.count("error") == refused
 
 
 def endless_noise_with_vad(url: str) -> None:

@@ -114,9 +114,15 @@ def test_empty_or_too_short_queries() -> None:
 
 
 def test_ambiguous_city_lists_candidates() -> None:
+    # What the feature promises, not one airportsdata release's list (newer releases add a
+    # Portland: PTJ, Victoria): the candidates include Oregon's and Maine's.
     payload = failed("get_local_time", "ambiguous_place", place="Portland")
-    assert [c["code"] for c in payload["candidates"]] == ["PDX", "PWM"]
-    assert {c["tz"] for c in payload["candidates"]} == {"America/Los_Angeles", "America/New_York"}
+    by_code = {c["code"]: c for c in payload["candidates"]}
+    assert {"PDX", "PWM"} <= by_code.keys()
+    assert (by_code["PDX"]["tz"], by_code["PWM"]["tz"]) == (
+        "America/Los_Angeles",
+        "America/New_York",
+    )
     assert "Portland" in payload["error"]
     maine = ok("get_local_time", place="Portland, Maine")
     assert (maine["time_zone"], maine["time"]) == ("America/New_York", "08:00")

@@ -16,8 +16,10 @@ What is recorded is not the bridge's business: observers are injected (``on_even
 event sent and received, ``on_mic_audio``, and ``Playback.on_played``), and
 ``realtime.recording.session.SessionRecording`` is what the app plugs in.
 
-``start``/``stop`` are idempotent and safe from any thread, the bridge thread included. An
-unexpected close reconnects with backoff, re-sends the session and replays the conversation
+``start``/``stop`` are idempotent and safe from any thread, the bridge thread included; once
+the link has failed (the thread ended), ``start`` connects again (a page's Reconnect). An
+unexpected close reconnects with bounded backoff (``link.run_link``: drops in a row before a
+session holds end in a failure), re-sends the session and replays the conversation
 (within ``replay_budget``), keeping the transcript; a session near its time limit is renewed
 the same way at a quiet moment; a refused key fails at once with its message, without retrying.
 """
@@ -38,7 +40,7 @@ from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.snapshot import LinkState, Snapshot
 from realtime.client.core.values import ClientOutcome
 from realtime.client.io.inbox import ChangeSettings, Command, Inbox
-from realtime.client.io.link import OpenTransport, run_link
+from realtime.client.io.link import HOLD_SECONDS, OpenTransport, backoff_delays, run_link
 from realtime.client.io.mic_queue import MicQueue
 from realtime.client.io.playback import Playback
 from realtime.client.io.publisher import Publisher
@@ -79,7 +81,10 @@ class Bridge:
         playback: Playback | None = None,
         open_transport: OpenTransport = open_transport,
         clock: Callable[[], float] = time.monotonic,
-        reconnect_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+        # Waits between failures in a row (about a minute in all, then the link fails): see
+        # ``link.run_link`` for what starts the count again.
+        reconnect_delays: Sequence[float] = backoff_delays(0.5, 15.0, 8),
+        reconnect_hold_seconds: float = HOLD_SECONDS,
         chunk_ms: int = 40,  # at the edges of speech (see ChunkPace)
         steady_chunk_ms: int = 100,  # in the middle of speech or silence
         max_queued_ms: int = 2000,
@@ -93,6 +98,7 @@ class Bridge:
         self._open = open_transport
         self._clock = clock
         self._delays = tuple(reconnect_delays)
+        self._hold_seconds = reconnect_hold_seconds
         self._on_mic_audio = on_mic_audio
         # What the script thread last asked for (it alone reads and writes this).
         self._requested = (config, api_key)
@@ -273,6 +279,8 @@ class Bridge:
                 open_transport=self._open,
                 delays=self._delays,
                 stop=stop,
+                clock=self._clock,
+                hold_seconds=self._hold_seconds,
             )
             loop.run_until_complete(link)
         except Exception as exc:  # last resort: log once, show it, never die silently

@@ -12,7 +12,11 @@ frame by frame. The ``on_pcm`` hook sees the converted audio.
 
 The bridge thread ``pop``s the chunks. The queue is bounded by duration: when it is full the
 oldest chunk is dropped and counted, so a stalled socket costs stale audio, never memory. A
-small lock guards it all.
+small lock guards it all, the stream's format and its resampler included: a ``reset`` (the
+script thread) or a push-to-talk ``drain`` (the bridge thread) lands wholly before or after
+a frame's format check, so no frame is converted as another format. Only PyAV's resampler, which
+the media thread alone uses, runs outside the lock; ``dropped`` and ``level_dbfs`` are single
+values read without it (a figure one frame old at worst).
 """
 
 from __future__ import annotations
@@ -63,25 +67,28 @@ class MicQueue:
         least one chunk is ready to send."""
         layout = frame.layout.name
         source = (frame.format.name, layout, frame.sample_rate)
-        head = b""
-        if source != self._source:
-            head = self._flush_resampler()
-            fast = source[0] == "s16" and source[2] == 48000 and layout in ("mono", "stereo")
-            self._resampler = Downmix(2 if layout == "stereo" else 1) if fast else StreamResampler()
-            self._source = source
-        resampler = self._resampler
-        if not isinstance(resampler, Downmix):
-            return self.push(head + (resampler or StreamResampler()).resample(frame))
+        fast = source[0] == "s16" and source[2] == 48000 and layout in ("mono", "stereo")
+        if not fast:
+            with self._lock:
+                head = self._switch(source, fast)
+                resampler = self._resampler
+            # PyAV's resampler is the media thread's alone: it runs outside the lock.
+            assert isinstance(resampler, StreamResampler)
+            return self.push(head + resampler.resample(frame))
+        channels = 2 if layout == "stereo" else 1
         # The packed plane (it may be padded past the last sample), held until it completes a
         # chunk: converting less would only make the loop wait for the next frame anyway.
         samples = np.frombuffer(
-            memoryview(frame.planes[0]), dtype="<i2", count=frame.samples * resampler.channels
+            memoryview(frame.planes[0]), dtype="<i2", count=frame.samples * channels
         )
         level = samples_dbfs(samples)
-        with self._lock:
+        with self._lock:  # the format check, the held samples and their resampler as one
+            head = self._switch(source, fast)
+            resampler = self._resampler
+            assert isinstance(resampler, Downmix)
             self._held += samples.data
             edge = self._pace.step(level, frame.samples / 48)
-            held = len(self._held) // (2 * resampler.channels)
+            held = len(self._held) // (2 * channels)
             needed = self._chunker.chunk_bytes - self._chunker.pending_bytes
             pcm = b""
             if edge or resampler.output_bytes(held) >= needed:
@@ -116,16 +123,22 @@ class MicQueue:
             self.dropped += 1
         return bool(ready)
 
-    def _flush_resampler(self) -> bytes:
-        """What the current resampler holds (the numpy path's held frames too); it ends."""
-        resampler = self._resampler
-        if resampler is None:
+    def _switch(self, source: tuple[str, str, int], fast: bool) -> bytes:
+        """Under the lock: a frame of a new format ends the resampler in use (what it and the
+        held frames still hold is returned) and starts the one for ``source``."""
+        if source == self._source:
             return b""
-        with self._lock:  # a push-to-talk release (``drain``) may convert held frames too
-            held, self._held = bytes(self._held), bytearray()
-            if isinstance(resampler, Downmix):
-                return (resampler.push(held) if held else b"") + resampler.flush()
-        return resampler.flush()
+        resampler, held = self._resampler, bytes(self._held)
+        self._held.clear()
+        head = b""
+        if isinstance(resampler, Downmix):
+            head = (resampler.push(held) if held else b"") + resampler.flush()
+        elif resampler is not None:
+            head = resampler.flush()
+        channels = 2 if source[1] == "stereo" else 1
+        self._resampler = Downmix(channels) if fast else StreamResampler()
+        self._source = source
+        return head
 
     # ---- the bridge thread ------------------------------------------------------------------
     def pop(self) -> bytes | None:
@@ -156,17 +169,21 @@ class MicQueue:
     def clear(self) -> None:
         """Drop queued and partial audio (a discarded push-to-talk turn, a reconnect)."""
         with self._lock:
-            self._chunks.clear()
-            self._queued_bytes = 0
-            self._chunker.clear()
-            self._held.clear()
+            self._clear()
+
+    def _clear(self) -> None:
+        # Under the lock.
+        self._chunks.clear()
+        self._queued_bytes = 0
+        self._chunker.clear()
+        self._held.clear()
 
     def reset(self) -> None:
         """A new media stream starts: a fresh resampler and pace, and an empty queue."""
-        self.clear()
-        with self._lock:
+        with self._lock:  # all at once: a frame pushed meanwhile lands before or after it
+            self._clear()
             self._pace = ChunkPace(agile_ms=self._pace.agile_ms, steady_ms=self._pace.steady_ms)
             self._chunk_ms = self._pace.chunk_ms
             self._chunker.chunk_bytes = bytes_for_ms(self._chunk_ms)
-        self._resampler = None
-        self._source = None
+            self._resampler = None
+            self._source = None

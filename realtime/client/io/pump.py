@@ -15,8 +15,9 @@ open, the pump's ``serve`` runs:
   session's time limit, at a quiet moment, or at once after ``session_expired``.
 
 Each connection starts with ``session.update`` and then the replay of the conversation so far
-(``realtime.client.core.replay``), before anything else; when it ends, an answer it cut off is
-closed as interrupted (``Conversation.end_cut_response``) and the playback is cleared.
+(``realtime.client.core.replay``), before anything else; the replay's "Reconnected" notice waits
+until the link's ``watch`` says the session is back. When a connection ends, an answer it cut
+off is closed as interrupted (``Conversation.end_cut_response``) and the playback is cleared.
 
 Every client event sent and server event received also goes to the ``on_event`` observer (the
 recording, the tests), with the time it was sent or received.
@@ -37,7 +38,6 @@ from realtime.client.core.endpoint import connection_headers, connection_key, co
 from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.session_clock import SessionClock, default_max_seconds
 from realtime.client.core.session_update import session_payload
-from realtime.client.core.snapshot import LinkState
 from realtime.client.core.values import (
     AudioOut,
     CallsReady,
@@ -57,12 +57,16 @@ from realtime.client.io.transport import Transport
 from realtime.protocol.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.protocol.events import Event, parse_server_event
 
-__all__ = ["EventObserver", "ConnectionPump", "Ended"]
+__all__ = ["ConnectionPump", "Ended", "EventObserver", "Watch"]
 
 log = logging.getLogger(__name__)
 
 EventObserver = Callable[[str, dict[str, Any], float], None]
 """``(direction, event, at)``: "client" for an event sent, "server" for one received."""
+
+Watch = Callable[[str], bool]
+"""Told each server event's type on one connection; True for the one that brings its session
+back (the link's business: ``realtime.client.io.link``)."""
 
 
 class Ended(enum.Enum):
@@ -134,7 +138,9 @@ class ConnectionPump:
         return ClientOutcome(), False
 
     # ---- one connection ------------------------------------------------------------------
-    async def serve(self, transport: Transport, stop: asyncio.Event) -> Ended:
+    async def serve(
+        self, transport: Transport, stop: asyncio.Event, *, watch: Watch | None = None
+    ) -> Ended:
         """Send the session, then read and write until stopped, reconnect asked, or closed."""
         self._mic.clear()  # speech queued while disconnected is stale
         max_seconds = self._max_session or default_max_seconds(self._config.provider)
@@ -143,10 +149,8 @@ class ConnectionPump:
         await self._send_all(transport, self._conv.session_update(session_payload(self._config)))
         replay = self._conv.replay(self._config.api_version, self._budget)
         await self._send_all(transport, ClientOutcome(replay.events))
-        if replay.item_ids or replay.left_out:
-            self._publisher.notice("info", replay.notice)
-        self._publisher.set_state(LinkState.CONNECTED)
-        reader = asyncio.ensure_future(self._reader(transport))
+        notice = replay.notice if replay.item_ids or replay.left_out else None
+        reader = asyncio.ensure_future(self._reader(transport, notice, watch))
         writer = asyncio.ensure_future(self._writer(transport))
         stopped = asyncio.ensure_future(stop.wait())
         renewer = asyncio.ensure_future(
@@ -221,7 +225,7 @@ class ConnectionPump:
                 await self._send_all(transport, self._conv.append_audio(chunk))
             await self._inbox.wait()
 
-    async def _reader(self, transport: Transport) -> None:
+    async def _reader(self, transport: Transport, notice: str | None, watch: Watch | None) -> None:
         async for frame in transport.frames():
             at = self._clock()
             try:
@@ -234,6 +238,8 @@ class ConnectionPump:
                 self._session_clock.observe(event, at, self._wall())
             if self._on_event is not None:
                 self._on_event("server", event, at)
+            if watch is not None and watch(event["type"]) and notice is not None:
+                self._publisher.notice("info", notice)  # "Reconnected: ...": once it is true
             for effect in outcome.effects:
                 await self._apply(transport, effect)
             self._publisher.publish()

@@ -36,7 +36,9 @@ from realtime.protocol.events import new_id
 from realtime.protocol.facts import MIN_COMMIT_MS
 from realtime.protocol.pcm import duration_ms
 
-__all__ = ["Listener", "TranscriptionSettings"]
+__all__ = ["BUFFER_FULL", "Listener", "TranscriptionSettings"]
+
+BUFFER_FULL = "input_audio_buffer_full"  # the error code of an append refused for a full buffer
 
 
 class Listener:
@@ -90,7 +92,7 @@ class Listener:
         if self._input.detecting or self._input.buffered_ms + duration_ms(len(pcm)) <= max_ms:
             return
         raise InvalidRequest(
-            "input_audio_buffer_full",
+            BUFFER_FULL,
             f"The input audio buffer holds its maximum of {max_ms / 1000:.0f} s of uncommitted "
             "audio; this append was dropped. Commit or clear the buffer.",
             "audio",

@@ -122,10 +122,12 @@ class ServerSession:
             self._out.add(error_event(InvalidRequest.server_error(), event_id))
         return self._out.take()
 
-    def append_pcm(self, pcm: bytes, event_id: str | None = None) -> SessionOutcome:
-        """A large append's audio, decoded off the loop and fed in slices, as the event would."""
+    def append_pcm(
+        self, pcm: bytes, event_id: str | None = None, whole: bytes = b""
+    ) -> SessionOutcome:
+        """A large append's slice, fed as the event would; the first passes the ``whole`` one."""
         try:
-            self._feed(pcm)
+            self._feed(pcm, whole)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, event_id))
         return self._out.take()
@@ -178,11 +180,11 @@ class ServerSession:
     def on_append(self, e: Event) -> None:
         self._feed(expect_append_audio(required(e, "audio")))
 
-    def _feed(self, pcm: bytes) -> None:
-        # Bounds of realtime.local.limits: a manual buffer refuses audio past MAX_BUFFER_MS;
-        # a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
+    def _feed(self, pcm: bytes, whole: bytes = b"") -> None:
+        # Bounds of realtime.local.limits: a manual buffer refuses a whole append past
+        # MAX_BUFFER_MS; a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
         listener = self._listener
-        listener.check_room(pcm, MAX_BUFFER_MS)
+        listener.check_room(whole or pcm, MAX_BUFFER_MS)
         for vad_event in listener.append(pcm):  # one at a time: barge-in within the frame
             turn_detection = self.settings.turn_detection
             if isinstance(vad_event, SpeechStarted):

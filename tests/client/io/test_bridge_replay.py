@@ -86,7 +86,9 @@ def test_soak_of_cuts_mid_answer_keeps_the_conversation_on_screen_and_on_the_ser
     bridge = make_bridge(
         config_for(proxy.url),
         playback=playback,
-        reconnect_delays=(0.1,) * 5,
+        # Every connection is cut before it holds (30 s or an answer done): one wait per cut,
+        # else the link gives up on the run of quick drops as it should.
+        reconnect_delays=(0.1,) * (SOAK_CUTS + 1),
         on_event=seen,
         replay_budget=WHOLE,
     )

@@ -56,6 +56,7 @@ def test_lost_connections_and_new_endpoints_reconnect_and_stop_ends_the_loop() -
     async def accept(url: str, headers: dict[str, str]) -> Any:
         urls.append(url)
         transports.append(FakeTransport())
+        transports[-1].feed({"type": "session.created", "session": {}})  # the session is back
         return transports[-1]
 
     async def body() -> None:
