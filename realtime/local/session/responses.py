@@ -10,8 +10,7 @@ characters (rounded up) and one audio token per 100 ms of audio (rounded up). In
 are the instructions and every item the response reads; output tokens are the text or
 transcript sent, function-call arguments, and the audio sent. ``max_output_tokens`` is
 honoured in those units: of the sentence that would pass it, the words that fit are sent (with
-the same share of its audio), and the response ends ``incomplete`` (reason
-``max_output_tokens``), as the hosted API cuts an answer mid-sentence.
+their share of its audio) and the response ends ``incomplete`` (``max_output_tokens``).
 """
 
 from __future__ import annotations
@@ -25,19 +24,14 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Cancel, Outbox
 from realtime.local.session.options import ResponseOptions
+from realtime.local.session.token_cut import first_words
 from realtime.local.stages.responder import CallRequest
 from realtime.local.stages.tts import sentences
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import pcm_format
 from realtime.protocol.pcm import chunk_pcm16, duration_ms, encode_pcm16_base64
 
-__all__ = [
-    "AUDIO_DELTA_MS",
-    "ResponseRun",
-    "Stage",
-    "audio_tokens",
-    "text_tokens",
-]
+__all__ = ["AUDIO_DELTA_MS", "ResponseRun", "Stage", "audio_tokens", "text_tokens"]
 
 AUDIO_DELTA_MS = 200  # audio per response.output_audio.delta
 _ARGUMENT_CHUNK = 32  # characters per response.function_call_arguments.delta
@@ -110,37 +104,13 @@ class ResponseRun:
         A streamed answer's first sentence opens the message."""
         if self._message is None:
             self._open_message()
-        limit = self.options.token_limit
-        if limit is not None and not self._fits(text, pcm, limit):
-            text, pcm = self._words_that_fit(text, pcm, limit)
-            if text:
-                self._send(text, pcm)
+        if not self._fits(text, pcm):  # the words that fit, then the end (as the hosted API)
+            head, cut = first_words(text, pcm, self._fits)
+            if head:
+                self.sentence(head, cut)
             self.finish("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
             self._out.job(Cancel(self.id))
             return False
-        self._send(text, pcm)
-        return True
-
-    def _fits(self, text: str, pcm: bytes | None, limit: int) -> bool:
-        delta = text if not self._text else " " + text
-        ms = duration_ms(len(pcm)) if pcm else 0.0
-        return self._tokens(self._text + delta, self._audio_ms + ms) <= limit
-
-    def _words_that_fit(self, text: str, pcm: bytes | None, limit: int) -> tuple[str, bytes | None]:
-        """The longest run of ``text``'s first words within ``limit``, with the share of
-        ``pcm`` their characters make of the sentence (whole samples); ``""`` when none fit."""
-        words = text.split()
-        for count in range(len(words) - 1, 0, -1):
-            head = " ".join(words[:count])
-            cut = None
-            if pcm is not None:
-                samples = len(pcm) // 2 * len(head) // max(1, len(text))
-                cut = pcm[: samples * 2]
-            if self._fits(head, cut, limit):
-                return head, cut
-        return "", None
-
-    def _send(self, text: str, pcm: bytes | None) -> None:
         delta = text if not self._text else " " + text
         ms = duration_ms(len(pcm)) if pcm else 0.0
         self._text += delta
@@ -159,6 +129,12 @@ class ResponseRun:
                 self._out.emit("response.output_audio.delta", **where, delta=delta_b64)
             part = Part("output_audio", transcript=self._text, audio=item.content[0].audio + pcm)
         self._store(index, item.replace(content=(part,)))
+        return True
+
+    def _fits(self, text: str, pcm: bytes | None) -> bool:
+        limit, ms = self.options.token_limit, duration_ms(len(pcm)) if pcm else 0.0
+        said = self._text + " " * bool(self._text) + text
+        return limit is None or self._tokens(said, self._audio_ms + ms) <= limit
 
     def finish(self, status: str, details: Mapping[str, Any] | None = None) -> None:
         """Close the open message, send the function calls (if completed), ``response.done``."""

@@ -19,11 +19,6 @@ fill in arguments exactly when a grammar holds the format.
 from __future__ import annotations
 
 import atexit
-import os
-import queue
-import secrets
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from importlib import metadata, util
@@ -31,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from realtime.local.stages import checksums, toolcalls
+from realtime.local.stages.llama_runtime import Runtime, closed
 from realtime.local.stages.responder import CallRequest, Chunk, Reply, ResponseRequest, collect
 from realtime.protocol.errors import EngineError
 
@@ -42,9 +38,8 @@ _SPOKEN = (
     " Your answer is spoken aloud: use plain sentences, no lists or markdown. You cannot look "
     "anything up; when you do not know a fact, say so."
 )
-_END = object()  # the end of one streamed call, on its queue
 _lock = threading.Lock()
-_loaded: dict[Path, _Runtime] = {}
+_loaded: dict[Path, Runtime] = {}
 
 
 @atexit.register
@@ -148,7 +143,7 @@ class LlamaCppResponder:
             "max_tokens": 160,
             "temperature": 0.0,
             "seed": self.seed,
-            "grammar": runtime.grammar(_closed(toolcalls.call_schema(tools))),
+            "grammar": runtime.grammar(closed(toolcalls.call_schema(tools))),
         }
         return toolcalls.parse_call(runtime.complete(body), tools)
 
@@ -176,13 +171,13 @@ class LlamaCppResponder:
             kept.append(message)
         return head + kept[::-1]
 
-    def _model(self) -> _Runtime:
+    def _model(self) -> Runtime:
         path = self.model_path or bundled_gguf()
         with _lock:
             if path not in _loaded:
                 if self.model_path is None:  # the bundled file: known bytes only
                     checksums.verify(path, _GGUF[0])
-                _loaded[path] = _Runtime(path, self.n_ctx)
+                _loaded[path] = Runtime(path, self.n_ctx)
             return _loaded[path]
 
 
@@ -207,110 +202,3 @@ def llama_messages(request: ResponseRequest) -> list[dict[str, Any]]:
         else:
             out.append({"role": role, "content": text})
     return out
-
-
-class _Runtime:
-    """One loaded model: an ``xllamacpp.Server`` with one slot, called in process."""
-
-    def __init__(self, path: Path, n_ctx: int) -> None:
-        try:
-            import xllamacpp
-        except ImportError as exc:
-            raise EngineError(
-                "The llama responder needs xllamacpp (a prebuilt wheel). Install it with: "
-                "pip install -r requirements.txt, or use --responder rules or a chat URL."
-            ) from exc
-        if not path.is_file():
-            raise EngineError(f"Cannot load the GGUF model {path}: no such file")
-        self.folder = tempfile.mkdtemp(prefix="rvs-llama-")  # 0700: only this user reaches it
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.n_ctx = n_ctx
-        params.n_parallel = 1  # one slot: answers queue inside the server
-        threads = max(1, min(4, os.cpu_count() or 1))
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
-        params.verbosity = -1
-        params.hostnames = [os.path.join(self.folder, "llama.sock")]  # no TCP port
-        params.api_keys = [secrets.token_urlsafe(32)]  # and no one who lacks this key
-        params.endpoint_metrics = params.endpoint_props = params.endpoint_slots = False
-        try:
-            self.server: Any = xllamacpp.Server(params)
-        except (OSError, RuntimeError, ValueError) as exc:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise EngineError(f"Cannot load the GGUF model {path}: {exc}") from exc
-
-    def complete(self, body: dict[str, Any]) -> str:
-        """The whole answer of one chat completion."""
-        result = self.server.handle_chat_completions(body)
-        _raise_error(result)
-        try:
-            return str(result["choices"][0]["message"]["content"] or "")
-        except (KeyError, IndexError, TypeError) as exc:
-            raise EngineError(f"llama.cpp answered in an odd shape: {result!r:.200}") from exc
-
-    def stream(self, body: dict[str, Any]) -> Iterator[str]:
-        """The text deltas of one streamed chat completion, run on a helper thread."""
-        chunks: queue.Queue[Any] = queue.Queue()
-        stop = threading.Event()
-
-        def on_chunk(chunk: Any) -> bool:
-            chunks.put(chunk)
-            return stop.is_set()  # True ends the generation
-
-        def run() -> None:
-            try:
-                self.server.handle_chat_completions(body, on_chunk)
-            except Exception as exc:  # handed to the reader, which raises it as ours
-                chunks.put(exc)
-            finally:
-                chunks.put(_END)
-
-        thread = threading.Thread(target=run, name="llama-generate", daemon=True)
-        thread.start()
-        try:
-            while (chunk := chunks.get()) is not _END:
-                if isinstance(chunk, Exception):
-                    raise EngineError(f"llama.cpp failed: {chunk}") from chunk
-                _raise_error(chunk)
-                for choice in chunk.get("choices") or ():
-                    text = (choice.get("delta") or {}).get("content")
-                    if text:
-                        yield str(text)
-        finally:
-            stop.set()
-            thread.join(timeout=10)  # ends at the next token once stopped
-
-    def grammar(self, schema: dict[str, Any]) -> str:
-        """The GBNF grammar of a JSON schema (llama.cpp's own converter)."""
-        import xllamacpp
-
-        return str(xllamacpp.json_schema_to_grammar(schema))
-
-    def close(self) -> None:
-        del self.server
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _closed(schema: Any) -> Any:
-    """``schema`` with every object closed to properties it does not name: llama.cpp's grammar
-    otherwise lets a small model run on adding keys of its own until the token cap."""
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: _closed(value) for key, value in schema.items()}
-    if out.get("type") == "object" or "properties" in out:
-        out.setdefault("additionalProperties", False)
-    return out
-
-
-def _raise_error(result: Any) -> None:
-    if not isinstance(result, dict):
-        raise EngineError(f"llama.cpp answered in an odd shape: {result!r:.200}")
-    error = result.get("error")
-    if error is None and "code" in result and "message" in result:
-        error = result
-    if error is not None:
-        message = error.get("message") if isinstance(error, dict) else error
-        raise EngineError(f"llama.cpp refused the request: {message}")
