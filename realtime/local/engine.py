@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.stages.asr import FasterWhisperTranscriber, Transcriber
+from realtime.local.stages.language import VoiceLanguageGuard
 from realtime.local.stages.responder import Responder, make_responder
 from realtime.local.stages.speech_http import HttpSynthesizer, HttpTranscriber
 from realtime.local.stages.tts import PiperSynthesizer, Synthesizer, voices
@@ -30,7 +31,10 @@ bundled voice)."""
 
 @functools.lru_cache(maxsize=32)
 def _piper(voice: str, speed: float) -> Synthesizer:
-    return PiperSynthesizer(voice, speed=speed)
+    """Piper for one response; a voice of a known language reads only that language."""
+    synthesizer = PiperSynthesizer(voice, speed=speed)
+    language = synthesizer.voice.language.partition("_")[0]
+    return VoiceLanguageGuard(synthesizer, language) if language else synthesizer
 
 
 def http_synthesizer(
