@@ -118,7 +118,7 @@ def test_a_limit_inside_the_first_sentence_still_says_its_first_words(
     with open_client(llm_server.realtime_url()) as client:
         client.update(**TEXT_ONLY)
         answer(client, "Tell me a joke")
-        client.update(max_output_tokens=8)
+        client.update(**TEXT_ONLY, max_output_tokens=8)
         response = answer(client, "Tell me a long story about a dragon.")
     said = text_of(response)
     assert said and response["usage"]["output_tokens"] <= 8
