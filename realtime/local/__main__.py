@@ -88,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--responder",
         default="auto",
-        help="auto (default: the rules, then the bundled SmolLM2 through llama.cpp when "
-        "requirements-llm.txt is installed, else the rules alone), rules, llama (the rules, "
+        help="auto (default: the rules, then the bundled SmolLM2 through llama.cpp, as the "
+        "default install has it, else the rules alone), rules, llama (the rules, "
         "then the bundled SmolLM2), llama:PATH.gguf (the rules, then any GGUF), or the URL of "
         "an OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:8080/v1 for llama.cpp's "
         "server, Ollama or vLLM); only:llama or only:URL leaves the rules out",

