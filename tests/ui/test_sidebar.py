@@ -36,7 +36,7 @@ def test_with_a_key_openai_is_selected_and_the_key_never_shows(
     assert not app.exception
     assert app.sidebar.selectbox(key="rvs.provider").value.value == "openai"
     shown = texts(app)
-    assert "Talking to OpenAI · gpt-realtime." in shown
+    assert "Talking to OpenAI · gpt-realtime-2." in shown
     assert "OPENAI_API_KEY from the environment" in shown
     assert KEY not in shown and KEY[-8:] not in shown
 
