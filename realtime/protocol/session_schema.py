@@ -55,7 +55,7 @@ _CUSTOM_VOICE = re.compile(r"voice_[A-Za-z0-9_-]+")
 # When a change takes effect on the hosted API (the sidebar says so beside the widget).
 ANY_TIME = "applied live"
 BETWEEN_TURNS = "applied live, from the next answer (not while one is spoken)"
-BEFORE_AUDIO = "fixed once the model has spoken; changing it later starts a new session"
+BEFORE_AUDIO = "fixed once the model has spoken: a later change is refused until a new session"
 ONCE_ON = "fixed once on: turning it off or changing it needs a new session"
 AT_CONNECT = "chosen when connecting (in the URL); changing it starts a new session"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from realtime.protocol.facts import ApiVersion
@@ -104,3 +106,11 @@ def test_custom_voices_round_trip(voice: str) -> None:
 def test_settings_are_the_top_level_rows_in_table_order() -> None:
     names = [row.name for row in settings(ApiVersion.GA)]
     assert names[0] == "type" and "temperature" not in names and "reasoning.effort" not in names
+
+
+def test_docs_list_every_field_with_its_paths() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "session-fields.md").read_text()
+    for row in FIELDS:
+        ga = f"`{row.ga}`" if row.ga else "—"
+        beta = f"`{row.beta}`" if row.beta else "—"
+        assert f"| `{row.name}` | {ga} | {beta} | {row.kind} |" in docs, row.name
