@@ -3,7 +3,8 @@
 Pure constants, one home each: the app checks its settings against them before sending, and
 the engine checks what a client sends against the same values, so the two can never disagree.
 Figures follow the hosted API (PROTOCOL.md): PCM16 mono 24 kHz audio, a commit of at least
-100 ms, ``server_vad`` defaults, ``semantic_vad`` eagerness values, the voices of each version.
+100 ms, the voices of each version. The session's fields, their ranges and defaults are in
+``realtime.protocol.session_schema``.
 """
 
 from __future__ import annotations
@@ -16,20 +17,14 @@ __all__ = [
     "BYTES_PER_MS",
     "CHANNELS",
     "DEFAULT_MODELS",
-    "EAGERNESS",
     "GA_ONLY_VOICES",
     "GA_VOICES",
     "MAX_FRAME_BYTES",
     "MIN_COMMIT_MS",
     "SAMPLE_RATE",
     "SAMPLE_WIDTH",
-    "SERVER_VAD_DEFAULTS",
-    "SPEED_RANGE",
-    "TEMPERATURE_RANGE",
-    "TOOL_CHOICES",
     "ApiVersion",
     "pcm_format",
-    "takes_temperature",
     "voices_for",
 ]
 
@@ -67,22 +62,3 @@ DEFAULT_MODELS = {ApiVersion.GA: "gpt-realtime", ApiVersion.BETA: "gpt-4o-realti
 
 def voices_for(version: ApiVersion) -> tuple[str, ...]:
     return GA_VOICES if version is ApiVersion.GA else BETA_VOICES
-
-
-# ``server_vad`` as the hosted API fills it in when a field is left out.
-SERVER_VAD_DEFAULTS: dict[str, Any] = {
-    "threshold": 0.5,
-    "prefix_padding_ms": 300,
-    "silence_duration_ms": 500,
-    "create_response": True,
-    "interrupt_response": True,
-}
-EAGERNESS = ("low", "medium", "high", "auto")  # semantic_vad
-TOOL_CHOICES = ("auto", "none", "required")  # or {"type": "function", "name": ...}
-TEMPERATURE_RANGE = (0.6, 1.2)
-SPEED_RANGE = (0.25, 1.5)
-
-
-def takes_temperature(version: ApiVersion) -> bool:
-    """Only the beta session takes ``temperature``; GA refuses the whole update if it is sent."""
-    return version is ApiVersion.BETA

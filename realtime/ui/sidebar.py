@@ -16,17 +16,20 @@ from typing import Any, cast
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from realtime.client.core.config import MODELS, TRANSCRIPTION_MODELS, Provider
+from realtime.client.core.config import Provider
 from realtime.protocol.errors import ConnectionFailed
-from realtime.protocol.facts import (
-    EAGERNESS,
-    GA_VOICES,
-    TEMPERATURE_RANGE,
-    ApiVersion,
-    takes_temperature,
+from realtime.protocol.facts import GA_VOICES, ApiVersion
+from realtime.protocol.model_list import (
+    DEFAULT_TRANSCRIPTION_MODEL,
+    MODELS,
+    TRANSCRIPTION_MODELS,
+    label,
+    notice,
 )
+from realtime.protocol.session_schema import EAGERNESS, FIELD, bounds, takes
 from realtime.tools import default_registry
 from realtime.ui import deployment
+from realtime.ui.advanced import advanced, field_help
 from realtime.ui.gate import Guardrails
 from realtime.ui.gatekeeper import url_refusal
 from realtime.ui.keys import ENDPOINT_ENV, KEY_ENV, DeployedKeys, bound_key
@@ -61,6 +64,7 @@ def sidebar() -> None:
         settings = _turn_detection(settings, slots)
         settings = _audio_and_model(settings, slots)
         settings = _tools(settings, slots)
+        settings = advanced(settings, slots)
     config, problems = build_config(settings)
     _show_problems(problems, slots)
     if config is not None:
@@ -153,17 +157,23 @@ def _model_and_voice(settings: Settings, slots: Slots) -> Settings:
     version = st.radio(
         "API version",
         list(ApiVersion),
-        format_func=lambda v: "GA (current)" if v is ApiVersion.GA else "Beta (realtime=v1)",
+        format_func=lambda v: "GA (current)" if v is ApiVersion.GA else "Beta (legacy)",
         horizontal=True,
+        help="Beta is the legacy shape (OpenAI-Beta: realtime=v1) that Azure OpenAI and "
+        "compatible servers still speak; OpenAI retired it.",
     )
     version = version or ApiVersion.GA  # a radio with an index always has a value
+    if version is ApiVersion.BETA and settings.provider is Provider.OPENAI:
+        st.warning("OpenAI retired the beta interface: choose GA.", icon=":material/history:")
     model_label = "Deployment" if settings.provider is Provider.AZURE else "Model"
-    choice = st.selectbox(model_label, [*MODELS, OTHER], key="rvs.model")
+    choice = st.selectbox(model_label, [*MODELS, OTHER], format_func=label, key="rvs.model")
     if choice == OTHER:
         model = st.text_input(f"{model_label} name", key="rvs.model_name")
     else:
         model = choice
     slots["model"] = st.container()
+    if settings.provider is not Provider.LOCAL and (going := notice(model or "")):
+        slots["model"].warning(going, icon=":material/schedule:")
     if settings.provider is Provider.LOCAL:
         voice_names = local_engine().voices()
     else:
@@ -187,9 +197,16 @@ def _turn_detection(settings: Settings, slots: Slots) -> Settings:
     threshold, padding = settings.threshold, settings.prefix_padding_ms
     silence, eagerness = settings.silence_duration_ms, settings.eagerness
     if turn_mode == "Server VAD":
-        threshold = st.slider("Threshold", 0.0, 1.0, threshold, 0.05)
-        padding = st.slider("Prefix padding (ms)", 0, 1000, padding, 50)
-        silence = st.slider("Silence to end a turn (ms)", 100, 2000, silence, 50)
+        threshold = st.slider("Threshold", *_span("turn_detection.threshold"), threshold, 0.05)
+        padding = st.slider(
+            "Prefix padding (ms)", *_int_span("turn_detection.prefix_padding_ms"), padding, 50
+        )
+        silence = st.slider(
+            "Silence to end a turn (ms)",
+            *_int_span("turn_detection.silence_duration_ms"),
+            silence,
+            50,
+        )
     elif turn_mode == "Semantic VAD":
         eagerness = st.selectbox("Eagerness", EAGERNESS, index=EAGERNESS.index(eagerness))
     interrupt = st.checkbox(
@@ -210,20 +227,36 @@ def _turn_detection(settings: Settings, slots: Slots) -> Settings:
 def _audio_and_model(settings: Settings, slots: Slots) -> Settings:
     """Transcription of the user's speech, noise reduction, temperature, the token limit."""
     st.subheader("Audio and model")
-    transcription = st.selectbox("Transcribe my speech with", [*TRANSCRIPTION_MODELS, "off"])
+    openai_ga = settings.provider is Provider.OPENAI and settings.api_version is ApiVersion.GA
+    first = DEFAULT_TRANSCRIPTION_MODEL if openai_ga else "whisper-1"
+    choices = [first, *(m for m in TRANSCRIPTION_MODELS if m != first), "off"]
+    transcription = st.selectbox(
+        "Transcribe my speech with",
+        choices,
+        format_func=label,
+        help=field_help("transcription"),
+    )
     slots["transcription"] = st.container()
-    noise = st.selectbox("Noise reduction", ["off", "near_field", "far_field"])
+    if settings.provider is not Provider.LOCAL and (going := notice(transcription)):
+        slots["transcription"].warning(going, icon=":material/schedule:")
+    noise = st.selectbox(
+        "Noise reduction",
+        ["off", *FIELD["noise_reduction.type"].choices],
+        help=field_help("noise_reduction.type"),
+    )
     slots["noise_reduction"] = st.container()
     temperature = st.slider(
         "Temperature",
-        *TEMPERATURE_RANGE,
-        0.8,
+        *_span("temperature"),
+        FIELD["temperature"].default,
         0.05,
-        disabled=not takes_temperature(settings.api_version),
+        disabled=not takes("temperature", settings.api_version),
         help="Only the beta API takes a temperature; the GA API refuses it, so it is not sent.",
     )
     slots["temperature"] = st.container()
-    max_tokens = st.number_input("Max output tokens (0 = no limit)", 0, 4096, 0, 64)
+    max_tokens = st.number_input(
+        "Max output tokens (0 = no limit)", 0, _int_span("max_output_tokens")[1], 0, 64
+    )
     slots["max_output_tokens"] = st.container()
     return replace(
         settings,
@@ -242,6 +275,15 @@ def _tools(settings: Settings, slots: Slots) -> Settings:
     # Tool definitions are TypedDicts, plain dicts at runtime: the config takes them as dicts.
     definitions = cast("list[dict[str, Any]]", default_registry.definitions(enabled))
     return replace(settings, tools=tuple(definitions), tool_choice=tool_choice)
+
+
+def _span(name: str) -> tuple[float, float]:
+    return bounds(name)
+
+
+def _int_span(name: str) -> tuple[int, int]:
+    low, high = bounds(name)
+    return int(low), int(high)
 
 
 def _show_problems(problems: dict[str, str], slots: Slots) -> None:

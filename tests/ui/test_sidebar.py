@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from realtime.client.core.config import Provider
+from realtime.client.core.config import Prompt, Provider, RetentionRatio
+from realtime.ui.session import CONFIG_KEY
 from tests.support.apptest import KEY, open_app, texts
 
 pytestmark = pytest.mark.engine
@@ -36,7 +37,7 @@ def test_with_a_key_openai_is_selected_and_the_key_never_shows(
     assert not app.exception
     assert app.sidebar.selectbox(key="rvs.provider").value.value == "openai"
     shown = texts(app)
-    assert "Talking to OpenAI · gpt-realtime." in shown
+    assert "Talking to OpenAI · gpt-realtime-2." in shown
     assert "OPENAI_API_KEY from the environment" in shown
     assert KEY not in shown and KEY[-8:] not in shown
 
@@ -75,3 +76,24 @@ def test_a_key_typed_for_one_provider_is_not_used_for_another(app: AppTest) -> N
     assert not app.exception
     assert "Key: no key." in [c.value for c in app.sidebar.caption]
     assert KEY not in texts(app)
+
+
+def test_a_deprecated_model_shows_its_shutdown_date(app: AppTest) -> None:
+    app.session_state["rvs.provider"] = Provider.OPENAI
+    app.session_state["rvs.model"] = "gpt-realtime"
+    app.run()
+    assert not app.exception
+    warnings = [w.value for w in app.sidebar.warning]
+    assert any("gpt-realtime is deprecated" in w and "2027-01-20" in w for w in warnings)
+
+
+def test_advanced_settings_reach_the_session_config(app: AppTest) -> None:
+    app.session_state["rvs.reasoning_effort"] = "high"
+    app.session_state["rvs.speed"] = 1.2
+    app.session_state["rvs.truncation"] = "retention_ratio"
+    app.session_state["rvs.prompt_id"] = "pmpt_1"
+    app.run()
+    assert not app.exception
+    config = app.session_state[CONFIG_KEY]
+    assert config.reasoning_effort == "high" and config.speed == 1.2
+    assert config.truncation == RetentionRatio(0.8) and config.prompt == Prompt("pmpt_1")

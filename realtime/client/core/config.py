@@ -17,40 +17,32 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from realtime.protocol.errors import ConfigError
-from realtime.protocol.facts import (
-    EAGERNESS,
+from realtime.protocol.facts import ApiVersion, voices_for
+from realtime.protocol.model_list import DEFAULT_MODEL, TRANSCRIPTION_MODELS
+from realtime.protocol.session_schema import (
+    FIELD,
     SERVER_VAD_DEFAULTS,
-    SPEED_RANGE,
-    TEMPERATURE_RANGE,
     TOOL_CHOICES,
-    ApiVersion,
-    voices_for,
+    TRUNCATION_MODES,
+    bounds,
+    is_custom_voice,
 )
 
 __all__ = [
     "DEFAULT_AZURE_API_VERSION",
-    "MODELS",
-    "TRANSCRIPTION_MODELS",
+    "Prompt",
     "Provider",
+    "RetentionRatio",
     "SemanticVad",
     "ServerVad",
     "SessionConfig",
     "Transcription",
+    "Truncation",
     "TurnDetection",
     "ws_url",
 ]
 
-MODELS = (
-    "gpt-realtime",
-    "gpt-realtime-mini",
-    "gpt-realtime-1.5",
-    "gpt-realtime-2",
-    "gpt-4o-realtime-preview",
-    "gpt-4o-mini-realtime-preview",
-)
-TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
-NOISE_REDUCTION = ("near_field", "far_field")
 
 
 class Provider(enum.Enum):
@@ -72,11 +64,11 @@ class ServerVad:
     idle_timeout_ms: int | None = None  # GA only
 
     def __post_init__(self) -> None:
-        _check_range("turn_detection.threshold", self.threshold, 0.0, 1.0)
-        _check_range("turn_detection.prefix_padding_ms", self.prefix_padding_ms, 0, 5000)
-        _check_range("turn_detection.silence_duration_ms", self.silence_duration_ms, 0, 10000)
+        _check_field("turn_detection.threshold", self.threshold)
+        _check_field("turn_detection.prefix_padding_ms", self.prefix_padding_ms)
+        _check_field("turn_detection.silence_duration_ms", self.silence_duration_ms)
         if self.idle_timeout_ms is not None:
-            _check_range("turn_detection.idle_timeout_ms", self.idle_timeout_ms, 5000, 30000)
+            _check_field("turn_detection.idle_timeout_ms", self.idle_timeout_ms)
 
 
 @dataclass(frozen=True)
@@ -88,7 +80,7 @@ class SemanticVad:
     interrupt_response: bool = True
 
     def __post_init__(self) -> None:
-        _check_choice("turn_detection.eagerness", self.eagerness, EAGERNESS)
+        _check_field("turn_detection.eagerness", self.eagerness)
 
 
 TurnDetection = ServerVad | SemanticVad | None
@@ -102,6 +94,7 @@ class Transcription:
     model: str = "whisper-1"
     language: str | None = None
     prompt: str | None = None
+    delay: str | None = None  # GA only, gpt-realtime-whisper only
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -112,6 +105,58 @@ class Transcription:
                 f"{self.language!r} is not a language code",
                 allowed="two lowercase letters (ISO-639-1), e.g. 'en'",
             )
+        if self.delay is not None:
+            _check_field("transcription.delay", self.delay)
+
+    def check_hosted(self) -> None:
+        """What OpenAI refuses: an unknown model, a prompt or delay the model does not take."""
+        _check_choice("transcription.model", self.model, TRANSCRIPTION_MODELS)
+        streaming = self.model == "gpt-realtime-whisper"
+        if streaming and self.prompt:
+            raise ConfigError(
+                "transcription.prompt", "gpt-realtime-whisper takes no prompt", allowed="empty"
+            )
+        if self.delay is not None and not streaming:
+            raise ConfigError(
+                "transcription.delay",
+                f"{self.model} takes no delay",
+                allowed="a delay with gpt-realtime-whisper only",
+            )
+
+
+@dataclass(frozen=True)
+class RetentionRatio:
+    """``truncation``: keep this share of the conversation when it must be cut (GA only)."""
+
+    retention_ratio: float = 0.8
+    post_instructions: int | None = None  # token_limits.post_instructions
+
+    def __post_init__(self) -> None:
+        _check_field("truncation.retention_ratio", self.retention_ratio)
+        if self.post_instructions is not None:
+            _check_field(
+                "truncation.token_limits.post_instructions", self.post_instructions, integer=True
+            )
+
+
+Truncation = RetentionRatio | str | None
+"""None leaves it to the server ("auto"); "auto", "disabled", or a retention ratio."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A reusable prompt made on the platform (GA only): its id, version and variables."""
+
+    id: str
+    version: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.id):
+            raise ConfigError("prompt.id", f"{self.id!r} is not a prompt id", allowed="pmpt_...")
+        names = [name for name, _ in self.variables]
+        if len(set(names)) != len(names) or not all(names):
+            raise ConfigError("prompt.variables", "each variable needs a name of its own")
 
 
 @dataclass(frozen=True)
@@ -120,8 +165,8 @@ class SessionConfig:
 
     provider: Provider = Provider.LOCAL
     api_version: ApiVersion = ApiVersion.GA
-    model: str = "gpt-realtime"  # for Azure: the deployment name
-    voice: str = "alloy"
+    model: str = DEFAULT_MODEL  # for Azure: the deployment name
+    voice: str = "alloy"  # or a custom voice id, voice_... (GA)
     instructions: str = ""
     output_modalities: tuple[str, ...] = ("audio",)
     turn_detection: TurnDetection = field(default_factory=ServerVad)
@@ -132,6 +177,14 @@ class SessionConfig:
     speed: float | None = None
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str = "auto"  # auto | none | required | the name of one tool
+    # GA only (left out of beta); None leaves each to the server's default
+    noise_reduction_strength: float | None = None
+    parallel_tool_calls: bool | None = None
+    reasoning_effort: str | None = None
+    truncation: Truncation = None
+    prompt: Prompt | None = None
+    transcription_logprobs: bool = False  # include: item.input_audio_transcription.logprobs
+    tracing: str | None = None  # "auto", or a workflow name; beta takes it too
     base_url: str = ""  # Local / Custom: e.g. ws://127.0.0.1:8765/v1
     azure_endpoint: str = ""  # https://RESOURCE.openai.azure.com
     azure_api_version: str = DEFAULT_AZURE_API_VERSION
@@ -141,6 +194,7 @@ class SessionConfig:
         _check_type("api_version", self.api_version, ApiVersion)
         self._check_model_and_output()
         self._check_settings()
+        self._check_ga_fields()
         self._check_endpoint()
 
     def _check_model_and_output(self) -> None:
@@ -151,7 +205,10 @@ class SessionConfig:
                 allowed="letters, digits, '.', '_', ':' and '-', e.g. 'gpt-realtime'",
             )
         hosted = self.provider in (Provider.OPENAI, Provider.AZURE)
-        if hosted:
+        custom = is_custom_voice(self.voice)
+        if custom and self.api_version is ApiVersion.BETA:
+            raise ConfigError("voice", "custom voices are GA only", allowed="a voice name")
+        if hosted and not custom:
             _check_choice("voice", self.voice, voices_for(self.api_version))
         elif not self.voice.strip():
             raise ConfigError("voice", "must not be empty")
@@ -169,15 +226,15 @@ class SessionConfig:
         if self.transcription is not None:
             _check_type("transcription", self.transcription, Transcription)
             if hosted:
-                _check_choice("transcription.model", self.transcription.model, TRANSCRIPTION_MODELS)
+                self.transcription.check_hosted()
         if self.noise_reduction is not None:
-            _check_choice("noise_reduction", self.noise_reduction, NOISE_REDUCTION)
+            _check_field("noise_reduction.type", self.noise_reduction, name="noise_reduction")
         if self.temperature is not None:
-            _check_range("temperature", self.temperature, *TEMPERATURE_RANGE)
+            _check_field("temperature", self.temperature)
         if self.max_output_tokens != "inf":
-            _check_range("max_output_tokens", self.max_output_tokens, 1, 4096, integer=True)
+            _check_field("max_output_tokens", self.max_output_tokens, integer=True)
         if self.speed is not None:
-            _check_range("speed", self.speed, *SPEED_RANGE)
+            _check_field("speed", self.speed)
         names = [_tool_name(tool) for tool in self.tools]
         if len(set(names)) != len(names):
             raise ConfigError("tools", "two tools share a name", allowed="unique names")
@@ -187,6 +244,21 @@ class SessionConfig:
                 f"{self.tool_choice!r} is not a choice",
                 allowed=", ".join((*TOOL_CHOICES, *names)),
             )
+
+    def _check_ga_fields(self) -> None:
+        if self.noise_reduction_strength is not None:
+            _check_field("noise_reduction.strength", self.noise_reduction_strength)
+        if self.parallel_tool_calls is not None:
+            _check_type("parallel_tool_calls", self.parallel_tool_calls, bool)
+        if self.reasoning_effort is not None:
+            _check_field("reasoning.effort", self.reasoning_effort, name="reasoning_effort")
+        if isinstance(self.truncation, str):
+            _check_choice("truncation", self.truncation, TRUNCATION_MODES)
+        else:
+            _check_type("truncation", self.truncation, (RetentionRatio, type(None)))
+        _check_type("prompt", self.prompt, (Prompt, type(None)))
+        if self.tracing is not None and not self.tracing.strip():
+            raise ConfigError("tracing", "must not be empty", allowed="auto, or a workflow name")
 
     def _check_endpoint(self) -> None:
         if self.provider in (Provider.LOCAL, Provider.CUSTOM) and self.base_url:
@@ -253,6 +325,21 @@ def _check_type(name: str, value: object, kind: type | tuple[type, ...]) -> None
         raise ConfigError(name, f"{value!r} has the wrong type")
 
 
+def _check_field(
+    row: str, value: object, *, name: str | None = None, integer: bool | None = None
+) -> None:
+    """``value`` against the session schema's row ``row`` (its range or its choices)."""
+    field_row = FIELD[row]
+    shown = name or row
+    if field_row.choices:
+        if not isinstance(value, str):
+            raise ConfigError(shown, f"{value!r} has the wrong type")
+        _check_choice(shown, value, field_row.choices)
+        return
+    whole = field_row.kind in ("integer", "tokens") if integer is None else integer
+    _check_range(shown, value, *bounds(row), integer=whole)  # type: ignore[arg-type]
+
+
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(name, f"{value!r} is not accepted", allowed=", ".join(allowed))
@@ -261,9 +348,10 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 def _check_range(
     name: str, value: float, low: float, high: float, *, integer: bool = False
 ) -> None:
+    span = f"{low:g} to {high:g}" if high != float("inf") else f"{low:g} or more"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(name, f"{value!r} is not a number", allowed=f"{low} to {high}")
+        raise ConfigError(name, f"{value!r} is not a number", allowed=span)
     if integer and not isinstance(value, int):
-        raise ConfigError(name, f"{value!r} is not a whole number", allowed=f"{low} to {high}")
+        raise ConfigError(name, f"{value!r} is not a whole number", allowed=span)
     if not low <= value <= high:
-        raise ConfigError(name, f"{value} is out of range", allowed=f"{low} to {high}")
+        raise ConfigError(name, f"{value} is out of range", allowed=span)

@@ -1,79 +1,78 @@
 """The ``session`` object of a ``session.update``, built from a ``SessionConfig`` per API version.
 
-Pure; the bridge thread calls it when it connects and when settings change. Fields a version
-does not accept are left out by construction, because the hosted API fails the whole
-``session.update`` when it meets one (``temperature`` sent to GA, ``idle_timeout_ms`` to beta).
+Pure; the bridge thread calls it when it connects and when settings change. The config becomes
+flat values in one vocabulary, and ``realtime.protocol.session_schema.render`` puts them at the
+version's paths; fields a version does not take are left out by the schema, because the hosted
+API fails the whole ``session.update`` when it meets one (``temperature`` sent to GA,
+``idle_timeout_ms``, ``reasoning`` or ``truncation`` to beta). Fields left at None are not sent,
+so the server's own defaults hold.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from realtime.client.core.config import SemanticVad, SessionConfig, Transcription, TurnDetection
-from realtime.protocol.facts import TOOL_CHOICES, ApiVersion, pcm_format, takes_temperature
+from realtime.client.core.config import (
+    RetentionRatio,
+    SemanticVad,
+    SessionConfig,
+    Transcription,
+    TurnDetection,
+)
+from realtime.protocol.facts import ApiVersion, pcm_format
+from realtime.protocol.session_schema import INCLUDE_LOGPROBS, TOOL_CHOICES, custom_voice, render
 
-__all__ = ["session_payload"]
+__all__ = ["session_payload", "session_values"]
 
 
 def session_payload(config: SessionConfig) -> dict[str, Any]:
     """The ``session`` object of a ``session.update`` for the config's API version."""
-    if config.api_version is ApiVersion.GA:
-        return _ga_session(config)
-    return _beta_session(config)
+    return render(session_values(config), config.api_version)
 
 
-def _ga_session(config: SessionConfig) -> dict[str, Any]:
-    audio_out: dict[str, Any] = {"format": pcm_format(), "voice": config.voice}
-    if config.speed is not None:
-        audio_out["speed"] = config.speed
-    return {
+def session_values(config: SessionConfig) -> dict[str, Any]:
+    """The config as the schema's flat values (GA spellings), before any version drops one."""
+    tools = [dict(tool) for tool in config.tools]
+    tool_choice: str | dict[str, str] = config.tool_choice
+    if tool_choice not in TOOL_CHOICES:
+        if config.api_version is ApiVersion.GA:
+            tool_choice = {"type": "function", "name": config.tool_choice}
+        else:
+            # Beta takes tool_choice as a plain string only; "required" with the one named
+            # tool offered forces the same call.
+            tools = [tool for tool in tools if tool.get("name") == tool_choice]
+            tool_choice = "required"
+    values: dict[str, Any] = {
         "type": "realtime",
         "instructions": config.instructions,
         "output_modalities": ["audio"] if config.audio_output else ["text"],
-        "audio": {
-            "input": {
-                "format": pcm_format(),
-                "turn_detection": _turn_detection(config.turn_detection, ApiVersion.GA),
-                "transcription": _transcription(config.transcription),
-                "noise_reduction": _noise_reduction(config.noise_reduction),
-            },
-            "output": audio_out,
-        },
+        "input_format": pcm_format(),
+        "output_format": pcm_format(),
+        "voice": custom_voice(config.voice),
+        "turn_detection": _turn_detection(config.turn_detection),
+        "transcription": _transcription(config.transcription),
+        "noise_reduction": _noise_reduction(config),
         "max_output_tokens": config.max_output_tokens,
-        "tools": [dict(tool) for tool in config.tools],
-        "tool_choice": _ga_tool_choice(config.tool_choice),
-    }
-
-
-def _beta_session(config: SessionConfig) -> dict[str, Any]:
-    tools = [dict(tool) for tool in config.tools]
-    tool_choice = config.tool_choice
-    if tool_choice not in TOOL_CHOICES:
-        # Beta takes tool_choice as a plain string only; "required" with the one named tool
-        # offered forces the same call.
-        tools = [tool for tool in tools if tool.get("name") == tool_choice]
-        tool_choice = "required"
-    session: dict[str, Any] = {
-        "modalities": ["text", "audio"] if config.audio_output else ["text"],
-        "instructions": config.instructions,
-        "voice": config.voice,
-        "input_audio_format": "pcm16",
-        "output_audio_format": "pcm16",
-        "turn_detection": _turn_detection(config.turn_detection, ApiVersion.BETA),
-        "input_audio_transcription": _transcription(config.transcription),
-        "input_audio_noise_reduction": _noise_reduction(config.noise_reduction),
-        "max_response_output_tokens": config.max_output_tokens,
         "tools": tools,
         "tool_choice": tool_choice,
     }
-    if config.temperature is not None and takes_temperature(config.api_version):
-        session["temperature"] = config.temperature
-    if config.speed is not None:
-        session["speed"] = config.speed
-    return session
+    optional = {
+        "speed": config.speed,
+        "temperature": config.temperature,
+        "parallel_tool_calls": config.parallel_tool_calls,
+        "reasoning": None
+        if config.reasoning_effort is None
+        else {"effort": config.reasoning_effort},
+        "truncation": _truncation(config),
+        "prompt": _prompt(config),
+        "include": [INCLUDE_LOGPROBS] if config.transcription_logprobs else None,
+        "tracing": _tracing(config.tracing),
+    }
+    values.update({name: value for name, value in optional.items() if value is not None})
+    return values
 
 
-def _turn_detection(td: TurnDetection, version: ApiVersion) -> dict[str, Any] | None:
+def _turn_detection(td: TurnDetection) -> dict[str, Any] | None:
     if td is None:
         return None
     if isinstance(td, SemanticVad):
@@ -91,7 +90,7 @@ def _turn_detection(td: TurnDetection, version: ApiVersion) -> dict[str, Any] | 
         "create_response": td.create_response,
         "interrupt_response": td.interrupt_response,
     }
-    if version is ApiVersion.GA and td.idle_timeout_ms is not None:
+    if td.idle_timeout_ms is not None:
         out["idle_timeout_ms"] = td.idle_timeout_ms
     return out
 
@@ -100,16 +99,43 @@ def _transcription(tr: Transcription | None) -> dict[str, Any] | None:
     if tr is None:
         return None
     out: dict[str, Any] = {"model": tr.model}
-    if tr.language:
-        out["language"] = tr.language
-    if tr.prompt:
-        out["prompt"] = tr.prompt
+    for key in ("language", "prompt", "delay"):
+        if value := getattr(tr, key):
+            out[key] = value
     return out
 
 
-def _noise_reduction(kind: str | None) -> dict[str, Any] | None:
-    return None if kind is None else {"type": kind}
+def _noise_reduction(config: SessionConfig) -> dict[str, Any] | None:
+    if config.noise_reduction is None:
+        return None
+    out: dict[str, Any] = {"type": config.noise_reduction}
+    if config.noise_reduction_strength is not None:
+        out["strength"] = config.noise_reduction_strength
+    return out
 
 
-def _ga_tool_choice(choice: str) -> str | dict[str, str]:
-    return choice if choice in TOOL_CHOICES else {"type": "function", "name": choice}
+def _truncation(config: SessionConfig) -> str | dict[str, Any] | None:
+    trunc = config.truncation
+    if not isinstance(trunc, RetentionRatio):
+        return trunc
+    out: dict[str, Any] = {"type": "retention_ratio", "retention_ratio": trunc.retention_ratio}
+    if trunc.post_instructions is not None:
+        out["token_limits"] = {"post_instructions": trunc.post_instructions}
+    return out
+
+
+def _prompt(config: SessionConfig) -> dict[str, Any] | None:
+    if config.prompt is None:
+        return None
+    out: dict[str, Any] = {"id": config.prompt.id}
+    if config.prompt.version:
+        out["version"] = config.prompt.version
+    if config.prompt.variables:
+        out["variables"] = dict(config.prompt.variables)
+    return out
+
+
+def _tracing(tracing: str | None) -> str | dict[str, str] | None:
+    if tracing is None or tracing == "auto":
+        return tracing
+    return {"workflow_name": tracing}

@@ -23,39 +23,93 @@ from realtime.local.session.wire import (
 )
 from realtime.protocol import facts
 from realtime.protocol.facts import ApiVersion
+from realtime.protocol.session_schema import (
+    FIELD,
+    SERVER_VAD_DEFAULTS,
+    TOOL_CHOICES,
+    SessionField,
+    children,
+    is_custom_voice,
+)
 
 __all__ = [
-    "check_beta_format",
-    "check_beta_modalities",
-    "check_beta_turn_detection",
-    "check_ga_format",
-    "check_ga_modalities",
-    "check_ga_turn_detection",
+    "check_format",
+    "check_include",
     "check_max_tokens",
+    "check_modalities",
     "check_noise_reduction",
+    "check_object",
+    "check_row",
     "check_speed",
     "check_temperature",
     "check_tool_choice",
     "check_tools",
+    "check_tracing",
     "check_transcription",
+    "check_truncation",
+    "check_turn_detection",
     "check_voice",
+    "check_voice_value",
     "server_vad",
 ]
 
 
 def server_vad(**changes: Any) -> dict[str, Any]:
-    return {"type": "server_vad", **facts.SERVER_VAD_DEFAULTS, **changes}
+    return {"type": "server_vad", **SERVER_VAD_DEFAULTS, **changes}
+
+
+def check_row(row: SessionField, value: Any, param: str, version: ApiVersion) -> Any:
+    """``value`` against one schema row: its type, range or choices; null where its default
+    is null. Objects are checked field by field (:func:`check_object`)."""
+    if value is None and row.default is None:
+        return None
+    if row.kind == "integer":
+        return expect_int(value, param, _int(row.low), _int(row.high))
+    if row.kind == "number":
+        return expect_number(value, param, row.low, row.high)
+    if row.kind == "boolean":
+        return expect_bool(value, param)
+    if row.kind == "choice":
+        return expect_choice(value, param, row.choices)
+    if row.kind == "variables":
+        return {k: v for k, v in expect_object(value, param).items()}
+    if row.kind == "object":
+        return check_object(row.name, value, param, version)
+    return expect_string(value, param)
+
+
+def _int(bound: float | None) -> int | None:
+    return None if bound is None else int(bound)
+
+
+def check_object(
+    name: str, value: Any, param: str, version: ApiVersion, variant: str | None = None
+) -> dict[str, Any]:
+    """An object field: only the keys the schema lists for ``version``, each checked."""
+    obj = expect_object(value, param)
+    rows = {row.key: row for row in children(name, version, variant)}
+    if not rows:  # free-form (tracing metadata)
+        return dict(obj)
+    check_keys(obj, tuple(rows), param)
+    return {k: check_row(rows[k], v, f"{param}.{k}", version) for k, v in obj.items()}
 
 
 def check_speed(value: Any, param: str) -> float:
-    return expect_number(value, param, *facts.SPEED_RANGE)
+    return check_row(FIELD["speed"], value, param, ApiVersion.GA)  # type: ignore[no-any-return]
 
 
 def check_temperature(value: Any, param: str) -> float:
-    return expect_number(value, param, *facts.TEMPERATURE_RANGE)
+    row = FIELD["temperature"]
+    return check_row(row, value, param, ApiVersion.BETA)  # type: ignore[no-any-return]
 
 
-def check_ga_format(value: Any, param: str) -> None:
+def check_format(value: Any, param: str, version: ApiVersion) -> None:
+    if version is ApiVersion.BETA:
+        if expect_choice(value, param, ("pcm16", "g711_ulaw", "g711_alaw")) != "pcm16":
+            raise InvalidRequest.value(
+                param, f"The local engine supports only pcm16, not {value!r}."
+            )
+        return
     fmt = expect_object(value, param)
     check_keys(fmt, ("type", "rate"), param)
     supported = facts.pcm_format()  # the one format inside, fields left out take its values
@@ -67,15 +121,11 @@ def check_ga_format(value: Any, param: str) -> None:
         )
 
 
-def check_beta_format(value: Any, param: str) -> None:
-    if expect_choice(value, param, ("pcm16", "g711_ulaw", "g711_alaw")) != "pcm16":
-        raise InvalidRequest.value(param, f"The local engine supports only pcm16, not {value!r}.")
-
-
-def _modalities(value: Any, param: str, version: ApiVersion) -> tuple[str, ...]:
+def check_modalities(value: Any, param: str, version: ApiVersion) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise InvalidRequest("invalid_type", f"'{param}' must be a non-empty array.", param)
-    wanted = {expect_choice(v, f"{param}[{i}]", ("text", "audio")) for i, v in enumerate(value)}
+    choices = FIELD["output_modalities"].choices
+    wanted = {expect_choice(v, f"{param}[{i}]", choices) for i, v in enumerate(value)}
     if version is ApiVersion.BETA and "audio" in wanted and "text" not in wanted:
         raise InvalidRequest.value(
             param,
@@ -85,93 +135,78 @@ def _modalities(value: Any, param: str, version: ApiVersion) -> tuple[str, ...]:
     return ("audio",) if "audio" in wanted else ("text",)
 
 
-def check_ga_modalities(value: Any, param: str) -> tuple[str, ...]:
-    return _modalities(value, param, ApiVersion.GA)
-
-
-def check_beta_modalities(value: Any, param: str) -> tuple[str, ...]:
-    return _modalities(value, param, ApiVersion.BETA)
-
-
-def _vad_field_checks(version: ApiVersion) -> dict[str, Any]:
-    checks: dict[str, Any] = {
-        "threshold": lambda v, p: expect_number(v, p, 0.0, 1.0),
-        "prefix_padding_ms": lambda v, p: expect_int(v, p, 0, 10_000),
-        "silence_duration_ms": lambda v, p: expect_int(v, p, 0, 10_000),
-        "create_response": expect_bool,
-        "interrupt_response": expect_bool,
-        "eagerness": lambda v, p: expect_choice(v, p, facts.EAGERNESS),
-    }
-    if version is ApiVersion.GA:
-        checks["idle_timeout_ms"] = lambda v, p: None if v is None else expect_int(v, p, 5000)
-    return checks
-
-
-_VAD_KEYS = {
-    "server_vad": (
-        "threshold",
-        "prefix_padding_ms",
-        "silence_duration_ms",
-        "create_response",
-        "interrupt_response",
-        "idle_timeout_ms",
-    ),
-    "semantic_vad": ("eagerness", "create_response", "interrupt_response"),
-}
-
-
-def _turn_detection(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
+def check_turn_detection(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
     if value is None:
         return None
     obj = expect_object(value, param)
-    kind = expect_choice(obj.get("type", "server_vad"), f"{param}.type", tuple(_VAD_KEYS))
-    checks = _vad_field_checks(version)
-    allowed = [k for k in _VAD_KEYS[kind] if k in checks]
-    check_keys(obj, ("type", *allowed), param)
-    base = (
-        server_vad()
-        if kind == "server_vad"
-        else {
-            "type": "semantic_vad",
-            "eagerness": "auto",
-            "create_response": True,
-            "interrupt_response": True,
-        }
-    )
-    base.update({k: checks[k](v, f"{param}.{k}") for k, v in obj.items() if k != "type"})
+    kinds = FIELD["turn_detection.type"].choices
+    kind = expect_choice(obj.get("type", "server_vad"), f"{param}.type", kinds)
+    rows = children("turn_detection", version, kind)
+    base = {row.key: row.default for row in rows if row.default is not None}
+    base.update(check_object("turn_detection", {**obj, "type": kind}, param, version, kind))
     return base
 
 
-def check_ga_turn_detection(value: Any, param: str) -> dict[str, Any] | None:
-    return _turn_detection(value, param, ApiVersion.GA)
+def check_voice_value(value: Any, param: str, version: ApiVersion) -> str:
+    """A voice name, or (GA) a custom voice ``{"id": "voice_..."}``, as one string."""
+    if version is ApiVersion.BETA or not isinstance(value, dict):
+        return expect_string(value, param)
+    check_keys(value, ("id",), param)
+    if "id" not in value:
+        raise InvalidRequest.missing(f"{param}.id")
+    voice = expect_string(value["id"], f"{param}.id")
+    if not is_custom_voice(voice):
+        raise InvalidRequest.value(f"{param}.id", f"Invalid voice id: '{voice}'.")
+    return voice
 
 
-def check_beta_turn_detection(value: Any, param: str) -> dict[str, Any] | None:
-    return _turn_detection(value, param, ApiVersion.BETA)
-
-
-def check_transcription(value: Any, param: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    obj = expect_object(value, param)
-    check_keys(obj, ("model", "language", "prompt"), param)
-    out = {k: expect_string(v, f"{param}.{k}") for k, v in obj.items() if v is not None}
-    out.setdefault("model", "whisper-1")
+def check_truncation(value: Any, param: str) -> str | dict[str, Any]:
+    if isinstance(value, str):
+        return expect_choice(value, param, FIELD["truncation"].choices)
+    out = check_object("truncation", value, param, ApiVersion.GA)
+    for key in ("type", "retention_ratio"):
+        if key not in out:
+            raise InvalidRequest.missing(f"{param}.{key}")
     return out
 
 
-def check_noise_reduction(value: Any, param: str) -> dict[str, Any] | None:
+def check_tracing(value: Any, param: str, version: ApiVersion) -> str | dict[str, Any] | None:
+    if value is None or isinstance(value, str):
+        return None if value is None else expect_choice(value, param, ("auto",))
+    return check_object("tracing", value, param, version)
+
+
+def check_include(value: Any, param: str) -> list[str] | None:
     if value is None:
         return None
-    obj = expect_object(value, param)
-    check_keys(obj, ("type", "strength"), param)
-    return {"type": expect_choice(obj.get("type"), f"{param}.type", ("near_field", "far_field"))}
+    if not isinstance(value, list):
+        raise InvalidRequest("invalid_type", f"'{param}' must be an array.", param)
+    choices = FIELD["include"].choices
+    return [expect_choice(v, f"{param}[{i}]", choices) for i, v in enumerate(value)]
+
+
+def check_transcription(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    checked = check_object("transcription", value, param, version)
+    out = {k: v for k, v in checked.items() if v is not None}
+    out.setdefault("model", FIELD["transcription.model"].default)
+    return out
+
+
+def check_noise_reduction(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    obj = check_object("noise_reduction", value, param, version)
+    choices = FIELD["noise_reduction.type"].choices
+    return {**obj, "type": expect_choice(obj.get("type"), f"{param}.type", choices)}
 
 
 def check_max_tokens(value: Any, param: str) -> int | str:
     if value == "inf":
         return "inf"
-    return expect_int(value, param, 1, 4096)
+    row = FIELD["max_output_tokens"]
+    return expect_int(value, param, _int(row.low), _int(row.high))
 
 
 def check_tools(value: Any, param: str) -> tuple[dict[str, Any], ...]:
@@ -200,11 +235,14 @@ def check_tool_choice(value: Any, param: str) -> tuple[str, str | None]:
         expect_choice(value.get("type"), f"{param}.type", ("function",))
         return "required", expect_string(value.get("name"), f"{param}.name")
     choice = expect_string(value, param)
-    return (choice, None) if choice in facts.TOOL_CHOICES else ("required", choice)
+    return (choice, None) if choice in TOOL_CHOICES else ("required", choice)
 
 
 def check_voice(voice: str, version: ApiVersion, voices: Collection[str], prefix: str) -> None:
-    """A hosted API voice name (spoken by the engine's default voice) or one of ``voices``."""
+    """A hosted API voice name or custom voice id (spoken by the engine's default voice) or
+    one of ``voices``."""
+    if is_custom_voice(voice):
+        return
     hosted = facts.voices_for(version)
     param = f"{prefix}.audio.output.voice" if version is ApiVersion.GA else f"{prefix}.voice"
     expect_choice(voice, param, (*hosted, *voices))

@@ -2,17 +2,18 @@
 
 Pure; owned by the session state machine (on the server's event loop). One frozen
 :class:`EffectiveSession` holds every setting in one vocabulary; :func:`apply_update` checks a
-``session.update`` payload in the client's API version (GA nested ``audio.input`` /
-``audio.output``, beta flat fields) from one table per version, and :func:`render` draws the
-session object of ``session.created`` / ``session.updated`` in that version's shape. A field of
-the other version is refused with ``unknown_parameter``, as the hosted API does.
+``session.update`` payload in the client's API version against a table built from the session
+schema (``realtime.protocol.session_schema``: each field's path per version, its range and
+choices), and :func:`render` draws the session object of ``session.created`` /
+``session.updated`` through the same schema, in that version's shape. A field of the other
+version is refused with ``unknown_parameter``, as the hosted API does.
 
 Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has none),
-``temperature`` (in the versions ``facts.takes_temperature`` names; the rule-based responder is
-deterministic), ``idle_timeout_ms``, ``tracing``, ``truncation``, ``include``, ``prompt``,
-``reasoning``. ``semantic_vad`` is served by the WebRTC detector too, its silence window set by
-the words heard so far and scaled by ``eagerness`` (``realtime.local.stages.vad.semantic``). Audio
-formats other than 24 kHz PCM16 are refused.
+``temperature`` (the rule-based responder is deterministic), ``tracing``, ``truncation``,
+``include``, ``prompt``, ``reasoning``, ``parallel_tool_calls``, a custom voice (the engine's
+default voice speaks). ``semantic_vad`` is served by the WebRTC detector too, its silence
+window set by the words heard so far and scaled by ``eagerness``
+(``realtime.local.stages.vad.semantic``). Audio formats other than 24 kHz PCM16 are refused.
 """
 
 from __future__ import annotations
@@ -23,23 +24,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime.local.session.checks import (
-    check_beta_format,
-    check_beta_modalities,
-    check_beta_turn_detection,
-    check_ga_format,
-    check_ga_modalities,
-    check_ga_turn_detection,
+    check_format,
+    check_include,
     check_max_tokens,
+    check_modalities,
     check_noise_reduction,
+    check_object,
     check_speed,
     check_temperature,
     check_tool_choice,
     check_tools,
+    check_tracing,
     check_transcription,
+    check_truncation,
+    check_turn_detection,
     check_voice,
+    check_voice_value,
     server_vad,
 )
 from realtime.local.session.wire import (
+    Check,
     FieldTable,
     InvalidRequest,
     expect_bool,
@@ -48,7 +52,9 @@ from realtime.local.session.wire import (
     expect_string,
     walk,
 )
-from realtime.protocol.facts import ApiVersion, pcm_format, takes_temperature
+from realtime.protocol.facts import ApiVersion, pcm_format
+from realtime.protocol.session_schema import custom_voice, settings
+from realtime.protocol.session_schema import render as render_fields
 
 __all__ = ["DEFAULT_INSTRUCTIONS", "EffectiveSession", "apply_update", "render"]
 
@@ -83,62 +89,63 @@ class EffectiveSession:
         return "audio" in self.output_modalities
 
 
-def _extra(name: str) -> tuple[str, Any]:
-    return f"extras.{name}", lambda value, param: value
-
-
 def _dropped(value: Any, param: str) -> None:
     return None
 
 
-_COMMON: dict[str, Any] = {
-    "model": ("model", expect_string),
-    "instructions": ("instructions", expect_string),
-    "max_output_tokens": ("max_output_tokens", check_max_tokens),
-    "tools": ("tools", check_tools),
-    "tool_choice": ("tool_choice", check_tool_choice),
-    "tracing": _extra("tracing"),
-}
-_GA: FieldTable = {
-    **_COMMON,
-    "type": (None, lambda v, p: expect_choice(v, p, ("realtime",))),
-    "output_modalities": ("output_modalities", check_ga_modalities),
-    "audio": {
-        "input": {
-            "format": (None, check_ga_format),
-            "turn_detection": ("turn_detection", check_ga_turn_detection),
-            "transcription": ("transcription", check_transcription),
-            "noise_reduction": ("noise_reduction", check_noise_reduction),
-        },
-        "output": {
-            "format": (None, check_ga_format),
-            "voice": ("voice", expect_string),
-            "speed": ("speed", check_speed),
-        },
-    },
-    "parallel_tool_calls": ("parallel_tool_calls", expect_bool),
-    **{name: _extra(name) for name in ("include", "truncation", "prompt", "reasoning")},
-}
-_BETA: FieldTable = {
-    **_COMMON,
-    "id": (None, _dropped),
-    "object": (None, _dropped),
-    "modalities": ("output_modalities", check_beta_modalities),
-    "voice": ("voice", expect_string),
-    "speed": ("speed", check_speed),
-    "input_audio_format": (None, check_beta_format),
-    "output_audio_format": (None, check_beta_format),
-    "turn_detection": ("turn_detection", check_beta_turn_detection),
-    "input_audio_transcription": ("transcription", check_transcription),
-    "input_audio_noise_reduction": ("noise_reduction", check_noise_reduction),
-    "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
-}
-_TABLES: dict[ApiVersion, FieldTable] = {
-    version: {**table, "temperature": ("temperature", check_temperature)}
-    if takes_temperature(version)
-    else table
-    for version, table in ((ApiVersion.GA, _GA), (ApiVersion.BETA, _BETA))
-}
+def _checks(version: ApiVersion) -> dict[str, tuple[str | None, Check]]:
+    """Schema field -> (where the value goes, its check); ``extras.*`` are echoed only."""
+    v = version
+    return {
+        "type": (None, lambda x, p: expect_choice(x, p, ("realtime",))),
+        "model": ("model", expect_string),
+        "instructions": ("instructions", expect_string),
+        "output_modalities": ("output_modalities", lambda x, p: check_modalities(x, p, v)),
+        "input_format": (None, lambda x, p: check_format(x, p, v)),
+        "output_format": (None, lambda x, p: check_format(x, p, v)),
+        "voice": ("voice", lambda x, p: check_voice_value(x, p, v)),
+        "speed": ("speed", check_speed),
+        "turn_detection": ("turn_detection", lambda x, p: check_turn_detection(x, p, v)),
+        "transcription": ("transcription", lambda x, p: check_transcription(x, p, v)),
+        "noise_reduction": ("noise_reduction", lambda x, p: check_noise_reduction(x, p, v)),
+        "max_output_tokens": ("max_output_tokens", check_max_tokens),
+        "temperature": ("temperature", check_temperature),
+        "tools": ("tools", check_tools),
+        "tool_choice": ("tool_choice", check_tool_choice),
+        "parallel_tool_calls": ("parallel_tool_calls", expect_bool),
+        "reasoning": ("extras.reasoning", lambda x, p: check_object("reasoning", x, p, v)),
+        "truncation": ("extras.truncation", check_truncation),
+        "prompt": ("extras.prompt", lambda x, p: _prompt(x, p, v)),
+        "include": ("extras.include", check_include),
+        "tracing": ("extras.tracing", lambda x, p: check_tracing(x, p, v)),
+    }
+
+
+def _prompt(value: Any, param: str, version: ApiVersion) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    prompt = check_object("prompt", value, param, version)
+    if "id" not in prompt:
+        raise InvalidRequest.missing(f"{param}.id")
+    return prompt
+
+
+def _table(version: ApiVersion) -> FieldTable:
+    """The schema's fields for ``version``, nested at their paths, each with its check."""
+    checks = _checks(version)
+    table: dict[str, Any] = {}
+    for row in settings(version):
+        *parents, last = str(row.path(version)).split(".")
+        node = table
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = checks[row.name]
+    if version is ApiVersion.BETA:  # a beta client may send back the session it was given
+        table.update({"id": (None, _dropped), "object": (None, _dropped)})
+    return table
+
+
+_TABLES: dict[ApiVersion, FieldTable] = {version: _table(version) for version in ApiVersion}
 
 
 def apply_update(
@@ -168,23 +175,31 @@ def apply_update(
 
 def render(session: EffectiveSession, version: ApiVersion, session_id: str) -> dict[str, Any]:
     """The session object of ``session.created`` / ``session.updated`` for ``version``."""
-    rendered = (
-        _render_ga(session, session_id)
-        if version is ApiVersion.GA
-        else _render_beta(session, session_id)
-    )
-    if takes_temperature(version):
-        rendered["temperature"] = session.temperature
-    return rendered
-
-
-def _turn_detection_out(s: EffectiveSession, version: ApiVersion) -> dict[str, Any] | None:
-    if s.turn_detection is None:
-        return None
-    td = dict(s.turn_detection)
-    if version is ApiVersion.BETA:
-        td.pop("idle_timeout_ms", None)
-    return td
+    s = session
+    values: dict[str, Any] = {
+        "type": "realtime",
+        "model": s.model,
+        "instructions": s.instructions,
+        "output_modalities": list(s.output_modalities),
+        "input_format": pcm_format(),
+        "output_format": pcm_format(),
+        "voice": custom_voice(s.voice),
+        "speed": s.speed,
+        "turn_detection": None if s.turn_detection is None else dict(s.turn_detection),
+        "transcription": None if s.transcription is None else dict(s.transcription),
+        "noise_reduction": None if s.noise_reduction is None else dict(s.noise_reduction),
+        "max_output_tokens": s.max_output_tokens,
+        "temperature": s.temperature,
+        "tools": [dict(t) for t in s.tools],
+        "tool_choice": _tool_choice_out(s, version),
+        "parallel_tool_calls": s.parallel_tool_calls,
+        "truncation": "auto",
+        "prompt": None,
+        "include": None,
+        "tracing": None,
+        **s.extras,
+    }
+    return {"object": "realtime.session", "id": session_id, **render_fields(values, version)}
 
 
 def _tool_choice_out(s: EffectiveSession, version: ApiVersion) -> str | dict[str, str]:
@@ -193,54 +208,3 @@ def _tool_choice_out(s: EffectiveSession, version: ApiVersion) -> str | dict[str
     if version is ApiVersion.GA:
         return {"type": "function", "name": s.forced_tool}
     return s.forced_tool
-
-
-def _render_ga(s: EffectiveSession, session_id: str) -> dict[str, Any]:
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": session_id,
-        "model": s.model,
-        "output_modalities": list(s.output_modalities),
-        "instructions": s.instructions,
-        "audio": {
-            "input": {
-                "format": pcm_format(),
-                "transcription": None if s.transcription is None else dict(s.transcription),
-                "noise_reduction": None if s.noise_reduction is None else dict(s.noise_reduction),
-                "turn_detection": _turn_detection_out(s, ApiVersion.GA),
-            },
-            "output": {"format": pcm_format(), "voice": s.voice, "speed": s.speed},
-        },
-        "tools": [dict(t) for t in s.tools],
-        "tool_choice": _tool_choice_out(s, ApiVersion.GA),
-        "parallel_tool_calls": s.parallel_tool_calls,
-        "max_output_tokens": s.max_output_tokens,
-        "tracing": s.extras.get("tracing"),
-        "truncation": s.extras.get("truncation", "auto"),
-        "prompt": s.extras.get("prompt"),
-        "include": s.extras.get("include"),
-    }
-
-
-def _render_beta(s: EffectiveSession, session_id: str) -> dict[str, Any]:
-    return {
-        "id": session_id,
-        "object": "realtime.session",
-        "model": s.model,
-        "modalities": ["text", "audio"] if s.audio_output else ["text"],
-        "instructions": s.instructions,
-        "voice": s.voice,
-        "speed": s.speed,
-        "input_audio_format": "pcm16",
-        "output_audio_format": "pcm16",
-        "input_audio_transcription": None if s.transcription is None else dict(s.transcription),
-        "input_audio_noise_reduction": (
-            None if s.noise_reduction is None else dict(s.noise_reduction)
-        ),
-        "turn_detection": _turn_detection_out(s, ApiVersion.BETA),
-        "tools": [dict(t) for t in s.tools],
-        "tool_choice": _tool_choice_out(s, ApiVersion.BETA),
-        "max_response_output_tokens": s.max_output_tokens,
-        "tracing": s.extras.get("tracing"),
-    }

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from realtime.local.stages.vad.detector import SpeechStarted, Vad, VadEvent
 from realtime.local.stages.vad.semantic import SemanticVad
 from realtime.local.stages.vad.webrtc import WebRtcVad
-from realtime.protocol.facts import SERVER_VAD_DEFAULTS
 from realtime.protocol.pcm import bytes_for_ms, duration_ms
+from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS
 
 __all__ = ["InputAudio", "PausingVad", "VadFactory", "default_vad"]
 

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from realtime.local.session.checks import (
-    check_beta_format,
-    check_beta_modalities,
-    check_ga_format,
-    check_ga_modalities,
+    check_format,
     check_max_tokens,
+    check_modalities,
     check_temperature,
     check_tool_choice,
     check_tools,
@@ -38,7 +36,8 @@ from realtime.local.session.wire import (
     walk,
 )
 from realtime.local.stages.responders.responder import callable_tools
-from realtime.protocol.facts import ApiVersion, takes_temperature
+from realtime.protocol.facts import ApiVersion
+from realtime.protocol.session_schema import takes
 
 __all__ = ["ResponseOptions", "parse_options"]
 
@@ -100,6 +99,7 @@ def _ignored(value: Any, param: str) -> None:
     return None
 
 
+_GA, _BETA = ApiVersion.GA, ApiVersion.BETA
 _COMMON: dict[str, Any] = {
     "conversation": ("in_conversation", _conversation),
     "instructions": ("instructions", expect_string),
@@ -110,23 +110,28 @@ _COMMON: dict[str, Any] = {
 _BY_VERSION: dict[ApiVersion, FieldTable] = {
     ApiVersion.GA: {
         **_COMMON,
-        "output_modalities": ("output_modalities", check_ga_modalities),
+        "output_modalities": ("output_modalities", lambda v, p: check_modalities(v, p, _GA)),
         "max_output_tokens": ("max_output_tokens", check_max_tokens),
-        "audio": {"output": {"format": (None, check_ga_format), "voice": ("voice", expect_string)}},
+        "audio": {
+            "output": {
+                "format": (None, lambda v, p: check_format(v, p, _GA)),
+                "voice": ("voice", expect_string),
+            }
+        },
         "prompt": (None, _ignored),
     },
     ApiVersion.BETA: {
         **_COMMON,
-        "modalities": ("output_modalities", check_beta_modalities),
+        "modalities": ("output_modalities", lambda v, p: check_modalities(v, p, _BETA)),
         "max_response_output_tokens": ("max_output_tokens", check_max_tokens),
         "voice": ("voice", expect_string),
-        "output_audio_format": (None, check_beta_format),
+        "output_audio_format": (None, lambda v, p: check_format(v, p, _BETA)),
     },
 }
 # temperature only where the version takes it; a language model samples with it
 _TABLES: dict[ApiVersion, FieldTable] = {
     version: {**table, "temperature": ("temperature", check_temperature)}
-    if takes_temperature(version)
+    if takes("temperature", version)
     else table
     for version, table in _BY_VERSION.items()
 }

@@ -41,7 +41,7 @@ def test_azure_ga_and_preview_urls_use_the_api_key_header() -> None:
 
 def test_custom_url_takes_http_or_ws_and_key_is_optional() -> None:
     config = SessionConfig(provider=Provider.CUSTOM, base_url="http://127.0.0.1:9000/v1/")
-    assert connection_url(config) == "ws://127.0.0.1:9000/v1/realtime?model=gpt-realtime"
+    assert connection_url(config) == "ws://127.0.0.1:9000/v1/realtime?model=gpt-realtime-2"
     assert connection_headers(config, None) == {}
     secure = config.replace(base_url="https://example.test/v1")
     assert connection_url(secure).startswith("wss://example.test/v1/realtime")

@@ -6,39 +6,29 @@ from typing import Any
 
 import pytest
 
-from realtime.client.core.config import (
-    Provider,
-    SemanticVad,
-    ServerVad,
-    SessionConfig,
-    Transcription,
-)
+from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.session_update import session_payload
+from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import ApiVersion
 from tests.fixtures.loader import assert_golden
-from tests.support.tool_schemas import TOOLS
-
-CASES: dict[str, dict[str, Any]] = {
-    "defaults": {},
-    "text_only": {"output_modalities": ("text",)},
-    "push_to_talk": {"turn_detection": None, "transcription": None},
-    "semantic_vad": {"turn_detection": SemanticVad(eagerness="high", interrupt_response=False)},
-    "transcription": {
-        "transcription": Transcription("gpt-4o-mini-transcribe", language="en", prompt="travel"),
-        "noise_reduction": "near_field",
-    },
-    "tools": {"tools": TOOLS, "tool_choice": "get_local_time", "max_output_tokens": 512},
-    "tuned": {
-        "temperature": 0.7,
-        "speed": 1.2,
-        "voice": "verse",
-        "instructions": "Be brief.",
-        "turn_detection": ServerVad(0.7, 200, 800, idle_timeout_ms=6000),
-    },
-}
+from tests.support.session_cases import CASES, GA_CASES
 
 # Fields of one shape that the other version refuses (PROTOCOL.md, "Session: GA vs beta").
-GA_ONLY = {"type", "output_modalities", "audio", "max_output_tokens", "idle_timeout_ms"}
+GA_ONLY_INSIDE = {"idle_timeout_ms", "delay", "strength", "effort", "token_limits", "variables"}
+GA_ONLY = {
+    "type",
+    "output_modalities",
+    "audio",
+    "max_output_tokens",
+    "idle_timeout_ms",
+    "delay",
+    "strength",
+    "reasoning",
+    "parallel_tool_calls",
+    "truncation",
+    "prompt",
+    "include",
+}
 BETA_ONLY = {
     "modalities",
     "voice",
@@ -72,6 +62,20 @@ def test_session_payload_matches_golden(case: str, version: ApiVersion) -> None:
     assert_golden(f"session/{case}_{version.value}.json", session_payload(config))
 
 
+@pytest.mark.parametrize("case", GA_CASES)
+def test_ga_only_payload_matches_golden(case: str) -> None:
+    config = SessionConfig(provider=Provider.OPENAI, **GA_CASES[case])
+    assert_golden(f"session/{case}_ga.json", session_payload(config))
+
+
+def test_a_custom_voice_is_sent_as_its_id_in_ga_and_refused_in_beta() -> None:
+    payload = session_payload(SessionConfig(provider=Provider.OPENAI, **GA_CASES["custom_voice"]))
+    assert payload["audio"]["output"]["voice"] == {"id": "voice_1234"}
+    with pytest.raises(ConfigError) as info:
+        SessionConfig(provider=Provider.OPENAI, api_version=ApiVersion.BETA, voice="voice_1234")
+    assert info.value.field == "voice"
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_no_field_crosses_versions(case: str) -> None:
     ga = session_payload(SessionConfig(api_version=ApiVersion.GA, **CASES[case]))
@@ -81,6 +85,7 @@ def test_no_field_crosses_versions(case: str) -> None:
     assert not keys(ga) & (BETA_ONLY - {"voice", "speed", "turn_detection"})
     assert not set(beta) & GA_ONLY
     assert "idle_timeout_ms" not in keys(beta)
+    assert not keys(beta) & GA_ONLY_INSIDE
 
 
 def test_ga_nests_voice_and_turn_detection_under_audio() -> None:

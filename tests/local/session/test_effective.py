@@ -9,9 +9,14 @@ from typing import Any
 
 import pytest
 
+from realtime.client.core.config import Provider, SessionConfig
+from realtime.client.core.session_update import session_payload
+from realtime.local.session.effective import EffectiveSession, apply_update, render
 from realtime.protocol.facts import ApiVersion
+from realtime.protocol.session_schema import FIELD, FIELDS
 from tests.fixtures.loader import FIXTURES
 from tests.support.session import TOOLS, SessionHarness, error_of
+from tests.support.session_cases import CASES, GA_CASES
 
 GOLDEN = FIXTURES / "session"  # what realtime.client.core.session_update sends
 
@@ -159,3 +164,62 @@ def test_every_session_update_the_app_builds_is_accepted(path: Path) -> None:
     h = SessionHarness(version)
     outcome = h.send("session.update", session=json.loads(path.read_text()))
     assert h.types(outcome) == ["session.updated"]
+
+
+def _shaped_like(value: Any, shape: Any) -> Any:
+    """``value`` cut to the keys of ``shape``, at every depth (the engine echoes more)."""
+    if isinstance(shape, dict) and isinstance(value, dict):
+        return {k: _shaped_like(value.get(k), v) for k, v in shape.items()}
+    return value
+
+
+def _paths(value: Any, prefix: str = "") -> set[str]:
+    if not isinstance(value, dict) or prefix.endswith(("tools", "variables")):
+        return {prefix} if prefix else set()
+    out = {prefix} if prefix else set()
+    for key, sub in value.items():
+        out |= _paths(sub, f"{prefix}.{key}" if prefix else key)
+    return out
+
+
+ROUND_TRIP = [
+    (name, version, fields)
+    for name, fields in {**CASES, **GA_CASES}.items()
+    for version in ApiVersion
+    if name not in GA_CASES or version is ApiVersion.GA
+]
+# Rows the client never sends in session.update: the model goes in the URL; tracing's
+# group and metadata are not offered by the app (the engine checks them, test below).
+NOT_SENT = {"model", "tracing.group_id", "tracing.metadata"}
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "fields"), ROUND_TRIP, ids=[f"{n}-{v.value}" for n, v, _ in ROUND_TRIP]
+)
+def test_client_render_engine_parse_engine_render_round_trips(
+    name: str, version: ApiVersion, fields: dict[str, Any]
+) -> None:
+    payload = session_payload(
+        SessionConfig(provider=Provider.OPENAI, api_version=version, **fields)
+    )
+    parsed = apply_update(EffectiveSession(model="m"), payload, version)
+    rendered = render(parsed, version, "sess_1")
+    assert _shaped_like(rendered, payload) == payload
+
+
+@pytest.mark.parametrize("version", list(ApiVersion))
+def test_the_round_trip_covers_every_field_of_the_schema(version: ApiVersion) -> None:
+    sent: set[str] = set()
+    for _, v, fields in ROUND_TRIP:
+        if v is version:
+            config = SessionConfig(provider=Provider.OPENAI, api_version=v, **fields)
+            sent |= _paths(session_payload(config))
+    wanted = {str(row.path(version)) for row in FIELDS if row.path(version)}
+    wanted -= {str(FIELD[name].path(version)) for name in NOT_SENT if FIELD[name].path(version)}
+    assert wanted <= sent, sorted(wanted - sent)
+
+
+def test_tracing_group_and_metadata_are_accepted_and_echoed() -> None:
+    tracing = {"workflow_name": "w", "group_id": "g", "metadata": {"k": "v"}}
+    h = SessionHarness(type="realtime", tracing=tracing)
+    assert h.last("session.updated")["session"]["tracing"] == tracing

@@ -17,4 +17,4 @@ def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model(
 
 def test_a_hosted_provider_names_its_model() -> None:
     config = SessionConfig(provider=Provider.OPENAI)
-    assert provider_line(config, "sk-test") == "Talking to OpenAI · gpt-realtime."
+    assert provider_line(config, "sk-test") == "Talking to OpenAI · gpt-realtime-2."

@@ -17,6 +17,6 @@ def test_a_fresh_session_exports_transcripts_audio_and_events() -> None:
     names = [name for _, _, name, _, _ in prepared.files]
     assert [n.rsplit(".", 1)[1] for n in names] == ["md", "json", "wav", "jsonl"]
     by_mime = {mime: data for _, data, _, mime, _ in prepared.files}
-    assert json.loads(by_mime["application/json"])["meta"]["model"] == "gpt-realtime"
+    assert json.loads(by_mime["application/json"])["meta"]["model"] == "gpt-realtime-2"
     wav = by_mime["audio/wav"]
     assert isinstance(wav, bytes) and wav[:4] == b"RIFF"

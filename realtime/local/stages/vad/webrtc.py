@@ -35,8 +35,9 @@ import numpy as np
 
 from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
 from realtime.protocol.errors import ConfigError, EngineError
-from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE, SERVER_VAD_DEFAULTS
+from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE
 from realtime.protocol.pcm import bytes_for_ms
+from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS
 
 __all__ = ["WebRtcVad"]
 

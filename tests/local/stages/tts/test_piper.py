@@ -18,6 +18,7 @@ def test_voices_and_resolution() -> None:
     assert "joe" in [v.name for v in voices()]
     assert resolve_voice(None).name == "joe"
     assert resolve_voice("alloy").name == "joe"  # hosted voice names use the bundled voice
+    assert resolve_voice("voice_1234").name == "joe"  # so do custom voice ids
     joe = resolve_voice("joe")
     assert joe.model_path.is_file() and joe.config_path.is_file()
     assert resolve_voice(str(joe.model_path)).model_path == joe.model_path
