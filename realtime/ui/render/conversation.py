@@ -101,8 +101,7 @@ def render_conversation(snapshot: Snapshot, *, transcribing: bool = True) -> Non
 
 def render_levels(bridge: Bridge) -> None:
     """Level meters: is the microphone heard, is the assistant audible."""
-    snapshot = bridge.snapshot()
-    mic = snapshot.mic_dbfs
+    mic = bridge.mic_level_dbfs
     out = bridge.playback.level_dbfs if bridge.playback is not None else -96.0
     left, right = st.columns(2)
     left.progress(_meter(mic), text=f"Microphone {mic:.0f} dBFS")
