@@ -31,6 +31,7 @@ from realtime.ui.session import (
     ENGINE_RESTARTS_KEY,
     api_key,
     conversation_view,
+    priced_turns,
     session_bridge,
 )
 
@@ -65,7 +66,7 @@ if config.turn_detection is None:
 if (text := st.chat_input("Type a message")) and start_voice(bridge, config) is None:
     bridge.send_text(text)
 
-view = conversation_view()
+view, priced = conversation_view(), priced_turns()
 render_history(bridge.snapshot(), view)  # the older items, collapsed: once per full run
 polling = bridge.running
 
@@ -83,7 +84,7 @@ def live() -> None:
     if engine is not None and (line := engine_restart_line(engine.restarts() - restarts_before)):
         st.info(line, icon=":material/restart_alt:")
     render_levels(bridge)
-    render_metric_strip(session_turns(bridge))
+    render_metric_strip(session_turns(bridge, priced))
     render_live(snapshot, view, transcribing=config.transcription is not None)
 
 
