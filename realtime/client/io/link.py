@@ -3,16 +3,20 @@
 Runs as the one coroutine of the bridge thread's asyncio loop. Each attempt applies the settings
 changes waiting, opens a ``Transport`` to their endpoint and hands it to ``ConnectionPump.serve``.
 A refused connection is retried after each of the ``delays`` (only when the error says retrying
-can help: a refused key fails at once); an unexpected close reconnects after the first delay and
-re-sends the session and replays the conversation (so the transcript and the model's memory
-survive); new settings that need a new connection, and a session renewed for its time limit,
-reconnect at once. Every wait ends early when ``stop`` is set.
+can help: a refused key fails at once; a server at its session limit, HTTP 503, fails a session
+that never connected at once with ``BUSY``, and is retried when reconnecting); an unexpected
+close reconnects after the first delay and re-sends the session and replays the conversation
+(so the transcript and the model's memory survive); new settings that need a new connection,
+and a session renewed for its time limit, reconnect at once. Every wait ends early when
+``stop`` is set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
 
 from realtime.client.core.snapshot import LinkState
 from realtime.client.io.publisher import Publisher
@@ -20,7 +24,11 @@ from realtime.client.io.pump import ConnectionPump, Ended
 from realtime.client.io.transport import Transport
 from realtime.protocol.errors import ConnectionFailed, RealtimeError
 
-__all__ = ["OpenTransport", "run_link"]
+__all__ = ["BUSY", "OpenTransport", "run_link"]
+
+log = logging.getLogger(__name__)
+
+BUSY = "All voices are busy; try again in a minute."
 
 OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
 
@@ -44,6 +52,11 @@ async def run_link(
             url, headers = pump.endpoint()
             transport = await _until_stopped(open_transport(url, headers), stop)
         except RealtimeError as exc:
+            if _busy(exc) and not publisher.reconnects:
+                # A full server on the way in: say so at once, rather than ask again for 15 s.
+                log.info("refused: %s", exc)
+                publisher.fail(BUSY)
+                return
             retryable = isinstance(exc, ConnectionFailed) and exc.retryable
             if not retryable or attempt >= len(delays):
                 publisher.fail(str(exc))
@@ -75,6 +88,11 @@ async def run_link(
         finally:
             await transport.close()
         publisher.count_reconnect()
+
+
+def _busy(exc: RealtimeError) -> bool:
+    """The server is at its session limit (it answered the handshake with 503)."""
+    return isinstance(exc, ConnectionFailed) and exc.status == HTTPStatus.SERVICE_UNAVAILABLE
 
 
 async def _until_stopped(work: Awaitable[Transport], stop: asyncio.Event) -> Transport | None:

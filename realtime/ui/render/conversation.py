@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from realtime.client.core.config import Provider, SessionConfig
-from realtime.client.core.snapshot import LinkState, Notice, Snapshot, ToolRun
+from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
 from realtime.client.core.values import Item
 from realtime.client.io.bridge import Bridge
 from realtime.ui.settings import PROVIDER_LABELS
@@ -168,7 +168,11 @@ def live_drawing(snapshot: Snapshot, items: tuple[Item, ...], *, transcribing: b
         status = ("error", snapshot.error)
     else:
         status = ("caption", state_line(snapshot))
-    notices = tuple((_notice_kind(n, snapshot.error), n.text) for n in snapshot.notices[-3:])
+    notices = tuple(
+        ("warning" if n.level in ("error", "warning") else "info", n.text)
+        for n in snapshot.notices[-3:]
+        if not (n.level == "error" and n.text == snapshot.error)  # shown above already
+    )
     runs = {run.item_id: run for run in snapshot.tool_runs}
     bubbles = (_bubble(item, runs.get(item.id), transcribing) for item in items)
     return LiveDrawing(status, notices, tuple(b for b in bubbles if b is not None))
@@ -181,12 +185,6 @@ def render_levels(bridge: Bridge) -> None:
     left, right = st.columns(2)
     left.progress(_meter(mic), text=f"Microphone {mic:.0f} dBFS")
     right.progress(_meter(out), text=f"Assistant {out:.0f} dBFS")
-
-
-def _notice_kind(notice: Notice, error: str | None) -> str:
-    if notice.level == "error" and notice.text != error:
-        return "warning"
-    return "warning" if notice.level == "warning" else "info"
 
 
 def _meter(dbfs: float) -> float:

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from realtime.client.core.conversation import Conversation
+from realtime.client.io.link import BUSY
 from realtime.client.io.mic_queue import MicQueue
 from realtime.client.io.publisher import Publisher
 from realtime.client.io.tool_desk import ToolDesk
@@ -115,3 +116,11 @@ def test_past_live_max_the_view_asks_for_a_full_run() -> None:
     say(publisher, conv, 1, start=LIVE_MAX // 2)
     snapshot = publisher.snapshot()
     assert view.history_due(snapshot) and len(view.live_items(snapshot)) == LIVE_MAX
+
+
+def test_a_full_server_shows_as_one_plain_sentence() -> None:
+    at, publisher, _ = app_with(0)
+    publisher.fail(BUSY)
+    at.run()
+    assert [e.value for e in at.error] == ["All voices are busy; try again in a minute."]
+    assert not at.info and not at.warning  # once, not again as a notice
