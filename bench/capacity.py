@@ -289,7 +289,7 @@ async def main(sweep: list[int], seconds: float, target: float, engine_args: lis
         print()
         print("                 end of speech->audio  stopped->audio     engine")
         print(
-            "  N asked miss    p50    p95  worst    p50    p95      CPU  s/q   RSS MB  bench lag ms"
+            "  N  ans. miss    p50    p95  worst    p50    p95      CPU  s/q   RSS MB  bench lag ms"
         )
         steps = []
         for n in sweep:
