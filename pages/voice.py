@@ -3,8 +3,9 @@
 Thin: widgets wired to this session's ``Bridge`` (realtime/client/bridge.py) and its
 ``SessionRecording`` (realtime/recording/session.py). The sink callback runs on aiortc's loop
 and only hands frames to the bridge; the transcript fragment polls the bridge's frozen
-snapshot; nothing here touches the protocol. The bridge starts only through the deployment's
-guardrails (``realtime.ui.gatekeeper.start_voice``).
+snapshot while a session runs, drawing the newest items (the older ones are drawn once per full
+run, collapsed: ``realtime.ui.render.conversation``); nothing here touches the protocol. The
+bridge starts only through the deployment's guardrails (``realtime.ui.gatekeeper.start_voice``).
 """
 
 from __future__ import annotations
@@ -19,13 +20,21 @@ from realtime.ui.local_engine import local_engine
 from realtime.ui.render.conversation import (
     engine_restart_line,
     provider_line,
-    render_conversation,
+    render_history,
     render_levels,
+    render_live,
 )
 from realtime.ui.render.exports import render_export_buttons
 from realtime.ui.render.inspector import render_event_filters, render_events
 from realtime.ui.render.metrics import render_metric_strip, session_turns
-from realtime.ui.session import CONFIG_KEY, ENGINE_RESTARTS_KEY, api_key, session_bridge
+from realtime.ui.session import (
+    CONFIG_KEY,
+    ENGINE_RESTARTS_KEY,
+    api_key,
+    conversation_view,
+    priced_turns,
+    session_bridge,
+)
 
 st.title("Realtime Voice Studio")
 config = st.session_state.get(CONFIG_KEY)
@@ -53,12 +62,25 @@ if config.turn_detection is None:
     if right.button("Discard", use_container_width=True):
         bridge.clear_audio()
 
+# Pinned to the bottom wherever it is called; handled before the fragment, so a typed turn that
+# starts the session sets the live pace in this run.
+if (text := st.chat_input("Type a message")) and start_voice(bridge, config) is None:
+    bridge.send_text(text)
 
-# Twice a second while a session runs; an idle tab (nothing started, or stopped) redraws every
-# 5 s: each rerun costs the server CPU, and polling an idle tab cost ~18 % of a core per tab
-# (bench/streamlit_tabs.py). Starting or stopping reruns the page, which sets the pace again.
-@st.fragment(run_every=0.5 if bridge.running else 5.0)
+view, priced = conversation_view(), priced_turns()
+render_history(bridge.snapshot(), view)  # the older items, collapsed: once per full run
+polling = bridge.running
+
+
+# Twice a second while a session runs; an idle tab (nothing started, or stopped) does not poll:
+# nothing it shows changes until the visitor acts, and each rerun costs the server CPU
+# (bench/streamlit_tabs.py). Starting or stopping reruns the page, which sets the pace again;
+# a session that ends on its own (a failure, a limit) reruns it from here.
+@st.fragment(run_every=0.5 if polling else None)
 def live() -> None:
+    snapshot = bridge.snapshot()
+    if bridge.running != polling or view.history_due(snapshot):
+        st.rerun()  # a new pace, or older items to move to the history
     voice_notice(bridge)  # a limit that refused or stopped the session, in words
     # The link gave up (refused, or dropped again and again): the user decides when to retry.
     if not bridge.running and bridge.snapshot().state is LinkState.FAILED:
@@ -67,8 +89,8 @@ def live() -> None:
     if engine is not None and (line := engine_restart_line(engine.restarts() - restarts_before)):
         st.info(line, icon=":material/restart_alt:")
     render_levels(bridge)
-    render_metric_strip(session_turns(bridge))
-    render_conversation(bridge.snapshot(), transcribing=config.transcription is not None)
+    render_metric_strip(session_turns(bridge, priced))
+    render_live(snapshot, view, transcribing=config.transcription is not None)
 
 
 live()
@@ -84,6 +106,3 @@ with st.expander("Live events"):
         render_events(recording.log, filters, limit=30)
 
     live_events()
-
-if (text := st.chat_input("Type a message")) and start_voice(bridge, config) is None:
-    bridge.send_text(text)

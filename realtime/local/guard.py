@@ -117,8 +117,8 @@ class Gate:
         if self.max_sessions is not None and self.active >= self.max_sessions:
             return json_response(
                 HTTPStatus.SERVICE_UNAVAILABLE,
-                f"The engine is serving its maximum of {self.max_sessions} sessions. "
-                "Try again when one ends.",
+                f"All voices are busy: the engine serves at most {self.max_sessions} sessions "
+                "at once. Try again when one ends.",
                 "too_many_sessions",
                 {"Retry-After": "5"},
             )

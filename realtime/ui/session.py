@@ -4,8 +4,9 @@ Runs on the Streamlit script thread only. Everything kept in ``st.session_state`
 here, from classes defined in ``realtime/``, so a rerun of a page never changes their identity:
 the session's ``Bridge`` and, beside it, its ``SessionRecording`` (event log, item times, both
 sides' audio), wired to the bridge through its observer hooks; the sidebar's last valid
-``SessionConfig``; the observers that stop the bridge when the tab goes (``tab_watch``). Pages
-read them from here.
+``SessionConfig``; the observers that stop the bridge when the tab goes (``tab_watch``); the
+voice page's ``ConversationView`` (what it drew last) and ``PricedTurns``. Pages read them
+from here.
 The API key lives in the bridge (handshake headers only) and in the password widget of the
 session that typed it; this module reads it from there and never stores a copy, and registers
 it with the recording as a secret before the bridge gets it, so no logged event shows it. A
@@ -30,6 +31,8 @@ from realtime.tools import default_registry
 from realtime.ui import deployment
 from realtime.ui.keys import BoundKey, bound_key
 from realtime.ui.local_engine import local_engine
+from realtime.ui.render.conversation import ConversationView
+from realtime.ui.render.metrics import PricedTurns
 from realtime.ui.tab_watch import TabWatch
 
 __all__ = [
@@ -37,9 +40,12 @@ __all__ = [
     "BRIDGE_KEY",
     "CONFIG_KEY",
     "RECORDING_KEY",
+    "VIEW_KEY",
     "api_key",
     "config_key",
     "connect_policy",
+    "conversation_view",
+    "priced_turns",
     "current_bridge",
     "current_recording",
     "key_widget",
@@ -54,6 +60,8 @@ OBSERVER_KEY = "rvs.bridge_shutdown_observer"
 TAB_WATCH_KEY = "rvs.tab_watch"
 CONFIG_KEY = "rvs.config"  # the last valid SessionConfig from the sidebar
 ENGINE_RESTARTS_KEY = "rvs.engine_restarts"  # the local engine's restarts when this session began
+VIEW_KEY = "rvs.conversation_view"
+PRICED_KEY = "rvs.priced_turns"
 
 
 def key_widget(provider: Provider) -> str:
@@ -94,6 +102,22 @@ def current_bridge() -> Bridge | None:
 def current_recording() -> SessionRecording | None:
     recording = st.session_state.get(RECORDING_KEY)
     return recording if isinstance(recording, SessionRecording) else None
+
+
+def conversation_view() -> ConversationView:
+    """What the voice page drew of this session's conversation, kept across reruns."""
+    view = st.session_state.get(VIEW_KEY)
+    if not isinstance(view, ConversationView):
+        view = st.session_state[VIEW_KEY] = ConversationView()
+    return view
+
+
+def priced_turns() -> PricedTurns:
+    """The voice page's metric strip's turns, priced once per snapshot."""
+    kept = st.session_state.get(PRICED_KEY)
+    if not isinstance(kept, PricedTurns):
+        kept = st.session_state[PRICED_KEY] = PricedTurns()
+    return kept
 
 
 def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, SessionRecording]:

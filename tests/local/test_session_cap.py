@@ -1,6 +1,7 @@
 """The engine's session cap under a burst: many handshakes at once over real sockets on
 127.0.0.1, and never more sessions admitted than ``max_sessions``; a slot frees when its
-connection ends, whether the session ran or its handshake failed."""
+connection ends, whether the session ran or its handshake failed; a bridge turned away hears
+why, in plain words, at once."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
 from websockets.sync.client import connect
 
+from realtime.client.core.snapshot import LinkState
+from realtime.client.io.bridge import Bridge
+from realtime.client.io.link import BUSY
 from realtime.local.guard import Gate
 from realtime.local.server import EngineServer
+from tests.support.bridge import config_for, wait_for
 from tests.support.engines import instant_engine
 
 QUICK = 5.0
@@ -121,3 +126,19 @@ def test_the_gate_counts_a_session_at_admission() -> None:
     assert refusal is not None and refusal.status_code == 503
     gate.release()
     assert gate.admit(request, "third") is None
+
+
+def test_a_full_engine_turns_a_bridge_away_in_plain_words_within_two_seconds() -> None:
+    with EngineServer(engine=instant_engine(), max_sessions=1) as running:
+        with connect(running.realtime_url()) as first:
+            assert '"session.created"' in str(first.recv(QUICK))
+            bridge = Bridge(config_for(running.url))
+            started = time.monotonic()
+            bridge.start()
+            try:
+                snapshot = wait_for(bridge, lambda s: s.state is LinkState.FAILED, timeout=QUICK)
+                took = time.monotonic() - started
+            finally:
+                bridge.stop()
+            assert snapshot.error == BUSY and took < 2.0, (snapshot.error, took)
+            assert running.gate.refused == 1  # asked once, not again and again

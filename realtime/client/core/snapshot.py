@@ -1,7 +1,8 @@
 """What a bridge publishes for the page: frozen values, safe to read from any thread.
 
-Built by the bridge thread after every change and swapped in under a small lock; pages,
-exports and tests only ever read them.
+Built by ``realtime.client.io.publisher`` when read after a change (``version`` counts the
+changes); pages, exports and tests only ever read them, and a page compares ``version`` to
+know whether anything changed since it last drew.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ToolRun:
 class Snapshot:
     """What the page needs, frozen: safe to read from any thread."""
 
+    version: int = 0  # of the bridge's changes; equal versions: equal snapshots
     state: LinkState = LinkState.IDLE
     items: tuple[Item, ...] = ()
     tool_runs: tuple[ToolRun, ...] = ()

@@ -7,10 +7,12 @@ Threads:
   at a time); the ``on_mic_audio`` hook sees the same PCM;
 - the bridge thread (started here) runs its own event loop (uvloop's where installed):
   ``link.run_link`` connects with backoff and ``ConnectionPump`` reads and writes; that loop alone
-  owns the ``Transport``, the ``Conversation``, the config and the key, and publishes a frozen
-  ``Snapshot`` after every change (``Publisher``);
+  owns the ``Transport``, the ``Conversation``, the config and the key, and makes each change
+  inside ``Publisher.changing()``: a version step, no snapshot yet;
 - the Streamlit script thread calls ``send_text``/``commit``/``update_session``/...: each posts
-  one command to the bridge loop through the ``Inbox`` and returns; it reads ``snapshot()``.
+  one command to the bridge loop through the ``Inbox`` and returns; it reads ``snapshot()``,
+  a frozen ``Snapshot`` built then if anything changed since the last read (the same object
+  otherwise), and ``mic_level_dbfs`` for a level meter.
 
 What is recorded is not the bridge's business: observers are injected (``on_event`` for every
 event sent and received, ``on_mic_audio``, and ``Playback.on_played``), and
@@ -257,6 +259,12 @@ class Bridge:
     # ---- reading (any thread) -------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         return self._publisher.snapshot()
+
+    @property
+    def mic_level_dbfs(self) -> float:
+        """The microphone's level now (of its last frame), for a meter: it changes with every
+        frame, so it is read here rather than from a snapshot built at the last change."""
+        return self._mic.level_dbfs
 
     def _post(self, command: Command) -> None:
         self._inbox.post(command)

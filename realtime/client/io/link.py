@@ -1,30 +1,35 @@
 """The bridge's connection loop: connect, serve, and reconnect with backoff until stopped.
 
 Runs as the one coroutine of the bridge thread's asyncio loop. Each attempt applies the settings
-changes waiting, opens a ``Transport`` to their endpoint and hands it to ``ConnectionPump.serve``.
+changes waiting, opens a ``Transport`` to their endpoint and hands it to
+``ConnectionPump.serve``.
 
 A connection *holds* once its session is back (``session.created`` or ``session.updated``
 received on it) and it then lasted ``hold_seconds`` or completed an answer (``response.done``).
-Refused connections and connections that closed (or were renewed) before holding are failures
-in a row: each waits the next of ``delays`` (a random part of it, between half and all, so many
+Refused connections and connections that closed (or were renewed) before holding are failures in
+a row: each waits the next of ``delays`` (a random part of it, between half and all, so many
 clients do not come back in step) and after the last one the link fails with a sentence for the
-page. Only a connection that held starts the count again, so a server that accepts and drops
-at once is not reconnected forever. A refused key, or a close that says retrying cannot help,
-fails at once. New settings that need a new connection reconnect at once and start a fresh
-count; a session renewed for its time limit after holding reconnects at once too.
+page. Only a connection that held starts the count again, so a server that accepts and drops at
+once is not reconnected forever. A refused key, or a close that says retrying cannot help, fails
+at once, and so does a server at its session limit (HTTP 503) for a session that never connected
+(``BUSY``; when reconnecting it is retried). New settings that need a new connection reconnect
+at once and start a fresh count; a session renewed for its time limit after holding reconnects
+at once too.
 
 The page hears "connected" and the reconnect count only once the session is back on the new
 connection, not when its socket opens. Every reconnect re-sends the session and replays the
-conversation (``ConnectionPump``), so the transcript and the model's memory survive. Every wait ends
-early when ``stop`` is set.
+conversation (``ConnectionPump``), so the transcript and the model's memory survive. Every wait
+ends early when ``stop`` is set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
 
 from realtime.client.core.snapshot import LinkState
 from realtime.client.io.publisher import Publisher
@@ -32,7 +37,11 @@ from realtime.client.io.pump import ConnectionPump, Ended, Watch
 from realtime.client.io.transport import Transport
 from realtime.protocol.errors import ConnectionFailed, RealtimeError
 
-__all__ = ["HOLD_SECONDS", "SESSION_BACK", "OpenTransport", "backoff_delays", "run_link"]
+__all__ = ["BUSY", "HOLD_SECONDS", "SESSION_BACK", "OpenTransport", "backoff_delays", "run_link"]
+
+log = logging.getLogger(__name__)
+
+BUSY = "All voices are busy; try again in a minute."
 
 OpenTransport = Callable[[str, dict[str, str]], Awaitable[Transport]]
 
@@ -136,6 +145,11 @@ class _Link:
         if not (isinstance(exc, ConnectionFailed) and exc.retryable):
             self._publisher.fail(str(exc))
             return False
+        if _busy(exc) and not self._established:
+            # A full server on the way in: say so at once, rather than ask again for a minute.
+            log.info("refused: %s", exc)
+            self._publisher.fail(BUSY)
+            return False
         if (wait := self._next_wait()) is None:
             self._publisher.fail(_gave_up(self._failures + 1, f"could not connect ({exc})"))
             return False
@@ -202,6 +216,11 @@ class _Link:
         await _sleep(wait, self._stop)
         self._failures += 1
         return True
+
+
+def _busy(exc: RealtimeError) -> bool:
+    """The server is at its session limit (it answered the handshake with 503)."""
+    return isinstance(exc, ConnectionFailed) and exc.status == HTTPStatus.SERVICE_UNAVAILABLE
 
 
 def _gave_up(attempts: int, why: str) -> str:

@@ -1,16 +1,21 @@
-"""The bridge's published view: one frozen ``Snapshot``, swapped in under a small lock.
+"""The bridge's published view: a frozen ``Snapshot``, built when read and only after a change.
 
-Written only on the bridge thread: the link (connection state, notices, reconnect count, the
-error that ended it) and, after every change, the conversation, tool runs and microphone
-figures it reads from the objects it was built with. Read from any thread with ``snapshot()``;
-the lock guards only the published value (STYLE habit 5).
+The bridge thread changes the conversation, the tool runs and the link's status (connection
+state, notices, reconnect count, the error that ended it) inside ``changing()``, or announces a
+change of its own fields with ``publish()``: both hold one small lock and move a version number
+on. Any thread reads ``snapshot()``: when the version moved since the last build, the reader
+builds a new ``Snapshot`` under the same lock (so it never sees a change half made); otherwise
+it gets the very same object. A server frame costs a version step, not a snapshot; a page that
+reads twice a second builds at most twice a second, whatever the server sends (STYLE habit 5:
+the lock guards the published view and the changes it is made from, never I/O).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from realtime.client.core.conversation import Conversation
 from realtime.client.core.snapshot import LinkState, Notice, Snapshot
@@ -37,8 +42,11 @@ class Publisher:
         self._desk = desk
         self._mic = mic
         self._clock = clock
-        self._lock = threading.Lock()
+        # Reentrant: a change may announce a notice; held only for synchronous work.
+        self._lock = threading.RLock()
+        self._version = 0
         self._snapshot = Snapshot()
+        self.builds = 0  # snapshots built so far (one per read after a change)
         self.state = LinkState.IDLE
         self.reconnects = 0
         self._notices: collections.deque[Notice] = collections.deque(maxlen=MAX_NOTICES)
@@ -46,33 +54,58 @@ class Publisher:
 
     # ---- any thread -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
+        """The view as of the last change: built now if something changed since the last
+        read, else the same object as then."""
         with self._lock:
+            if self._snapshot.version != self._version:
+                self._snapshot = self._build()
+                self.builds += 1
             return self._snapshot
 
     # ---- the bridge thread (or, for ``clear_error``, a thread starting it) -------------------
-    def clear_error(self) -> None:
-        """A fresh start: forget why the last run failed (called while no bridge thread runs)."""
-        self._error = None
-
-    def set_state(self, state: LinkState) -> None:
-        self.state = state
-        self.publish()
-
-    def notice(self, level: str, text: str) -> None:
-        self._notices.append(Notice(self._clock(), level, text))
-        self.publish()
-
-    def fail(self, message: str) -> None:
-        self._error = message
-        self._notices.append(Notice(self._clock(), "error", message))
-        self.set_state(LinkState.FAILED)
-
-    def count_reconnect(self) -> None:
-        self.reconnects += 1
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[None]:
+        """Around a synchronous change of the conversation or the tool runs: readers wait
+        until it is whole, and the next read builds a new snapshot. Never around an ``await``."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                self._version += 1
 
     def publish(self) -> None:
+        """Something shown changed (already, or in a field read as one value): the next read
+        builds a new snapshot."""
+        with self._lock:
+            self._version += 1
+
+    def clear_error(self) -> None:
+        """A fresh start: forget why the last run failed (called while no bridge thread runs)."""
+        with self.changing():
+            self._error = None
+
+    def set_state(self, state: LinkState) -> None:
+        with self.changing():
+            self.state = state
+
+    def notice(self, level: str, text: str) -> None:
+        with self.changing():
+            self._notices.append(Notice(self._clock(), level, text))
+
+    def fail(self, message: str) -> None:
+        with self.changing():
+            self._error = message
+            self._notices.append(Notice(self._clock(), "error", message))
+            self.state = LinkState.FAILED
+
+    def count_reconnect(self) -> None:
+        with self.changing():
+            self.reconnects += 1
+
+    def _build(self) -> Snapshot:
         conv = self._conv
-        snapshot = Snapshot(
+        return Snapshot(
+            version=self._version,
             state=self.state,
             items=conv.ordered_items(),
             tool_runs=self._desk.runs(),
@@ -87,5 +120,3 @@ class Publisher:
             mic_dbfs=self._mic.level_dbfs,
             error=self._error,
         )
-        with self._lock:
-            self._snapshot = snapshot

@@ -10,7 +10,8 @@ open, the pump's ``serve`` runs:
   queued microphone chunks as ``input_audio_buffer.append``;
 - a reader: each server frame goes to the conversation; its effects are acted on (audio to
   ``Playback``, barge-in truncation at the audio heard, tool calls run beside the reader,
-  server errors as notices); then the snapshot is published;
+  server errors as notices). Each change of the conversation or the tool runs happens inside
+  ``Publisher.changing()`` (a version step; the snapshot is built when someone reads it);
 - a renewer (``realtime.client.io.renewal``): ends the connection for a fresh session near the
   session's time limit, at a quiet moment, or at once after ``session_expired``.
 
@@ -192,10 +193,10 @@ class ConnectionPump:
         """Close an answer the connection cut off, as heard, and stop its audio."""
         playback = self._playback
         played = playback.played_ms if playback is not None else None
-        self._conv.end_cut_response(played, at=self._clock())
+        with self._publisher.changing():
+            self._conv.end_cut_response(played, at=self._clock())
         if playback is not None:
             playback.clear()
-        self._publisher.publish()
 
     async def _send(self, transport: Transport, event: Event) -> None:
         await transport.send(event)
@@ -215,12 +216,12 @@ class ConnectionPump:
                         return Ended.RECONNECT  # later commands wait for the new connection
                 else:
                     try:
-                        outcome = item()
+                        with self._publisher.changing():
+                            outcome = item()
                     except RealtimeError as exc:
                         self._publisher.notice("warning", str(exc))
                         continue
                 await self._send_all(transport, outcome)
-                self._publisher.publish()
             while (chunk := self._mic.pop()) is not None:
                 await self._send_all(transport, self._conv.append_audio(chunk))
             await self._inbox.wait()
@@ -231,10 +232,12 @@ class ConnectionPump:
             try:
                 event = parse_server_event(frame)
             except ProtocolError:
-                outcome = self._conv.receive_frame(frame, at=at)  # recorded as a protocol error
+                with self._publisher.changing():  # recorded as a protocol error
+                    outcome = self._conv.receive_frame(frame, at=at)
                 event = _malformed(frame)
             else:
-                outcome = self._conv.receive(event, at=at)
+                with self._publisher.changing():
+                    outcome = self._conv.receive(event, at=at)
                 self._session_clock.observe(event, at, self._wall())
             if self._on_event is not None:
                 self._on_event("server", event, at)
@@ -242,7 +245,6 @@ class ConnectionPump:
                 self._publisher.notice("info", notice)  # "Reconnected: ...": once it is true
             for effect in outcome.effects:
                 await self._apply(transport, effect)
-            self._publisher.publish()
 
     # ---- effects -------------------------------------------------------------------------
     async def _apply(self, transport: Transport, effect: Effect) -> None:
@@ -273,24 +275,30 @@ class ConnectionPump:
         pending = playback.clear() if playback is not None else 0
         if not (pending or effect.response_streaming) or speaking is None:
             return
-        await self._send_all(transport, self._conv.barge_in(heard))
+        with self._publisher.changing():
+            outcome = self._conv.barge_in(heard)
+        await self._send_all(transport, outcome)
 
     async def _run_tools(self, transport: Transport, calls: tuple[FunctionCall, ...]) -> None:
         try:
-            self._desk.begin(calls)
-            self._publisher.publish()  # the calls show as running
-            for result in await self._desk.run(calls):
-                outcome = self._conv.function_output(
-                    result.call_id, result.output, at=self._clock()
+            with self._publisher.changing():
+                self._desk.begin(calls)  # the calls show as running
+            results = await self._desk.run(calls)
+            with self._publisher.changing():
+                self._desk.record(results)
+                outcome = sum(
+                    (
+                        self._conv.function_output(r.call_id, r.output, at=self._clock())
+                        for r in results
+                    ),
+                    ClientOutcome(),
                 )
-                await self._send_all(transport, outcome)
+            await self._send_all(transport, outcome)
         except ConnectionFailed:
             pass  # the socket closed under the outputs: the reader reports it and reconnects
         except Exception as exc:  # a bug, not the tool's failure (those are results)
             log.exception("running tool calls failed")
             self._publisher.notice("error", f"Tool calls could not be answered: {exc}")
-        finally:
-            self._publisher.publish()
 
 
 def _malformed(frame: str | bytes) -> Event:

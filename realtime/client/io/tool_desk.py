@@ -2,8 +2,9 @@
 
 Runs on the bridge thread's asyncio loop; the tool bodies run on the registry's worker threads
 (``asyncio.to_thread`` around ``ToolRegistry.call_many``), so the loop never blocks. Every call
-becomes a ``ToolRun`` for the page (running, then its result or error and duration); the
-results come back in the calls' order, ready to be sent as ``function_call_output`` items.
+becomes a ``ToolRun`` for the page: ``begin`` shows it running, ``record`` its result or error
+and duration (both synchronous, so the pump makes them inside ``Publisher.changing()``); ``run``
+hands the results back in the calls' order, ready to be sent as ``function_call_output`` items.
 """
 
 from __future__ import annotations
@@ -42,14 +43,15 @@ class ToolDesk:
             self._runs.popitem(last=False)
 
     async def run(self, calls: tuple[FunctionCall, ...]) -> list[ToolResult]:
-        """Run the calls off the loop; results in the calls' order, errors included."""
+        """Run the calls off the loop; results in the calls' order, errors included (call
+        ``record`` with them next)."""
         requests = [ToolCall(c.name, c.arguments, c.call_id) for c in calls]
         if self._tools is None:
-            results = [_no_tools(request) for request in requests]
-        else:
-            results = await asyncio.to_thread(
-                self._tools.call_many, requests, timeout=self._timeout
-            )
+            return [_no_tools(request) for request in requests]
+        return await asyncio.to_thread(self._tools.call_many, requests, timeout=self._timeout)
+
+    def record(self, results: list[ToolResult]) -> None:
+        """Show how the calls went."""
         for result in results:
             run = self._runs.get(result.call_id)
             if run is not None:
@@ -57,7 +59,6 @@ class ToolDesk:
                     run.call_id, run.name, run.arguments, result.output, result.ok,
                     result.error, result.duration_ms, run.item_id,
                 )  # fmt: skip
-        return results
 
 
 def _no_tools(request: ToolCall) -> ToolResult:

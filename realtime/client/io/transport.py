@@ -55,6 +55,7 @@ _STATUS = {
     403: ("the API key has no access to this model (HTTP 403)", False),
     404: ("the model or deployment was not found (HTTP 404): check its name and the URL", False),
     429: ("rate limited or out of quota (HTTP 429): wait, or check your plan", True),
+    503: ("all voices are busy (HTTP 503): the server is at its session limit", True),
 }
 
 

@@ -1,14 +1,27 @@
 """Rendering the live conversation: who answers, the link's status, level meters, chat bubbles
 and tool calls.
 
-Runs on the Streamlit script thread, inside the voice page's polling fragment. Reads frozen
-values only (the bridge's ``Snapshot`` and its playback level); decides nothing about the
-protocol.
+Runs on the Streamlit script thread, in the voice page's script and its polling fragment.
+Reads frozen values only (the bridge's ``Snapshot`` and its levels); decides nothing about the
+protocol. What a rerun costs does not grow with the conversation, and an unchanged snapshot
+costs no rendering work:
+
+- ``render_history`` (the page's full runs only) shows all but the newest ``LIVE_KEEP`` items
+  collapsed, as one Markdown block of cached lines;
+- ``render_live`` (the fragment, twice a second) draws the newest items as chat bubbles, at most
+  ``LIVE_MAX``; past that it asks for a full run, which moves the older ones to the history.
+  Its drawing (status, notices, ``Bubble`` values) is worked out by ``live_drawing`` only when
+  the snapshot is another object than last time (the bridge hands back the same object until
+  something changes), and each bubble is made once per item value. A fragment rerun must still
+  send its elements (Streamlit clears what a rerun does not draw), so an unchanged snapshot
+  costs the emission of the cached drawing, nothing more.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -19,12 +32,22 @@ from realtime.client.io.bridge import Bridge
 from realtime.ui.settings import PROVIDER_LABELS
 
 __all__ = [
+    "LIVE_KEEP",
+    "LIVE_MAX",
+    "Bubble",
+    "ConversationView",
+    "LiveDrawing",
     "engine_restart_line",
+    "live_drawing",
     "provider_line",
-    "render_conversation",
+    "render_history",
     "render_levels",
+    "render_live",
     "state_line",
 ]
+
+LIVE_KEEP = 10  # items left live when the older ones move to the history
+LIVE_MAX = 30  # live items past which a full run moves the older ones to the history
 
 _STATE_WORDS = {
     LinkState.IDLE: "Not connected yet: press START to talk, or type a message.",
@@ -79,31 +102,86 @@ def state_line(snapshot: Snapshot) -> str:
     return text
 
 
-def render_conversation(snapshot: Snapshot, *, transcribing: bool = True) -> None:
-    """Status, recent problems, then the conversation as chat bubbles."""
-    if snapshot.state is LinkState.FAILED and snapshot.error:
-        st.error(snapshot.error, icon=":material/link_off:")
-    else:
-        st.caption(state_line(snapshot))
-    for notice in snapshot.notices[-3:]:
-        if notice.level == "error" and notice.text != snapshot.error:
-            st.warning(notice.text, icon=":material/warning:")
-        elif notice.level == "warning":
-            st.warning(notice.text, icon=":material/warning:")
-        else:
-            st.info(notice.text, icon=":material/info:")
+@dataclass(frozen=True)
+class Bubble:
+    """One chat bubble as drawn: whose, its lines (``markdown`` or ``caption``), and for a tool
+    call the JSON of its arguments and result, in an expander."""
+
+    role: str
+    lines: tuple[tuple[str, str], ...]
+    avatar: str | None = None
+    code: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveDrawing:
+    """What the live part shows: the link's status line or error, notices, bubbles."""
+
+    status: tuple[str, str]  # ("caption" | "error", text)
+    notices: tuple[tuple[str, str], ...]  # (level, text)
+    bubbles: tuple[Bubble, ...]
+
+
+@dataclass
+class ConversationView:
+    """One browser session's view of its conversation across reruns (kept in session state):
+    where the history ends, and the drawing of the last snapshot drawn."""
+
+    history_len: int = 0
+    drawn: tuple[Snapshot, int, bool, LiveDrawing] | None = field(default=None, repr=False)
+
+    def live_items(self, snapshot: Snapshot) -> tuple[Item, ...]:
+        return snapshot.items[self.history_len :][-LIVE_MAX:]
+
+    def history_due(self, snapshot: Snapshot) -> bool:
+        """Enough items past the history that a full run should move them there."""
+        return len(snapshot.items) - self.history_len > LIVE_MAX
+
+
+def render_history(snapshot: Snapshot, view: ConversationView) -> None:
+    """All but the newest ``LIVE_KEEP`` items, collapsed (the page's full runs only)."""
+    view.history_len = max(0, len(snapshot.items) - LIVE_KEEP)
+    older = snapshot.items[: view.history_len]
+    if not older:
+        return
     runs = {run.item_id: run for run in snapshot.tool_runs}
-    for item in snapshot.items:
-        if item.type == "function_call":
-            _tool_bubble(runs.get(item.id), item)
-        elif item.type == "message" and item.role in ("user", "assistant"):
-            _message_bubble(item, transcribing)
+    lines = [_history_line(item, runs.get(item.id)) for item in older]
+    text = "\n\n".join(line for line in lines if line)
+    with st.expander(f"Earlier in this conversation ({len(older)} items)"):
+        st.markdown(text)
+
+
+def render_live(snapshot: Snapshot, view: ConversationView, *, transcribing: bool = True) -> None:
+    """Status, recent problems, then the newest items as chat bubbles (the fragment)."""
+    key = (view.history_len, transcribing)
+    drawn = view.drawn
+    if drawn is not None and drawn[0] is snapshot and drawn[1:3] == key:
+        drawing = drawn[3]
+    else:
+        drawing = live_drawing(snapshot, view.live_items(snapshot), transcribing=transcribing)
+        view.drawn = (snapshot, *key, drawing)
+    _draw(drawing)
+
+
+def live_drawing(snapshot: Snapshot, items: tuple[Item, ...], *, transcribing: bool) -> LiveDrawing:
+    """The work of drawing the live part: what to show for this snapshot and these items."""
+    if snapshot.state is LinkState.FAILED and snapshot.error:
+        status = ("error", snapshot.error)
+    else:
+        status = ("caption", state_line(snapshot))
+    notices = tuple(
+        ("warning" if n.level in ("error", "warning") else "info", n.text)
+        for n in snapshot.notices[-3:]
+        if not (n.level == "error" and n.text == snapshot.error)  # shown above already
+    )
+    runs = {run.item_id: run for run in snapshot.tool_runs}
+    bubbles = (_bubble(item, runs.get(item.id), transcribing) for item in items)
+    return LiveDrawing(status, notices, tuple(b for b in bubbles if b is not None))
 
 
 def render_levels(bridge: Bridge) -> None:
     """Level meters: is the microphone heard, is the assistant audible."""
-    snapshot = bridge.snapshot()
-    mic = snapshot.mic_dbfs
+    mic = bridge.mic_level_dbfs
     out = bridge.playback.level_dbfs if bridge.playback is not None else -96.0
     left, right = st.columns(2)
     left.progress(_meter(mic), text=f"Microphone {mic:.0f} dBFS")
@@ -114,37 +192,89 @@ def _meter(dbfs: float) -> float:
     return min(1.0, max(0.0, (dbfs + 60.0) / 60.0))
 
 
-def _message_bubble(item: Item, transcribing: bool) -> None:
-    with st.chat_message(item.role):
-        if item.text:
-            st.markdown(item.text)
-            if item.role == "user" and item.transcribing:
-                # Words of input_audio_transcription.delta: the user may still be speaking.
-                st.caption("(hearing…)")
-        elif item.role == "user":
-            if not transcribing:
-                st.caption("(spoken; turn on transcription in the sidebar to see it here)")
-            else:
-                st.caption("(transcribing…)" if item.transcribing else "(audio)")
+def _draw(drawing: LiveDrawing) -> None:
+    kind, text = drawing.status
+    if kind == "error":
+        st.error(text, icon=":material/link_off:")
+    else:
+        st.caption(text)
+    for level, text in drawing.notices:
+        if level == "warning":
+            st.warning(text, icon=":material/warning:")
         else:
-            st.caption("…")
-        if item.truncated_at_ms is not None:
-            st.caption(f"interrupted after {item.truncated_at_ms / 1000:.1f} s")
+            st.info(text, icon=":material/info:")
+    for bubble in drawing.bubbles:
+        with st.chat_message(bubble.role, avatar=bubble.avatar):
+            for line_kind, line in bubble.lines:
+                (st.markdown if line_kind == "markdown" else st.caption)(line)
+            if bubble.code:
+                with st.expander("arguments and result", expanded=False):
+                    for code in bubble.code:
+                        st.code(code, language="json")
 
 
-def _tool_bubble(run: ToolRun | None, item: Item) -> None:
+@functools.lru_cache(maxsize=4096)
+def _bubble(item: Item, run: ToolRun | None, transcribing: bool) -> Bubble | None:
+    """The bubble of one item; made once per item value (items are frozen and replaced on
+    every change)."""
+    if item.type == "function_call":
+        return _tool_bubble(run, item)
+    if item.type == "message" and item.role in ("user", "assistant"):
+        return Bubble(item.role, _message_lines(item, transcribing))
+    return None
+
+
+def _message_lines(item: Item, transcribing: bool) -> tuple[tuple[str, str], ...]:
+    lines: list[tuple[str, str]] = []
+    if item.text:
+        lines.append(("markdown", item.text))
+        if item.role == "user" and item.transcribing:
+            # Words of input_audio_transcription.delta: the user may still be speaking.
+            lines.append(("caption", "(hearing…)"))
+    elif item.role == "user":
+        if not transcribing:
+            lines.append(
+                ("caption", "(spoken; turn on transcription in the sidebar to see it here)")
+            )
+        else:
+            lines.append(("caption", "(transcribing…)" if item.transcribing else "(audio)"))
+    else:
+        lines.append(("caption", "…"))
+    if item.truncated_at_ms is not None:
+        lines.append(("caption", f"interrupted after {item.truncated_at_ms / 1000:.1f} s"))
+    return tuple(lines)
+
+
+def _tool_bubble(run: ToolRun | None, item: Item) -> Bubble:
+    code = [_pretty(run.arguments if run else item.text)]
+    if run is not None and run.output is not None:
+        code.append(_pretty(run.output))
+    return Bubble(
+        "assistant", (("markdown", _tool_line(run, item)),), ":material/build:", tuple(code)
+    )
+
+
+def _tool_line(run: ToolRun | None, item: Item) -> str:
     name = run.name if run else item.name or "tool"
-    with st.chat_message("assistant", avatar=":material/build:"):
-        if run is None or run.ok is None:
-            st.markdown(f"Calling `{name}`…")
-        elif run.ok:
-            st.markdown(f"Called `{name}` ({run.duration_ms or 0:.0f} ms)")
-        else:
-            st.markdown(f"`{name}` failed: {run.error}")
-        with st.expander("arguments and result", expanded=False):
-            st.code(_pretty(run.arguments if run else item.text), language="json")
-            if run is not None and run.output is not None:
-                st.code(_pretty(run.output), language="json")
+    if run is None or run.ok is None:
+        return f"Calling `{name}`…"
+    if run.ok:
+        return f"Called `{name}` ({run.duration_ms or 0:.0f} ms)"
+    return f"`{name}` failed: {run.error}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _history_line(item: Item, run: ToolRun | None) -> str:
+    """One item of the collapsed history, as Markdown; made once per item value."""
+    if item.type == "function_call":
+        return f"🛠 {_tool_line(run, item)}"
+    if item.type != "message" or item.role not in ("user", "assistant"):
+        return ""
+    who = "**You:**" if item.role == "user" else "**Assistant:**"
+    text = item.text or ("(spoken)" if item.role == "user" else "…")
+    if item.truncated_at_ms is not None:
+        text += f" *(interrupted after {item.truncated_at_ms / 1000:.1f} s)*"
+    return f"{who} {text}"
 
 
 def _pretty(text: str) -> str:

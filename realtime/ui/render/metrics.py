@@ -2,26 +2,47 @@
 
 Runs on the Streamlit script thread (the metrics page and the voice page's polling fragment).
 Reads the turns of the bridge's frozen ``Snapshot``, priced from the one table in
-``realtime/recording/pricing.py``; decides nothing about the protocol.
+``realtime/recording/pricing.py`` (the polling fragment through a ``PricedTurns``, which prices
+them again only for a new snapshot: a rerun's cost does not grow with the turns); decides
+nothing about the protocol.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 import streamlit as st
 
+from realtime.client.core.snapshot import Snapshot
 from realtime.client.io.bridge import Bridge
 from realtime.recording.metrics import TurnMetrics, chart_rows, price_turns, totals
 from realtime.recording.pricing import PRICED_PROVIDERS
 
-__all__ = ["render_metric_strip", "render_metrics", "session_turns"]
+__all__ = ["PricedTurns", "render_metric_strip", "render_metrics", "session_turns"]
 
 
-def session_turns(bridge: Bridge) -> tuple[TurnMetrics, ...]:
-    """The turns of the bridge's snapshot with their cost (only hosted APIs are priced)."""
-    config = bridge.config
+@dataclass
+class PricedTurns:
+    """The last snapshot's turns as priced, kept across reruns (in session state)."""
+
+    seen: tuple[Snapshot, str, bool, tuple[TurnMetrics, ...]] | None = field(
+        default=None, repr=False
+    )
+
+
+def session_turns(bridge: Bridge, kept: PricedTurns | None = None) -> tuple[TurnMetrics, ...]:
+    """The turns of the bridge's snapshot with their cost (only hosted APIs are priced); with
+    ``kept``, priced again only when the snapshot or the model changed."""
+    config, snapshot = bridge.config, bridge.snapshot()
     priced = config.provider in PRICED_PROVIDERS
-    return price_turns(bridge.snapshot().turns, model=config.model, priced=priced)
+    seen = kept.seen if kept is not None else None
+    if seen is not None and seen[0] is snapshot and seen[1:3] == (config.model, priced):
+        return seen[3]
+    turns = price_turns(snapshot.turns, model=config.model, priced=priced)
+    if kept is not None:
+        kept.seen = (snapshot, config.model, priced, turns)
+    return turns
 
 
 def render_metric_strip(turns: tuple[TurnMetrics, ...]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from realtime.client.core.snapshot import LinkState
 from realtime.client.io.inbox import ChangeSettings
-from realtime.client.io.link import run_link
+from realtime.client.io.link import BUSY, run_link
 from realtime.protocol.errors import ConnectionFailed
 from tests.support.pump import CONFIG, FakeTransport, Harness, run, until
 
@@ -80,3 +80,53 @@ def test_lost_connections_and_new_endpoints_reconnect_and_stop_ends_the_loop() -
     texts = [n.text for n in snapshot.notices]
     assert any("Connection lost" in t for t in texts)
     assert any("Settings changed" in t for t in texts)
+
+
+def test_a_full_server_fails_a_new_session_at_once_in_plain_words() -> None:
+    h = Harness()
+    attempts: list[str] = []
+
+    async def full(url: str, headers: dict[str, str]) -> Any:
+        attempts.append(url)
+        raise ConnectionFailed("127.0.0.1:9: all voices are busy (HTTP 503)", status=503)
+
+    async def body() -> None:
+        await run_link(
+            h.pump, h.publisher, open_transport=full, delays=(0, 0), stop=asyncio.Event()
+        )
+
+    run(body)
+    snapshot = h.publisher.snapshot()
+    assert len(attempts) == 1 and snapshot.state is LinkState.FAILED
+    assert snapshot.error == BUSY == "All voices are busy; try again in a minute."
+
+
+def test_a_full_server_is_asked_again_when_reconnecting() -> None:
+    h = Harness()
+    opened: list[FakeTransport] = []
+
+    async def full_after_the_first(url: str, headers: dict[str, str]) -> Any:
+        if not opened:
+            opened.append(FakeTransport())
+            return opened[0]
+        raise ConnectionFailed("127.0.0.1:9: all voices are busy (HTTP 503)", status=503)
+
+    async def body() -> None:
+        h.inbox.bind(asyncio.get_running_loop())
+        link = asyncio.ensure_future(
+            run_link(
+                h.pump,
+                h.publisher,
+                open_transport=full_after_the_first,
+                delays=(0, 0),
+                stop=asyncio.Event(),
+            )
+        )
+        await until(lambda: bool(opened) and bool(opened[0].sent))
+        opened[0].drop()
+        await link
+
+    run(body)
+    snapshot = h.publisher.snapshot()
+    assert snapshot.state is LinkState.FAILED and "HTTP 503" in (snapshot.error or "")
+    assert sum("retrying" in n.text for n in snapshot.notices) == 2

@@ -1,6 +1,8 @@
-"""The published snapshot: what the page reads, built on the bridge thread."""
+"""The published snapshot: what the page reads, built when read after a change."""
 
 from __future__ import annotations
+
+import threading
 
 from realtime.client.core.conversation import Conversation
 from realtime.client.core.snapshot import LinkState
@@ -41,3 +43,41 @@ def test_notices_are_bounded() -> None:
         status.notice("info", f"notice {n}")
     notices = status.snapshot().notices
     assert len(notices) == MAX_NOTICES and notices[-1].text == f"notice {MAX_NOTICES + 9}"
+
+
+def test_a_snapshot_is_built_when_read_after_a_change_and_not_again_without_one() -> None:
+    status, conv = publisher()
+    first = status.snapshot()
+    assert status.snapshot() is first and status.builds == 0  # nothing changed yet
+    for n in range(100):
+        with status.changing():
+            conv.receive({"type": "response.created", "response": {"id": f"r{n}"}})
+    assert status.builds == 0  # changes step the version; nobody has read
+    snapshot = status.snapshot()
+    assert status.builds == 1 and len(snapshot.turns) == 100 and snapshot.version > first.version
+    assert status.snapshot() is snapshot and status.builds == 1
+    status.notice("info", "a notice")
+    assert status.snapshot() is not snapshot and status.builds == 2
+
+
+def test_a_reader_never_sees_a_change_half_made() -> None:
+    status, conv = publisher()
+    stop, seen = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            snapshot = status.snapshot()  # a change in progress would break the build
+            seen.append(len(snapshot.items))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(2000):
+            item = {"id": f"u{n}", "type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": f"turn {n}"}]}  # fmt: skip
+            with status.changing():
+                conv.receive({"type": "conversation.item.added", "item": item})
+    finally:
+        stop.set()
+        reader.join()
+    assert seen == sorted(seen) and status.snapshot().items[-1].text == "turn 1999"

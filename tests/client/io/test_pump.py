@@ -93,3 +93,29 @@ def test_a_close_from_the_server_raises_connection_failed() -> None:
             await serving
 
     run(body)
+
+
+def test_server_frames_step_the_version_and_a_read_builds_one_snapshot() -> None:
+    h = Harness()
+
+    async def body() -> None:
+        transport, stop = FakeTransport(), asyncio.Event()
+        h.inbox.bind(asyncio.get_running_loop())
+        serving = asyncio.ensure_future(h.pump.serve(transport, stop))  # type: ignore[arg-type]
+        await until(lambda: len(transport.sent) == 1)
+        built = h.publisher.builds
+        transport.feed({"type": "response.created", "response": {"id": "r1"}})
+        for n in range(200):
+            transport.feed(
+                {"type": "response.output_audio_transcript.delta", "response_id": "r1",
+                 "item_id": "a1", "output_index": 0, "content_index": 0, "delta": f"w{n} "}
+            )  # fmt: skip
+        await until(lambda: sum(d == "server" for d, _ in h.seen) == 201)
+        assert h.publisher.builds == built  # 201 frames, no reader yet: nothing built
+        snapshot = h.publisher.snapshot()
+        assert h.publisher.builds == built + 1 and "w199" in snapshot.items[-1].text
+        assert h.publisher.snapshot() is snapshot and h.publisher.builds == built + 1
+        stop.set()
+        await serving
+
+    run(body)

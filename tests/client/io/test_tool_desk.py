@@ -35,6 +35,8 @@ def test_runs_show_running_then_their_results_in_order() -> None:
     desk.begin(calls)
     assert [(r.call_id, r.ok) for r in desk.runs()] == [("c1", None), ("c2", None)]
     results = asyncio.run(desk.run(calls))
+    assert [r.ok for r in desk.runs()] == [None, None]  # shown once recorded
+    desk.record(results)
     assert [r.call_id for r in results] == ["c1", "c2"]
     assert json.loads(results[0].output) == {"value": 4}
     assert json.loads(results[1].output)["code"] == "invalid_type"
