@@ -11,17 +11,35 @@ what they bring back, in order, and sends nothing: the response that starts with
 request, voice and speed adopts it (its jobs go on under the prepared key, what was held is
 replayed into it and the rest of the text is spoken after the first sentence); any other
 outcome drops it (its jobs cancelled), and both are counted in :class:`AnswerCounts`.
+:func:`expected` says which request the next response will most likely make; :func:`job_args`
+is how every response makes its request from its options and items, so the two compare.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from realtime.local.session.effective import EffectiveSession
+from realtime.local.session.history import History
+from realtime.local.session.items import ItemRecord, Part, item_text
 from realtime.local.session.jobs import Speak
-from realtime.local.stages.responders.responder import Reply, ResponseRequest
+from realtime.local.session.options import ResponseOptions
+from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
 from realtime.local.stages.text.sentences import sentences
 
-__all__ = ["SPEECH_DONE", "AnswerCounts", "Prepared", "Result"]
+__all__ = [
+    "SPEECH_DONE",
+    "AnswerCounts",
+    "JobArgs",
+    "Prepared",
+    "Result",
+    "expected",
+    "job_args",
+]
+
+JobArgs = tuple[ResponseRequest, str | None, float]
+"""A ``Respond`` job's request, voice (None: text only) and speed."""
 
 SPEECH_DONE = "speech_done"  # the first sentence's Speak job finished
 Result = Reply | tuple[str, bytes | None] | str
@@ -68,3 +86,47 @@ class Prepared:
 
     def speech_done(self) -> None:
         self.results.append(SPEECH_DONE)
+
+
+def expected(
+    history: History, settings: EffectiveSession, words: str | None, *, speaking: bool
+) -> JobArgs | None:
+    """The job of the response most likely next, if the session can tell it now: the answer to
+    ``words`` (the speech in progress's, at its pause) when a turn creates a response, or
+    between turns, once every function call has its output (the client asks for the answer)."""
+    if words is None:  # runs on every append between turns: the cheap checks first
+        last = history.last_id
+        if speaking or last is None or history.get(last).type != "function_call_output":
+            return None
+        items = history.ordered()
+        if not _calls_answered(items):
+            return None
+        return job_args(ResponseOptions.from_session(settings), items)
+    turn_detection = settings.turn_detection
+    if turn_detection is None or not turn_detection.get("create_response", True):
+        return None  # the client decides when to answer, and how
+    if not words.strip():
+        return None  # noise, most likely: its turn may well not be answered
+    user = ItemRecord("", role="user", content=(Part("input_audio", transcript=words),))
+    return job_args(ResponseOptions.from_session(settings), (*history.ordered(), user))
+
+
+def job_args(opts: ResponseOptions, items: Sequence[ItemRecord]) -> JobArgs:
+    """What a response with ``opts`` asks the responder, reading ``items``."""
+    messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
+    request = ResponseRequest(
+        messages=messages,
+        instructions=opts.instructions,
+        tools=opts.tools,
+        tool_choice=opts.tool_choice,
+        forced_tool=opts.forced_tool,
+        max_output_tokens=opts.token_limit,
+        temperature=opts.temperature,
+    )
+    return request, opts.voice if opts.audio_output else None, opts.speed
+
+
+def _calls_answered(items: Sequence[ItemRecord]) -> bool:
+    """Every function call has its output: the client asks for the answer next."""
+    answered = {i.call_id for i in items if i.type == "function_call_output"}
+    return all(i.call_id in answered for i in items if i.type == "function_call")

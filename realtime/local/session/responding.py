@@ -21,7 +21,7 @@ the turn's own events, so the hosted API's order stays; otherwise they are dropp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from realtime.local.session.effective import EffectiveSession
@@ -29,15 +29,13 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, item_text
 from realtime.local.session.jobs import Cancel, Outbox, Respond, Speak
 from realtime.local.session.options import ResponseOptions
-from realtime.local.session.prepared import AnswerCounts, Prepared
+from realtime.local.session.prepared import AnswerCounts, JobArgs, Prepared, expected, job_args
 from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
-from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import Reply
 from realtime.protocol.events import new_id
 from realtime.protocol.pcm import duration_ms
 
 __all__ = ["ResponseDriver"]
-
-JobArgs = tuple[ResponseRequest, str | None, float]  # a Respond job's request, voice, speed
 
 
 class ResponseDriver:
@@ -173,7 +171,7 @@ class ResponseDriver:
         run.stage = Stage.RESPONDING
         opts = run.options
         items = self._history.ordered() if opts.input_items is None else opts.input_items
-        args = _job_args(opts, items)
+        args = job_args(opts, items)
         prepared = self._prepared
         if prepared is not None and prepared.fits(*args):
             self._prepared = None
@@ -210,19 +208,7 @@ class ResponseDriver:
         """What the next response would ask for, if it can be told now."""
         if self._transcribing() or self._deferred:
             return None  # it would read transcripts not known yet, or answer another turn first
-        settings = self._settings()
-        items = self._history.ordered()
-        if words is not None:
-            turn_detection = settings.turn_detection
-            if turn_detection is None or not turn_detection.get("create_response", True):
-                return None  # the client decides when to answer, and how
-            if not words.strip():
-                return None  # noise, most likely: its turn may well not be answered
-            user = ItemRecord("", role="user", content=(Part("input_audio", transcript=words),))
-            return _job_args(ResponseOptions.from_session(settings), [*items, user])
-        if speaking or not _calls_answered(items):
-            return None
-        return _job_args(ResponseOptions.from_session(settings), items)
+        return expected(self._history, self._settings(), words, speaking=speaking)
 
     def _adopt(self, run: ResponseRun, prepared: Prepared) -> None:
         """The prepared answer becomes the response's: its jobs go on under their key, and
@@ -264,32 +250,5 @@ class ResponseDriver:
             self.create(ResponseOptions.from_session(self._settings()))
 
 
-def _job_args(opts: ResponseOptions, items: Sequence[ItemRecord]) -> JobArgs:
-    messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
-    voice = opts.voice if opts.audio_output else None
-    return _request(opts, messages), voice, opts.speed
-
-
-def _calls_answered(items: Sequence[ItemRecord]) -> bool:
-    """The last item is a function call's output, and every call has one: the client asks
-    for the answer next."""
-    if not items or items[-1].type != "function_call_output":
-        return False
-    answered = {i.call_id for i in items if i.type == "function_call_output"}
-    return all(i.call_id in answered for i in items if i.type == "function_call")
-
-
 def _audio_parts(item: ItemRecord) -> list[Part]:
     return [p for p in item.content if p.type == "input_audio"]
-
-
-def _request(opts: ResponseOptions, messages: tuple[Message, ...]) -> ResponseRequest:
-    return ResponseRequest(
-        messages=messages,
-        instructions=opts.instructions,
-        tools=opts.tools,
-        tool_choice=opts.tool_choice,
-        forced_tool=opts.forced_tool,
-        max_output_tokens=opts.token_limit,
-        temperature=opts.temperature,
-    )
