@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -127,3 +128,30 @@ def test_speaking_on_after_the_pause_drops_the_prepared_answer(running: Running)
     call = of_type(after, "response.function_call_arguments.done")[0]
     assert "Tokyo" in call["arguments"]
     assert running.counts.used + running.counts.dropped == running.counts.started
+
+
+def test_a_prepared_function_call_and_the_answer_after_its_output(running: Running) -> None:
+    with open_client(running.server.realtime_url()) as client:
+        client.update(**SETTINGS, tools=default_registry.definitions())
+        speak_until_the_pause_is_heard(client, "What time is it in Tokyo?")
+        send(client, bytes(bytes_for_ms(900)))
+        turn = client.until("response.done", TURN)
+        seen = types(turn)
+        created = seen.index("response.created")
+        assert seen[created + 1 : created + 3] == [COMPLETED, "response.output_item.added"]
+        call = of_type(turn, "response.function_call_arguments.done")[0]
+        assert call["name"] == "get_local_time" and "Tokyo" in call["arguments"]
+        assert running.counts == AnswerCounts(started=1, used=1, dropped=0)
+        output = {"place": "Tokyo", "time": "14:05", "weekday": "Friday", "date": "2025-03-07"}
+        item = {
+            "type": "function_call_output",
+            "call_id": call["call_id"],
+            "output": json.dumps(output),
+        }
+        client.send("conversation.item.create", item=item)
+        client.send("response.create")
+        answer = client.until("response.done", TURN)
+    transcript = of_type(answer, "response.output_audio_transcript.done")[0]["transcript"]
+    assert "14:05" in transcript
+    assert running.counts == AnswerCounts(started=2, used=2, dropped=0)
+    assert len(running.responder.requests) == 2  # one run per response, each prepared
