@@ -267,7 +267,9 @@ class SessionRunner:
         box = workers.Mailbox(asyncio.get_running_loop())
         cancel = self._cancels.setdefault(job.response_id, threading.Event())
         synthesizer = self._engine.synthesizer(job.voice, job.speed)
-        self._executor.submit(workers.speak, synthesizer, job.text, cancel, box)
+        self._executor.submit(
+            functools.partial(workers.speak, lead=job.lead), synthesizer, job.text, cancel, box
+        )
         try:
             while (item := await box.queue.get()) is not workers.DONE:
                 if isinstance(item, Exception):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.input_audio import VadFactory, default_vad
+from realtime.local.session.prepared import AnswerCounts
 from realtime.local.stages.asr.transcriber import Transcriber
 from realtime.local.stages.asr.transcription_http import HttpTranscriber
 from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
@@ -66,9 +67,14 @@ class Engine:
     # session asks for transcription. On by default since Whisper's window fits the turn
     # (``stages.asr.whisper_window``), which makes a pass over a short turn cheap.
     partials: bool = True
+    # The answer to a turn prepared at its first pause, from the words heard so far, and the
+    # answer after a function call's output as soon as it arrives (``session.prepared``).
+    prepare_answers: bool = True
     # Every session's counts of listening ahead are also added here when given (a benchmark
     # creates one and reads it); None: each session keeps its own only.
     ahead_counts: AheadCounts | None = None
+    # Likewise every session's counts of answers prepared ahead (``session.prepared``).
+    answer_counts: AnswerCounts | None = None
 
     @classmethod
     def default(

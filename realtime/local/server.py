@@ -183,7 +183,9 @@ class EngineServer:
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
             partials=self.engine.partials,
+            prepare_answers=self.engine.prepare_answers,
             ahead_counts=self.engine.ahead_counts,
+            answer_counts=self.engine.answer_counts,
         )
         runner = SessionRunner(
             websocket,

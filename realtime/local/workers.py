@@ -64,11 +64,21 @@ def _say(synthesizer: Synthesizer | None, text: str, cancel: threading.Event, bo
         _close(stream)
 
 
-def speak(synthesizer: Synthesizer, text: str, cancel: threading.Event, box: Mailbox) -> None:
-    """A ``Speak`` job: sentences, then ``DONE`` (an exception is posted as it is)."""
+def speak(
+    synthesizer: Synthesizer,
+    text: str,
+    cancel: threading.Event,
+    box: Mailbox,
+    *,
+    lead: bool = True,
+) -> None:
+    """A ``Speak`` job: sentences, then ``DONE`` (an exception is posted as it is). With
+    ``lead`` (the text opens an answer) a long first sentence goes in two pieces."""
     try:
         parts = sentences(text)
-        for piece in [*lead_clause(parts[0]), *parts[1:]] if parts else []:
+        if lead and parts:
+            parts = [*lead_clause(parts[0]), *parts[1:]]
+        for piece in parts:
             if cancel.is_set():
                 return
             _say(synthesizer, piece, cancel, box)

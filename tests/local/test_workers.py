@@ -1,10 +1,13 @@
-"""The worker-thread side of the jobs (``realtime.local.workers``), over a real socket: a streamed
-answer is spoken sentence by sentence while the model (``tests.support.responders.FakeModel``)
-still generates."""
+"""The worker-thread side of the jobs (``realtime.local.workers``): a ``Speak`` job's pieces, and
+over a real socket, a streamed answer spoken sentence by sentence while the model
+(``tests.support.responders.FakeModel``) still generates."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -12,10 +15,43 @@ import pytest
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.local.stages.responders.hybrid import HybridResponder
+from realtime.local.workers import DONE, Mailbox, speak
 from tests.support.engine_client import TEXT_ONLY, TURN, of_type, open_client
 from tests.support.responders import FakeModel
 
 SLOW = "The first sentence is short. Then a second one follows. And a third one ends it."
+
+
+class Echo:
+    """A synthesiser that says each piece it is given as one sentence."""
+
+    def stream(self, text: str) -> Iterator[tuple[str, bytes]]:
+        yield text, b"\x00\x00"
+
+
+def test_a_long_first_sentence_is_split_only_when_it_opens_the_answer() -> None:
+    """``Speak.lead``: the rest of an answer prepared ahead is spoken after its first sentence,
+    so its own first sentence is not split as an opening one is."""
+    text = "When you land in Tokyo tomorrow morning, the local time will be nine. Enjoy it."
+    pieces = {}
+    for lead in (True, False):
+        loop = asyncio.new_event_loop()
+        box = Mailbox(loop)
+        speak(Echo(), text, threading.Event(), box, lead=lead)
+        loop.run_until_complete(asyncio.sleep(0))
+        posted = [box.queue.get_nowait() for _ in range(box.queue.qsize())]
+        loop.close()
+        assert posted[-1] is DONE
+        pieces[lead] = [sentence for sentence, _ in posted[:-1]]
+    assert pieces[True] == [
+        "When you land in Tokyo tomorrow morning,",
+        "the local time will be nine.",
+        "Enjoy it.",
+    ]
+    assert pieces[False] == [
+        "When you land in Tokyo tomorrow morning, the local time will be nine.",
+        "Enjoy it.",
+    ]
 
 
 @pytest.mark.engine

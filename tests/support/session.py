@@ -1,10 +1,10 @@
 """A local-engine session driven by hand: no models, sockets or threads.
 
 :class:`LoudnessVad` stands in for the WebRTC detector (any non-zero sample in a 20 ms frame is
-speech); :class:`SessionHarness` keeps everything a ``ServerSession`` sent, answers its jobs by
-hand and replays its events through the client's own ``Conversation``, so a test checks that a
-client can read them. ``tone`` and ``silence`` make audio the fake detector hears as speech or
-not.
+speech; :class:`PausingLoudnessVad` also says where voicing ended, as the WebRTC one does);
+:class:`SessionHarness` keeps everything a ``ServerSession`` sent, answers its jobs by hand and
+replays its events through the client's own ``Conversation``, so a test checks that a client
+can read them. ``tone`` and ``silence`` make audio the fake detector hears as speech or not.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 from realtime.client.core.conversation import Conversation
 from realtime.local.session.beta import beta_event
+from realtime.local.session.input_audio import VadFactory
 from realtime.local.session.jobs import Respond, SessionOutcome
+from realtime.local.session.prepared import AnswerCounts
 from realtime.local.session.server_session import ServerSession
 from realtime.local.stages.responders.responder import Reply
 from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
@@ -26,6 +28,7 @@ __all__ = [
     "TOOLS",
     "TRANSCRIBED",
     "LoudnessVad",
+    "PausingLoudnessVad",
     "SessionHarness",
     "error_of",
     "silence",
@@ -88,6 +91,14 @@ class LoudnessVad:
         self._start = None
 
 
+class PausingLoudnessVad(LoudnessVad):
+    """The fake detector, also saying where voicing ended (as ``WebRtcVad`` does)."""
+
+    @property
+    def voiced_end_ms(self) -> int:
+        return self._last_voiced
+
+
 def tone(ms: int) -> bytes:
     return (b"\x00\x10" * (bytes_for_ms(ms) // 2))[: bytes_for_ms(ms)]
 
@@ -99,8 +110,23 @@ def silence(ms: int) -> bytes:
 class SessionHarness:
     """A session plus everything it sent, with helpers to talk to it."""
 
-    def __init__(self, version: ApiVersion = ApiVersion.GA, **session: Any) -> None:
-        self.session = ServerSession(version=version, vad_factory=LoudnessVad)
+    def __init__(
+        self,
+        version: ApiVersion = ApiVersion.GA,
+        *,
+        answers: AnswerCounts | None = None,
+        vad: VadFactory | None = None,
+        **session: Any,
+    ) -> None:
+        """With ``answers``, the session prepares answers ahead (counted there); its detector
+        is ``vad``, by default one that says where voicing ended when it does, so it listens
+        ahead too."""
+        self.session = ServerSession(
+            version=version,
+            vad_factory=vad or (LoudnessVad if answers is None else PausingLoudnessVad),
+            prepare_answers=answers is not None,
+            answer_counts=answers,
+        )
         self.events: list[dict[str, Any]] = []
         self.jobs: list[Any] = []
         self.take(self.session.start())

@@ -105,6 +105,12 @@ class Ahead:
             self._partials.taken(position)
             self._start(Guess(start_ms, position, partial=True), transcription)
 
+    @property
+    def pause_words(self) -> str | None:
+        """The transcript of the guess at the pause in progress, once back (None: none, or
+        voicing resumed since)."""
+        return self.guesses.transcript if self.guesses.current is not None else None
+
     def take(self, voiced_end_ms: int | None) -> tuple[Guess | None, str | None]:
         """The turn ended: the guess that covers it, and its transcript if back already."""
         ready = self.guesses.transcript

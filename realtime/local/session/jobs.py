@@ -36,7 +36,11 @@ class Transcribe:
 class Respond:
     """Run the responder; report with ``replied`` / ``response_failed``. A streaming responder's
     text may come first, sentence by sentence, through ``spoken`` (synthesised in ``voice`` at
-    ``speed``; no audio when ``voice`` is None), and then ``replied`` with the calls only."""
+    ``speed``; no audio when ``voice`` is None), and then ``replied`` with the calls only.
+
+    ``response_id`` is the key the results come back with (and a ``Cancel`` names): the
+    response's id, or an answer prepared ahead's own (``realtime.local.session.prepared``),
+    which the response that adopts it keeps for its jobs."""
 
     response_id: str
     request: ResponseRequest
@@ -47,12 +51,14 @@ class Respond:
 @dataclass(frozen=True)
 class Speak:
     """Synthesise ``text`` sentence by sentence; report each with ``spoken``, then
-    ``speech_done`` (or ``response_failed``)."""
+    ``speech_done`` (or ``response_failed``). With ``lead``, a long first sentence is spoken
+    in two pieces (``stages.text.sentences.lead_clause``): the text opens an answer."""
 
     response_id: str
     text: str
     voice: str
     speed: float
+    lead: bool = True
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,17 @@ class Listener:
         """Some committed audio has no transcript yet (a response waits for it)."""
         return bool(self._transcribing)
 
+    @property
+    def speaking(self) -> bool:
+        """Speech is in progress (started, not yet a turn)."""
+        return self._speech is not None
+
+    @property
+    def pause_words(self) -> str | None:
+        """The words of the speech in progress at its pause, when its guess is back and still
+        describes it (the responding side prepares the answer to them)."""
+        return self._ahead.pause_words if self._speech is not None else None
+
     def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
         """New turn detection settings: a fresh detector; speech in progress is forgotten."""
         self._input.configure(turn_detection)

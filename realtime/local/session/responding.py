@@ -10,6 +10,13 @@ conversation as messages; the reply's text comes back as a ``Speak`` job, its se
 audio. What one response sends is ``realtime.local.session.response_run.ResponseRun``'s. Speech
 during a response cancels it when ``interrupt_response`` is on (barge-in); a result that comes
 back for a response cancelled or finished meanwhile is dropped.
+
+It also prepares the answer most likely next (``realtime.local.session.prepared``): after every
+session call, :meth:`ResponseDriver.prepare` is told the words of the speech in progress at its
+pause, if known; with those words as the user's turn (or, between turns, with the output of the
+last function call the client owed), it asks for that response's jobs ahead of time. Nothing
+of them is sent until a response starts: the one whose request is the same adopts them, after
+the turn's own events, so the hosted API's order stays; otherwise they are dropped.
 """
 
 from __future__ import annotations
@@ -20,10 +27,12 @@ from typing import Any
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, item_text
-from realtime.local.session.jobs import Outbox, Respond, Speak
+from realtime.local.session.jobs import Cancel, Outbox, Respond, Speak
 from realtime.local.session.options import ResponseOptions
+from realtime.local.session.prepared import AnswerCounts, JobArgs, Prepared, expected, job_args
 from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
-from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
+from realtime.local.stages.responders.responder import Reply
+from realtime.protocol.events import new_id
 from realtime.protocol.pcm import duration_ms
 
 __all__ = ["ResponseDriver"]
@@ -34,7 +43,9 @@ class ResponseDriver:
 
     ``settings`` and ``transcribing`` read the session's current settings and whether
     transcripts are pending, at the moment they matter (a deferred response takes the settings
-    in force when it starts, as the hosted API does).
+    in force when it starts, as the hosted API does). With ``prepare``, it prepares answers
+    ahead; ``answer_counts`` receives their counts (a benchmark's, shared by the sessions of a
+    server).
     """
 
     def __init__(
@@ -45,8 +56,16 @@ class ResponseDriver:
         conversation_id: str,
         settings: Callable[[], EffectiveSession],
         transcribing: Callable[[], bool],
+        answer_counts: AnswerCounts | None = None,
+        prepare: bool = False,
     ) -> None:
         self.response: ResponseRun | None = None
+        self.answer_counts = AnswerCounts() if answer_counts is None else answer_counts
+        # Answers prepared ahead cost a responder run and a sentence of speech per pause, so a
+        # caller that tests something else leaves them off; the engine turns them on.
+        self._preparing = prepare
+        self._prepared: Prepared | None = None
+        self._rest = ""  # an adopted answer's text after its first sentence, still to speak
         self._out = out
         self._history = history
         self._conversation_id = conversation_id
@@ -93,29 +112,46 @@ class ResponseDriver:
 
     def replied(self, response_id: str, reply: Reply) -> None:
         """The responder's answer; text to speak goes out as a ``Speak`` job."""
+        prepared = self._prepared_for(response_id)
+        if prepared is not None:
+            speak = prepared.replied(reply)  # its first sentence, said ahead too
+            if speak is not None:
+                self._out.job(speak)
+            return
         run = self._active(response_id, Stage.RESPONDING)
         if run is not None:
-            offered = run.options.callable_tools
-            calls = tuple(c for c in reply.calls if c.name in offered)  # never an unoffered tool
-            if run.reply(reply.text, calls):
-                self._finished()
-            else:
-                opts = run.options
-                self._out.job(Speak(run.id, reply.text, opts.voice, opts.speed))
+            self._reply(run, reply, speak=True)
 
     def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> None:
         """One sentence: synthesised (``Speak``), or streamed while the responder still runs."""
+        prepared = self._prepared_for(response_id)
+        if prepared is not None:
+            prepared.spoken(sentence, pcm)
+            return
         run = self._active(response_id, None)
         if run is not None and run.stage is not Stage.WAITING and not run.sentence(sentence, pcm):
             self._finished()
 
     def speech_done(self, response_id: str) -> None:
+        prepared = self._prepared_for(response_id)
+        if prepared is not None:
+            prepared.speech_done()
+            return
         run = self._active(response_id, Stage.SPEAKING)
-        if run is not None:
-            run.finish("completed")
-            self._finished()
+        if run is None:
+            return
+        if self._rest:  # an adopted answer said its first sentence: now the rest
+            rest, self._rest = self._rest, ""
+            opts = run.options
+            self._out.job(Speak(run.job_id, rest, opts.voice, opts.speed, lead=False))
+            return
+        run.finish("completed")
+        self._finished()
 
     def failed(self, response_id: str, message: str) -> None:
+        if self._prepared_for(response_id) is not None:
+            self._drop()  # the response runs the responder itself, and reports its failure
+            return
         run = self._active(response_id, None)
         if run is not None:
             run.fail(message)
@@ -127,25 +163,88 @@ class ResponseDriver:
         self._finished()
 
     def _advance(self) -> None:
-        """Start the responder once the transcripts the response reads are in."""
+        """Start the responder once the transcripts the response reads are in (or adopt the
+        answer prepared for exactly this request)."""
         run = self.response
         if run is None or run.stage is not Stage.WAITING or self._transcribing():
             return
         run.stage = Stage.RESPONDING
         opts = run.options
         items = self._history.ordered() if opts.input_items is None else opts.input_items
-        messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
-        voice = opts.voice if opts.audio_output else None
-        self._out.job(Respond(run.id, _request(opts, messages), voice, opts.speed))
+        args = job_args(opts, items)
+        prepared = self._prepared
+        if prepared is not None and prepared.fits(*args):
+            self._prepared = None
+            self._adopt(run, prepared)
+            return
+        self._drop()
+        self._out.job(Respond(run.job_id, *args))
+
+    def _reply(self, run: ResponseRun, reply: Reply, *, speak: bool) -> None:
+        offered = run.options.callable_tools
+        calls = tuple(c for c in reply.calls if c.name in offered)  # never an unoffered tool
+        if run.reply(reply.text, calls):
+            self._finished()
+        elif speak:
+            opts = run.options
+            self._out.job(Speak(run.job_id, reply.text, opts.voice, opts.speed))
+
+    # ---- answers prepared ahead -----------------------------------------------------------
+    def prepare(self, words: str | None, *, speaking: bool) -> None:
+        """After every session call: start preparing the response most likely next (``words``:
+        the speech in progress's, at its pause; None when unknown), or drop a prepared answer
+        that no longer fits. A response in progress decides itself, when it starts."""
+        if self.response is not None or not self._preparing:
+            return
+        expected = self._expected(words, speaking=speaking)
+        if self._prepared is not None and (expected is None or not self._prepared.fits(*expected)):
+            self._drop()
+        if expected is not None and self._prepared is None:
+            self._prepared = Prepared(new_id("prep"), *expected)
+            self.answer_counts.started += 1
+            self._out.job(Respond(self._prepared.key, *expected))
+
+    def _expected(self, words: str | None, *, speaking: bool) -> JobArgs | None:
+        """What the next response would ask for, if it can be told now."""
+        if self._transcribing() or self._deferred:
+            return None  # it would read transcripts not known yet, or answer another turn first
+        return expected(self._history, self._settings(), words, speaking=speaking)
+
+    def _adopt(self, run: ResponseRun, prepared: Prepared) -> None:
+        """The prepared answer becomes the response's: its jobs go on under their key, and
+        what they brought back is replayed into the response, in the order it came."""
+        self.answer_counts.used += 1
+        run.job_id = prepared.key
+        self._rest = prepared.rest
+        for result in prepared.results:
+            if self.response is not run:
+                return  # the replay ended it (its token limit)
+            if isinstance(result, Reply):
+                self._reply(run, result, speak=False)  # its first sentence is being said
+            elif isinstance(result, str):
+                self.speech_done(run.job_id)
+            else:
+                self.spoken(run.job_id, *result)
+
+    def _prepared_for(self, key: str) -> Prepared | None:
+        prepared = self._prepared
+        return prepared if prepared is not None and prepared.key == key else None
+
+    def _drop(self) -> None:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            self.answer_counts.dropped += 1
+            self._out.job(Cancel(prepared.key))
 
     def _active(self, response_id: str, stage: Stage | None) -> ResponseRun | None:
         run = self.response
-        if run is None or run.id != response_id or (stage is not None and run.stage != stage):
+        if run is None or run.job_id != response_id or (stage is not None and run.stage != stage):
             return None  # cancelled or finished meanwhile: a late result is dropped
         return run
 
     def _finished(self) -> None:
         self.response = None
+        self._rest = ""
         if self._deferred:
             self._deferred = False
             self.create(ResponseOptions.from_session(self._settings()))
@@ -153,15 +252,3 @@ class ResponseDriver:
 
 def _audio_parts(item: ItemRecord) -> list[Part]:
     return [p for p in item.content if p.type == "input_audio"]
-
-
-def _request(opts: ResponseOptions, messages: tuple[Message, ...]) -> ResponseRequest:
-    return ResponseRequest(
-        messages=messages,
-        instructions=opts.instructions,
-        tools=opts.tools,
-        tool_choice=opts.tool_choice,
-        forced_tool=opts.forced_tool,
-        max_output_tokens=opts.token_limit,
-        temperature=opts.temperature,
-    )

@@ -65,6 +65,9 @@ class ResponseRun:
         input_tokens: tuple[int, int] = (0, 0),
     ) -> None:
         self.id = new_id("resp")
+        # The key its jobs run under (``Respond.response_id``): its own id, or the key of the
+        # answer prepared ahead it adopted (``realtime.local.session.prepared``).
+        self.job_id = self.id
         self.options = options
         self.stage = Stage.WAITING
         self._history = history
@@ -110,7 +113,7 @@ class ResponseRun:
             if head:
                 self.sentence(head, cut)
             self.finish("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
-            self._out.job(Cancel(self.id))
+            self._out.job(Cancel(self.job_id))
             return False
         delta = text if not self._text else " " + text
         ms = duration_ms(len(pcm)) if pcm else 0.0
@@ -148,7 +151,7 @@ class ResponseRun:
 
     def cancel(self, reason: str) -> None:
         self.finish("cancelled", {"type": "cancelled", "reason": reason})
-        self._out.job(Cancel(self.id))
+        self._out.job(Cancel(self.job_id))
 
     def fail(self, message: str) -> None:
         error = {"type": "server_error", "code": "engine_error", "message": message}

@@ -6,7 +6,9 @@ it client frames (``receive_frame``) and the results of the jobs it asked for (`
 in order (GA names; ``session.beta`` spells them for beta), and the jobs to start. Client events
 are dispatched from a table; a bad one becomes an ``error`` event and the session goes on. It
 holds the settings and the items; the listening side (``session.listening.Listener``) and the
-responding side (``session.responding.ResponseDriver``) share its outbox.
+responding side (``session.responding.ResponseDriver``) share its outbox. Before a call
+returns, the responding side hears what the listener heard at a pause, to prepare the answer
+ahead (``session.prepared``; with ``prepare_answers``, as the engine's server sets it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from realtime.local.session.items import parse_item, render_item, truncate_item
 from realtime.local.session.jobs import Outbox, SessionOutcome, Transcribe
 from realtime.local.session.listening import Listener
 from realtime.local.session.options import parse_options
+from realtime.local.session.prepared import AnswerCounts
 from realtime.local.session.responding import ResponseDriver
 from realtime.local.session.response_run import ResponseRun
 from realtime.local.session.wire import (
@@ -55,7 +58,9 @@ class ServerSession:
         voices: Collection[str] = (),
         vad_factory: VadFactory = default_vad,
         partials: bool = False,
+        prepare_answers: bool = False,
         ahead_counts: AheadCounts | None = None,  # shared counts of listening ahead (benchmarks)
+        answer_counts: AnswerCounts | None = None,  # and of answers prepared ahead
     ) -> None:
         self.version = version
         self.id = new_id("sess")
@@ -73,6 +78,8 @@ class ServerSession:
             conversation_id=self.conversation_id,
             settings=lambda: self.settings,
             transcribing=lambda: self._listener.transcribing,
+            answer_counts=answer_counts,
+            prepare=prepare_answers,
         )
         self._listener.configure(self.settings.turn_detection)
 
@@ -84,7 +91,7 @@ class ServerSession:
     def start(self) -> SessionOutcome:
         """``session.created``: the first event of every connection."""
         self._out.emit("session.created", session=render(self.settings, self.version, self.id))
-        return self._out.take()
+        return self._take()
 
     def receive_frame(self, frame: str | bytes) -> SessionOutcome:
         """A raw frame, read strictly (``realtime.local.frames``), then ``receive``."""
@@ -92,7 +99,7 @@ class ServerSession:
             event = read_event(frame)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, None))
-            return self._out.take()
+            return self._take()
         return self.receive(event)
 
     def receive(self, event: Event) -> SessionOutcome:
@@ -120,7 +127,7 @@ class ServerSession:
             logger.exception("session %s: handling %.60r failed", self.id, event.get("type"))
             self._out.take()  # the half-done call's events would contradict each other
             self._out.add(error_event(InvalidRequest.server_error(), event_id))
-        return self._out.take()
+        return self._take()
 
     def append_pcm(
         self, pcm: bytes, event_id: str | None = None, whole: bytes = b""
@@ -130,41 +137,48 @@ class ServerSession:
             self._feed(pcm, whole)
         except InvalidRequest as exc:
             self._out.add(error_event(exc, event_id))
-        return self._out.take()
+        return self._take()
 
     # ---- job results ----------------------------------------------------------------------
     def transcribed(self, item_id: str, transcript: str) -> SessionOutcome:
         self._listener.transcribed(item_id, transcript)
         self._driver.transcripts_arrived()
-        return self._out.take()
+        return self._take()
 
     def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> SessionOutcome:
         """An early transcription (``job.guess``) came back; None if it failed."""
         if self._listener.guessed(job, transcript, cpu_s):
             self._driver.transcripts_arrived()
-        return self._out.take()
+        return self._take()
 
     def transcription_failed(self, item_id: str, message: str) -> SessionOutcome:
         self._listener.transcription_failed(item_id, message)
         self._driver.transcripts_arrived()
-        return self._out.take()
+        return self._take()
 
     def replied(self, response_id: str, reply: Reply) -> SessionOutcome:
         """The responder's answer; text to speak comes back as a ``Speak`` job."""
         self._driver.replied(response_id, reply)
-        return self._out.take()
+        return self._take()
 
     def spoken(self, response_id: str, sentence: str, pcm: bytes | None) -> SessionOutcome:
         """A sentence, synthesised or streamed while the responder runs (pcm None: text)."""
         self._driver.spoken(response_id, sentence, pcm)
-        return self._out.take()
+        return self._take()
 
     def speech_done(self, response_id: str) -> SessionOutcome:
         self._driver.speech_done(response_id)
-        return self._out.take()
+        return self._take()
 
     def response_failed(self, response_id: str, message: str) -> SessionOutcome:
         self._driver.failed(response_id, message)
+        return self._take()
+
+    def _take(self) -> SessionOutcome:
+        """The call's outcome, once the responding side prepared the answer most likely next
+        (or dropped one that no longer fits): it reads the words heard at a pause."""
+        listener = self._listener
+        self._driver.prepare(listener.pause_words, speaking=listener.speaking)
         return self._out.take()
 
     # ---- client event handlers (dispatched from _HANDLERS) ------------------------------

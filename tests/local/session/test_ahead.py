@@ -21,18 +21,10 @@ from realtime.local.session.server_session import ServerSession
 from realtime.protocol.events import serialize
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.pcm import bytes_for_ms
-from tests.support.session import TRANSCRIBED, LoudnessVad, silence, tone
+from tests.support.session import TRANSCRIBED, PausingLoudnessVad, silence, tone
 
 DELTA = "conversation.item.input_audio_transcription.delta"
 COMPLETED = "conversation.item.input_audio_transcription.completed"
-
-
-class PausingLoudnessVad(LoudnessVad):
-    """The fake detector, also saying where voicing ended (as ``WebRtcVad`` does)."""
-
-    @property
-    def voiced_end_ms(self) -> int:
-        return self._last_voiced
 
 
 class Session:

@@ -2,79 +2,53 @@
 
 Pure, and owned by whoever owns the detector (the session on the server's event loop). The
 WebRTC detector still decides what is voiced; this decides how long the silence after the last
-voiced frame must last before ``speech_stopped``. A finished sentence waits less, a finished
-question less still; a trailing conjunction ("and", "but"), preposition or filler ("um") waits
-longer, since the speaker is mid-thought. Eagerness scales it all, as the hosted API documents:
-``high`` ends turns soonest, ``low`` lets the user take their time.
+voiced frame must last before ``speech_stopped``. The words are scored by the rule-based
+completion scorer (``realtime.local.stages.vad.completion``): a finished question ends the
+turn soonest, a request in the imperative a little later; a statement, or words not heard yet,
+wait as long as a pause in the middle of a thought may last; words that trail off ("to",
+"and", "um") wait longer still. Eagerness scales it all, as the hosted API documents: ``high``
+ends turns soonest, ``low`` lets the user take their time.
 
 :class:`SemanticVad` is a :class:`~realtime.local.stages.vad.detector.Vad`: the caller feeds
 audio as usual and, when it has a transcript of the turn so far (a transcription started at
 the first silent frame, or a partial), hands it to :meth:`SemanticVad.hear`; the silence
-window then running is re-judged at once.
+window then running is re-judged at once. Until words come, the window is the one for words
+that could go either way, so a late transcript can still end a question soon after it.
 """
 
 from __future__ import annotations
 
-import re
-from enum import Enum
-
+from realtime.local.stages.vad.completion import Ending, judge
 from realtime.local.stages.vad.detector import SpeechStopped, VadEvent
 from realtime.local.stages.vad.webrtc import WebRtcVad
 
-__all__ = ["BASE_SILENCE_MS", "Ending", "SemanticVad", "classify", "silence_ms"]
+__all__ = ["SILENCE_MS", "Ending", "SemanticVad", "classify", "silence_ms"]
 
-BASE_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
-"""Silence that ends a turn whose words say nothing either way (none heard yet, or neutral)."""
-
-
-class Ending(Enum):
-    """What the last words say about the turn."""
-
-    QUESTION = "question"  # "... in Tokyo?" / "what time is it"
-    SENTENCE = "sentence"  # "... for Monday."
-    OPEN = "open"  # "... and" / "um" / "to": more is coming
-    UNKNOWN = "unknown"  # nothing heard, or a fragment that could go either way
-
-
-_FACTOR = {Ending.QUESTION: 0.4, Ending.SENTENCE: 0.6, Ending.OPEN: 2.5, Ending.UNKNOWN: 1.0}
-_MIN_MS, _MAX_MS = 200, 3000
-
-_OPEN_WORDS = frozenset(
-    "and but or so because then also plus like um uh er erm hmm the a an to of for with in on at "
-    "from my your our their is are was if when that which who i'm i we".split()
-)
-_QUESTION_START = frozenset(
-    "what when where which who whom whose why how is are was were do does did can could will "
-    "would should shall may might have has am".split()
-)
-_WORD = re.compile(r"[a-z']+")
+SILENCE_MS = {
+    # eagerness: silence (ms after the last voiced frame) for words that are
+    #   (finished, likely finished, either way or not heard yet, trailing off)
+    "high": (80, 160, 600, 1000),
+    "medium": (160, 300, 1200, 1800),
+    "auto": (160, 300, 1200, 1800),
+    "low": (400, 600, 2000, 3000),
+}
+"""The silence that ends a turn, by eagerness and by the completion score of its words."""
 
 
 def classify(text: str) -> Ending:
     """The kind of ending of ``text`` (a transcript so far, punctuated or not)."""
-    stripped = text.strip()
-    words = _WORD.findall(stripped.lower())
-    if not words:
-        return Ending.UNKNOWN
-    # Whisper punctuates a trailing conjunction as if the sentence ended ("...Paris and.");
-    # the word itself says more than the period after it.
-    if words[-1] in _OPEN_WORDS or stripped.endswith((",", "...", "-", "…")):
-        return Ending.OPEN
-    if stripped.endswith("?"):
-        return Ending.QUESTION
-    if stripped.endswith((".", "!")):
-        if words[0] in _QUESTION_START and len(words) >= 3:
-            return Ending.QUESTION
-        return Ending.SENTENCE if len(words) >= 2 else Ending.UNKNOWN
-    if words[0] in _QUESTION_START and len(words) >= 4:
-        return Ending.QUESTION  # an unpunctuated transcript of a whole question
-    return Ending.UNKNOWN
+    return judge(text).ending
 
 
 def silence_ms(text: str, eagerness: str = "auto") -> int:
     """How long a silence after ``text`` ends the turn under ``semantic_vad``."""
-    base = BASE_SILENCE_MS.get(eagerness, BASE_SILENCE_MS["auto"])
-    return max(_MIN_MS, min(_MAX_MS, round(base * _FACTOR[classify(text)])))
+    finished, likely, either, trailing = SILENCE_MS.get(eagerness, SILENCE_MS["auto"])
+    score = judge(text).score
+    if score >= 0.9:
+        return finished
+    if score >= 0.75:
+        return likely
+    return either if score > 0.2 else trailing
 
 
 class SemanticVad(WebRtcVad):
