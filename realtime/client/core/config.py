@@ -30,6 +30,7 @@ from realtime.protocol.facts import (
 __all__ = [
     "DEFAULT_AZURE_API_VERSION",
     "MODELS",
+    "SESSION_TYPES",
     "TRANSCRIPTION_MODELS",
     "Provider",
     "SemanticVad",
@@ -51,6 +52,7 @@ MODELS = (
 TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 NOISE_REDUCTION = ("near_field", "far_field")
+SESSION_TYPES = ("realtime", "transcription")  # voice chat, or live transcripts with no answers
 
 
 class Provider(enum.Enum):
@@ -119,6 +121,7 @@ class SessionConfig:
     """Everything that shapes a session, validated on construction (``ConfigError`` if not)."""
 
     provider: Provider = Provider.LOCAL
+    session_type: str = "realtime"  # SESSION_TYPES; realtime.client.core.transcription_session
     api_version: ApiVersion = ApiVersion.GA
     model: str = "gpt-realtime"  # for Azure: the deployment name
     voice: str = "alloy"
@@ -139,6 +142,7 @@ class SessionConfig:
     def __post_init__(self) -> None:
         _check_type("provider", self.provider, Provider)
         _check_type("api_version", self.api_version, ApiVersion)
+        _check_choice("session_type", self.session_type, SESSION_TYPES)
         self._check_model_and_output()
         self._check_settings()
         self._check_endpoint()

@@ -173,9 +173,12 @@ class Conversation(ConversationState):
         """``conversation.item.retrieve``: what the server holds (the transcript is kept)."""
         return ClientOutcome((client_event("conversation.item.retrieve", item_id=item_id),))
 
-    def session_update(self, session: dict[str, Any]) -> ClientOutcome:
-        """``session.update`` with a payload from ``realtime.client.core.session_update``."""
-        return ClientOutcome((client_event("session.update", session=session),))
+    def session_update(
+        self, session: dict[str, Any], kind: str = "session.update"
+    ) -> ClientOutcome:
+        """``session.update`` with a payload from ``realtime.client.core.session_update``
+        (``kind`` ``transcription_session.update`` for a beta transcription session)."""
+        return ClientOutcome((client_event(kind, session=session),))
 
     # ---- answers stopped early ---------------------------------------------------------
     def typed_interrupt(self, played_ms: PlayedMs | None, *, audio_pending: bool) -> ClientOutcome:

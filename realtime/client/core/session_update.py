@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.client.core.config import SemanticVad, SessionConfig, Transcription, TurnDetection
+from realtime.client.core.transcription_session import TRANSCRIPTION, transcription_payload
 from realtime.protocol.facts import TOOL_CHOICES, ApiVersion, pcm_format, takes_temperature
 
 __all__ = ["session_payload"]
 
 
 def session_payload(config: SessionConfig) -> dict[str, Any]:
-    """The ``session`` object of a ``session.update`` for the config's API version."""
+    """The ``session`` object of a ``session.update`` for the config's API version (a
+    transcription session's from ``realtime.client.core.transcription_session``)."""
+    if config.session_type == TRANSCRIPTION:
+        return transcription_payload(config)
     if config.api_version is ApiVersion.GA:
         return _ga_session(config)
     return _beta_session(config)
