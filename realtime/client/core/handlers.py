@@ -63,8 +63,9 @@ def _speech_started(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_id = e.get("item_id")
     start = e.get("audio_start_ms")
     if item_id:
-        fields = {"audio_start_ms": int(start)} if isinstance(start, int | float) else {}
-        c.upsert(item_id, role="user", transcribing=True, **fields)
+        c.upsert(item_id, role="user", transcribing=True)
+        if isinstance(start, int | float):
+            c.upsert(item_id, audio_start_ms=int(start))
     c.user_speaking = True
     streaming = c.active_response_id is not None
     return [SpeechStarted(item_id, int(e.get("audio_start_ms") or 0), streaming)]
