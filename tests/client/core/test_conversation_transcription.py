@@ -59,3 +59,21 @@ def test_a_speech_stop_for_an_unknown_item_adds_nothing() -> None:
     conv = Conversation()
     conv.receive({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 900, "item_id": "x"})
     assert conv.items == {}
+
+
+@pytest.mark.parametrize("name", ["transcription_ga", "transcription_beta"])
+def test_push_to_talk_in_a_transcription_session_asks_for_no_answer(name: str) -> None:
+    conv = feed(name, 2)
+    assert conv.transcription_only
+    conv.append_audio(bytes(4800 * 2))  # 200 ms
+    assert [e["type"] for e in conv.commit().events] == ["input_audio_buffer.commit"]
+
+
+def test_push_to_talk_in_a_voice_session_still_asks_for_the_answer() -> None:
+    conv = feed("voice_ga", 1)
+    assert not conv.transcription_only
+    conv.append_audio(bytes(4800 * 2))
+    assert [e["type"] for e in conv.commit().events] == [
+        "input_audio_buffer.commit",
+        "response.create",
+    ]
