@@ -19,7 +19,7 @@ from typing import Any
 
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
-from realtime.local.session.items import ItemRecord, Part, item_text
+from realtime.local.session.items import ItemRecord, Part, item_images, item_text
 from realtime.local.session.jobs import Outbox, Respond, Speak
 from realtime.local.session.options import ResponseOptions
 from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
@@ -134,7 +134,9 @@ class ResponseDriver:
         run.stage = Stage.RESPONDING
         opts = run.options
         items = self._history.ordered() if opts.input_items is None else opts.input_items
-        messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
+        messages = tuple(
+            Message(i.type, i.role, item_text(i), i.name, i.call_id, item_images(i)) for i in items
+        )
         voice = opts.voice if opts.audio_output else None
         self._out.job(Respond(run.id, _request(opts, messages), voice, opts.speed))
 
