@@ -27,6 +27,11 @@ from realtime.ui.render.conversation import (
 from realtime.ui.render.exports import render_export_buttons
 from realtime.ui.render.inspector import render_event_filters, render_events
 from realtime.ui.render.metrics import render_metric_strip, session_turns
+from realtime.ui.render.transcript import (
+    mode_switch,
+    render_transcript,
+    render_transcript_exports,
+)
 from realtime.ui.session import (
     CONFIG_KEY,
     ENGINE_RESTARTS_KEY,
@@ -41,6 +46,8 @@ config = st.session_state.get(CONFIG_KEY)
 if config is None:
     st.info("Fix the settings in the sidebar to start a session.")
     st.stop()
+config = mode_switch(config)  # voice chat, or transcription only
+transcribe_only = config.session_type == "transcription"
 
 bridge, recording = session_bridge(config, api_key(config))
 engine = local_engine() if config.provider is Provider.LOCAL else None
@@ -63,12 +70,15 @@ if config.turn_detection is None:
         bridge.clear_audio()
 
 # Pinned to the bottom wherever it is called; handled before the fragment, so a typed turn that
-# starts the session sets the live pace in this run.
-if (text := st.chat_input("Type a message")) and start_voice(bridge, config) is None:
-    bridge.send_text(text)
+# starts the session sets the live pace in this run. A transcription session answers nothing,
+# typed or spoken: no text box there.
+typed = None if transcribe_only else st.chat_input("Type a message")
+if typed and start_voice(bridge, config) is None:
+    bridge.send_text(typed)
 
 view, priced = conversation_view(), priced_turns()
-render_history(bridge.snapshot(), view)  # the older items, collapsed: once per full run
+if not transcribe_only:
+    render_history(bridge.snapshot(), view)  # the older items, collapsed: once per full run
 polling = bridge.running
 
 
@@ -89,14 +99,20 @@ def live() -> None:
     if engine is not None and (line := engine_restart_line(engine.restarts() - restarts_before)):
         st.info(line, icon=":material/restart_alt:")
     render_levels(bridge)
+    if transcribe_only:
+        render_transcript(snapshot)
+        return
     render_metric_strip(session_turns(bridge, priced))
     render_live(snapshot, view, transcribing=config.transcription is not None)
 
 
 live()
 
-with st.expander("Export the conversation"):
-    render_export_buttons(bridge, recording)
+with st.expander("Export the transcript" if transcribe_only else "Export the conversation"):
+    if transcribe_only:
+        render_transcript_exports(bridge.snapshot(), recording.log.redactor)
+    else:
+        render_export_buttons(bridge, recording)
 
 with st.expander("Live events"):
     filters = render_event_filters(recording.log, key="voice.events")

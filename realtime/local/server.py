@@ -177,15 +177,17 @@ class EngineServer:
         query = parse_qs(urlsplit(request.path).query)
         models = query.get("model") or query.get("deployment") or []
         model = models[0] if models else None
+        transcription = query.get("intent") == ["transcription"]
         session = ServerSession(
             version=ApiVersion.BETA if beta else ApiVersion.GA,
             model=model,
             voices=self.engine.voices,
             vad_factory=self.engine.vad_factory,
-            partials=self.engine.partials,
+            partials=self.engine.partials or transcription,
             prepare_answers=self.engine.prepare_answers,
             ahead_counts=self.engine.ahead_counts,
             answer_counts=self.engine.answer_counts,
+            transcription=transcription,
         )
         runner = SessionRunner(
             websocket,

@@ -13,7 +13,9 @@ Three rules, applied at any depth:
   real API key), is replaced by ``[redacted]``;
 - audio payloads (base64 PCM16 24 kHz mono: ``audio`` anywhere, ``delta`` of audio deltas) are
   replaced by a summary such as ``<audio: 4800 bytes, 100.0 ms>``, computed from the base64
-  length without decoding.
+  length without decoding;
+- images sent as data URIs (``image_url`` of ``input_image`` parts) likewise become their type
+  and size, such as ``<image: image/png, 20480 bytes>``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from realtime.protocol.pcm import duration_ms
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Redactor", "audio_summary"]
+__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Redactor", "audio_summary", "image_summary"]
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8  # shorter registered values could not be told apart from ordinary text
@@ -42,6 +44,21 @@ _SECRET_VALUE = re.compile(
     r"|(?<![A-Za-z0-9])ek_[A-Za-z0-9_-]{16,}"  # ephemeral client secrets
     r"|(?i:\bbearer)\s+[A-Za-z0-9._~+/=-]{8,}"  # an Authorization header value
 )
+
+
+_DATA_URI = re.compile(r"data:([\w.+/-]{1,100})(;[^,]{0,100})?,", re.ASCII)
+
+
+def image_summary(url: str) -> str:
+    """``<image: TYPE, N bytes>`` for a base64 data URI (size from its length, not decoded);
+    any other URL is kept, scrubbed by the caller."""
+    match = _DATA_URI.match(url)
+    if match is None:
+        return url
+    payload = url[match.end() :]
+    padding = min(2, len(payload) - len(payload.rstrip("=")))
+    size = max(0, len(payload) * 3 // 4 - padding)
+    return f"<image: {match.group(1)}, {size} bytes>"
 
 
 def audio_summary(payload: str) -> tuple[str, int]:
@@ -106,6 +123,8 @@ class Redactor:
         if isinstance(value, str):
             if audio and key == "audio":
                 return audio_summary(value)
+            if key == "image_url":
+                return self.text(image_summary(value)), 0
             return self.text(value), 0
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}

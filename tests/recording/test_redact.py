@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from realtime.recording.redact import REDACTED, Redactor, audio_summary
+from realtime.recording.redact import REDACTED, Redactor, audio_summary, image_summary
 
 KEY = "sk-proj-Zq8vT3xLm2Np7Rw4Ks9Hy6Bd1Fg5Jc0"
 EPHEMERAL = "ek_68af1b2c3d4e5f60718293a4b5c6d7e8"
@@ -91,3 +91,21 @@ def test_the_event_is_copied_not_changed() -> None:
 def test_non_json_values_become_scrubbed_text() -> None:
     clean = Redactor().value({"raw": b"sk-proj-Zq8vT3xLm2Np7Rw4Ks9Hy6Bd1Fg5Jc0"})
     assert KEY not in json.dumps(clean)
+
+
+def test_an_image_data_uri_shows_as_its_type_and_size_not_its_bytes() -> None:
+    url = "data:image/png;base64," + "A" * 4000 + "=="
+    event = {
+        "type": "conversation.item.create",
+        "item": {"content": [{"type": "input_image", "image_url": url, "detail": "low"}]},
+    }
+    clean, _ = Redactor().event(event)
+    part = clean["item"]["content"][0]
+    assert part == {
+        "type": "input_image",
+        "image_url": "<image: image/png, 2999 bytes>",
+        "detail": "low",
+    }
+    assert Redactor().value(event)["item"]["content"][0]["image_url"].startswith("<image: ")
+    assert image_summary("https://example.com/x.png") == "https://example.com/x.png"
+    assert image_summary(image_summary(url)) == image_summary(url)

@@ -31,6 +31,7 @@ from realtime.protocol.session_schema import (
 __all__ = [
     "DEFAULT_AZURE_API_VERSION",
     "Prompt",
+    "SESSION_TYPES",
     "Provider",
     "RetentionRatio",
     "SemanticVad",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
+SESSION_TYPES = ("realtime", "transcription")  # voice chat, or live transcripts with no answers
 
 
 class Provider(enum.Enum):
@@ -164,6 +166,7 @@ class SessionConfig:
     """Everything that shapes a session, validated on construction (``ConfigError`` if not)."""
 
     provider: Provider = Provider.LOCAL
+    session_type: str = "realtime"  # SESSION_TYPES; realtime.client.core.transcription_session
     api_version: ApiVersion = ApiVersion.GA
     model: str = DEFAULT_MODEL  # for Azure: the deployment name
     voice: str = "alloy"  # or a custom voice id, voice_... (GA)
@@ -192,6 +195,7 @@ class SessionConfig:
     def __post_init__(self) -> None:
         _check_type("provider", self.provider, Provider)
         _check_type("api_version", self.api_version, ApiVersion)
+        _check_choice("session_type", self.session_type, SESSION_TYPES)
         self._check_model_and_output()
         self._check_settings()
         self._check_ga_fields()

@@ -70,6 +70,16 @@ class Conversation(ConversationState):
     def transcript(self, item_id: str) -> str:
         return self.items[item_id].text
 
+    @property
+    def transcription_only(self) -> bool:
+        """The server's session is a transcription session (GA ``type``, beta ``object``):
+        nothing answers, so nothing asks for an answer."""
+        session = self.session
+        return (
+            session.get("type") == "transcription"
+            or session.get("object") == "realtime.transcription_session"
+        )
+
     # ---- client events out ------------------------------------------------------------
     def text_turn(self, text: str, *, at: float = 0.0, respond: bool = True) -> ClientOutcome:
         """A typed user message (``conversation.item.create``), then ``response.create``."""
@@ -89,7 +99,8 @@ class Conversation(ConversationState):
         )
 
     def commit(self, *, at: float = 0.0, respond: bool = True) -> ClientOutcome:
-        """``input_audio_buffer.commit`` (push-to-talk), then ``response.create``.
+        """``input_audio_buffer.commit`` (push-to-talk), then ``response.create`` (not in a
+        transcription session).
 
         Raises ``ProtocolError`` when less than 100 ms was appended: the server would refuse.
         """
@@ -100,7 +111,7 @@ class Conversation(ConversationState):
             )
         self.buffered_ms = 0.0
         out = ClientOutcome((client_event("input_audio_buffer.commit"),))
-        return out + self.response_create(at=at) if respond else out
+        return out + self.response_create(at=at) if respond and not self.transcription_only else out
 
     def clear_audio(self) -> ClientOutcome:
         """``input_audio_buffer.clear``."""
@@ -173,9 +184,12 @@ class Conversation(ConversationState):
         """``conversation.item.retrieve``: what the server holds (the transcript is kept)."""
         return ClientOutcome((client_event("conversation.item.retrieve", item_id=item_id),))
 
-    def session_update(self, session: dict[str, Any]) -> ClientOutcome:
-        """``session.update`` with a payload from ``realtime.client.core.session_update``."""
-        return ClientOutcome((client_event("session.update", session=session),))
+    def session_update(
+        self, session: dict[str, Any], kind: str = "session.update"
+    ) -> ClientOutcome:
+        """``session.update`` with a payload from ``realtime.client.core.session_update``
+        (``kind`` ``transcription_session.update`` for a beta transcription session)."""
+        return ClientOutcome((client_event(kind, session=session),))
 
     # ---- answers stopped early ---------------------------------------------------------
     def typed_interrupt(self, played_ms: PlayedMs | None, *, audio_pending: bool) -> ClientOutcome:

@@ -17,20 +17,27 @@ __all__ = ["connection_headers", "connection_key", "connection_url"]
 
 
 def connection_url(config: SessionConfig) -> str:
-    """The WebSocket URL to open for this config (Local needs ``base_url`` set to its port)."""
+    """The WebSocket URL to open for this config (Local needs ``base_url`` set to its port).
+
+    A transcription session asks for one with ``intent=transcription`` in place of the model
+    (its model is the transcription model, in the session); Azure's beta URL keeps its
+    deployment, which names the resource's realtime deployment."""
     model = quote(config.model, safe="")
+    target = "intent=transcription" if config.session_type == "transcription" else f"model={model}"
     if config.provider is Provider.OPENAI:
-        return f"wss://api.openai.com/v1/realtime?model={model}"
+        return f"wss://api.openai.com/v1/realtime?{target}"
     if config.provider is Provider.AZURE:
         base = ws_url("azure_endpoint", config.azure_endpoint).rstrip("/")
         if config.api_version is ApiVersion.GA:
-            return f"{base}/openai/v1/realtime?model={model}"
+            return f"{base}/openai/v1/realtime?{target}"
         version = quote(config.azure_api_version, safe="")
+        if target.startswith("intent"):
+            return f"{base}/openai/realtime?api-version={version}&{target}&deployment={model}"
         return f"{base}/openai/realtime?api-version={version}&deployment={model}"
     if not config.base_url:
         raise ConfigError("base_url", "no server URL is set", allowed="ws://HOST:PORT/v1")
     base = ws_url("base_url", config.base_url).rstrip("/")
-    return f"{base}/realtime?model={model}"
+    return f"{base}/realtime?{target}"
 
 
 def connection_headers(config: SessionConfig, api_key: str | None) -> dict[str, str]:
@@ -58,6 +65,7 @@ def connection_key(config: SessionConfig) -> tuple[object, ...]:
     """What a connection is opened with: changing any of it needs a new connection."""
     return (
         config.provider,
+        config.session_type,  # the hosted API fixes a session's type when it opens
         config.api_version,
         config.model,
         config.base_url,

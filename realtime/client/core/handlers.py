@@ -61,14 +61,20 @@ def _item_retrieved(c: ConversationState, e: Event, at: float) -> list[Effect]:
 
 def _speech_started(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_id = e.get("item_id")
+    start = e.get("audio_start_ms")
     if item_id:
         c.upsert(item_id, role="user", transcribing=True)
+        if isinstance(start, int | float):
+            c.upsert(item_id, audio_start_ms=int(start))
     c.user_speaking = True
     streaming = c.active_response_id is not None
     return [SpeechStarted(item_id, int(e.get("audio_start_ms") or 0), streaming)]
 
 
 def _speech_stopped(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    end, item_id = e.get("audio_end_ms"), e.get("item_id")
+    if item_id in c.items and isinstance(end, int | float):
+        c.upsert(item_id, audio_end_ms=int(end))
     c.user_speaking = False
     c.mark_turn_start(at, "speech")
     return []
@@ -136,6 +142,8 @@ HANDLERS: dict[str, Handler] = {
     "error": _error,
     "session.created": _session,
     "session.updated": _session,
+    "transcription_session.created": _session,  # beta transcription sessions
+    "transcription_session.updated": _session,
     "conversation.created": _ignore,
     "conversation.item.added": _item_added,
     "conversation.item.done": _item_added,

@@ -19,6 +19,7 @@ from realtime.client.core.config import (
     Transcription,
     TurnDetection,
 )
+from realtime.client.core.transcription_session import TRANSCRIPTION, transcription_payload
 from realtime.protocol.facts import ApiVersion, pcm_format
 from realtime.protocol.session_schema import INCLUDE_LOGPROBS, TOOL_CHOICES, custom_voice, render
 
@@ -26,7 +27,10 @@ __all__ = ["session_payload", "session_values"]
 
 
 def session_payload(config: SessionConfig) -> dict[str, Any]:
-    """The ``session`` object of a ``session.update`` for the config's API version."""
+    """The ``session`` object of a ``session.update`` for the config's API version (a
+    transcription session's from ``realtime.client.core.transcription_session``)."""
+    if config.session_type == TRANSCRIPTION:
+        return transcription_payload(config)
     return render(session_values(config), config.api_version)
 
 

@@ -36,7 +36,9 @@ class Item:
     ``role`` is user, assistant or system for messages, and ``tool`` for function calls and
     their outputs; ``text`` is the typed text, the transcript of spoken audio, or the call's
     arguments. ``audio_ms`` counts the assistant audio received for the item; ``heard`` is the
-    part of ``text`` the user heard when its audio was cut short (None: all of it).
+    part of ``text`` the user heard when its audio was cut short (None: all of it). A spoken
+    user item keeps where its speech started and stopped in the session's input audio
+    (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's timestamps.
     """
 
     id: str
@@ -51,6 +53,8 @@ class Item:
     call_id: str | None = None
     name: str | None = None
     heard: str | None = None
+    audio_start_ms: int | None = None
+    audio_end_ms: int | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from realtime.client.core.endpoint import connection_headers, connection_key, co
 from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.session_clock import SessionClock, default_max_seconds
 from realtime.client.core.session_update import session_payload
+from realtime.client.core.transcription_session import session_event_type
 from realtime.client.core.values import (
     AudioOut,
     CallsReady,
@@ -135,7 +136,7 @@ class ConnectionPump:
             return ClientOutcome(), True
         payload = session_payload(change.config)
         if session_payload(old) != payload:
-            return self._conv.session_update(payload), False
+            return self._conv.session_update(payload, session_event_type(change.config)), False
         return ClientOutcome(), False
 
     # ---- one connection ------------------------------------------------------------------
@@ -147,7 +148,10 @@ class ConnectionPump:
         max_seconds = self._max_session or default_max_seconds(self._config.provider)
         self._session_clock = SessionClock.start(self._clock(), max_seconds)
         self._expired = asyncio.Event()
-        await self._send_all(transport, self._conv.session_update(session_payload(self._config)))
+        update = self._conv.session_update(
+            session_payload(self._config), session_event_type(self._config)
+        )
+        await self._send_all(transport, update)
         replay = self._conv.replay(self._config.api_version, self._budget)
         await self._send_all(transport, ClientOutcome(replay.events))
         notice = replay.notice if replay.item_ids or replay.left_out else None

@@ -4,7 +4,8 @@ Pure; owned by the session state machine on the server's event loop. An :class:`
 frozen and replaced on every change. Content part types are kept in GA spelling (``output_text`` /
 ``output_audio`` for the assistant); a beta client's ``text`` / ``audio`` are read into them here,
 and the server edge (``realtime.local.session.beta``) spells them back. Audio is kept as PCM16 24
-kHz bytes, drawn as base64 only in ``conversation.item.retrieved``.
+kHz bytes, drawn as base64 only in ``conversation.item.retrieved``. A GA user message may carry
+``input_image`` parts, read by ``realtime.local.session.images`` and kept as their data URIs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.local.session.images import parse_image
 from realtime.local.session.wire import (
     InvalidRequest,
     check_keys,
@@ -31,12 +33,24 @@ from realtime.protocol.pcm import (
 )
 from realtime.protocol.words import cut_words
 
-__all__ = ["ItemRecord", "Part", "item_text", "parse_item", "render_item", "truncate_item"]
+__all__ = [
+    "ItemRecord",
+    "Part",
+    "item_images",
+    "item_text",
+    "parse_item",
+    "render_item",
+    "truncate_item",
+]
 
 # Content part types each role may send, by API version; beta names map to GA ones.
 _PART_TYPES: dict[ApiVersion, dict[str, dict[str, str]]] = {
     ApiVersion.GA: {
-        "user": {"input_text": "input_text", "input_audio": "input_audio"},
+        "user": {
+            "input_text": "input_text",
+            "input_audio": "input_audio",
+            "input_image": "input_image",
+        },
         "system": {"input_text": "input_text"},
         "assistant": {"output_text": "output_text", "output_audio": "output_audio"},
     },
@@ -62,6 +76,8 @@ class Part:
     text: str | None = None
     transcript: str | None = None
     audio: bytes = b""
+    image_url: str | None = None  # input_image: its data URI
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,11 @@ def item_text(item: ItemRecord) -> str:
     if item.type == "function_call_output":
         return item.output
     return " ".join(p.text or p.transcript or "" for p in item.content).strip()
+
+
+def item_images(item: ItemRecord) -> tuple[str, ...]:
+    """The data URIs of a message's ``input_image`` parts, in order."""
+    return tuple(p.image_url for p in item.content if p.image_url is not None)
 
 
 def parse_item(raw: Any, version: ApiVersion, param: str = "item") -> ItemRecord:
@@ -131,6 +152,9 @@ def _required_string(obj: dict[str, Any], key: str, param: str) -> str:
 def _parse_part(raw: Any, allowed: dict[str, str], param: str) -> Part:
     obj = expect_object(raw, param)
     kind = allowed[expect_choice(obj.get("type"), f"{param}.type", tuple(allowed))]
+    if kind == "input_image":
+        url, detail = parse_image(obj, param)
+        return Part(kind, image_url=url, detail=detail)
     check_keys(obj, ("type", "text", "transcript", "audio", "format"), param)
     if kind in ("input_text", "output_text"):
         return Part(kind, text=_required_string(obj, "text", param))
@@ -164,6 +188,8 @@ def render_item(item: ItemRecord, *, with_audio: bool = False) -> dict[str, Any]
 
 
 def _render_part(part: Part, with_audio: bool) -> dict[str, Any]:
+    if part.type == "input_image":
+        return {"type": part.type, "image_url": part.image_url, "detail": part.detail}
     if part.type not in _AUDIO_PARTS:
         return {"type": part.type, "text": part.text}
     out: dict[str, Any] = {"type": part.type, "transcript": part.transcript}

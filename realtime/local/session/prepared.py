@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
-from realtime.local.session.items import ItemRecord, Part, item_text
+from realtime.local.session.items import ItemRecord, Part, item_images, item_text
 from realtime.local.session.jobs import Speak
 from realtime.local.session.options import ResponseOptions
 from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
@@ -113,7 +113,9 @@ def expected(
 
 def job_args(opts: ResponseOptions, items: Sequence[ItemRecord]) -> JobArgs:
     """What a response with ``opts`` asks the responder, reading ``items``."""
-    messages = tuple(Message(i.type, i.role, item_text(i), i.name, i.call_id) for i in items)
+    messages = tuple(
+        Message(i.type, i.role, item_text(i), i.name, i.call_id, item_images(i)) for i in items
+    )
     request = ResponseRequest(
         messages=messages,
         instructions=opts.instructions,

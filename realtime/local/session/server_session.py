@@ -9,12 +9,15 @@ holds the settings and the items; the listening side (``session.listening.Listen
 responding side (``session.responding.ResponseDriver``) share its outbox. Before a call
 returns, the responding side hears what the listener heard at a pause, to prepare the answer
 ahead (``session.prepared``; with ``prepare_answers``, as the engine's server sets it).
+A transcription session (``session.transcription_session``) listens and transcribes the same
+way and never answers: its turns reach the responding side as turns that ask for no response.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from realtime.local.frames import read_event
 from realtime.local.limits import MAX_BUFFER_MS, MAX_TURN_MS
@@ -29,6 +32,12 @@ from realtime.local.session.options import parse_options
 from realtime.local.session.prepared import AnswerCounts
 from realtime.local.session.responding import ResponseDriver
 from realtime.local.session.response_run import ResponseRun
+from realtime.local.session.transcription_session import (
+    TRANSCRIPTION,
+    apply_transcription_update,
+    as_transcription_session,
+    render_transcription,
+)
 from realtime.local.session.wire import (
     InvalidRequest,
     error_event,
@@ -61,12 +70,16 @@ class ServerSession:
         prepare_answers: bool = False,
         ahead_counts: AheadCounts | None = None,  # shared counts of listening ahead (benchmarks)
         answer_counts: AnswerCounts | None = None,  # and of answers prepared ahead
+        transcription: bool = False,  # connected with ?intent=transcription
     ) -> None:
         self.version = version
         self.id = new_id("sess")
         self.conversation_id = new_id("conv")
         self.voices = tuple(voices)
         self.settings = EffectiveSession(model=model or DEFAULT_MODELS[version])
+        self.transcription_only = transcription
+        if transcription:
+            self.settings = as_transcription_session(self.settings)
         self.history = History()
         self._out = Outbox()
         self._listener = Listener(
@@ -87,10 +100,22 @@ class ServerSession:
     def response(self) -> ResponseRun | None:  # the response in progress, if any
         return self._driver.response
 
+    def _render(self) -> dict[str, object]:
+        if self.transcription_only:
+            return render_transcription(self.settings, self.version, self.id)
+        return render(self.settings, self.version, self.id)
+
+    def _answering(self) -> Mapping[str, Any] | None:
+        """The turn detection the responding side sees: a transcription session's asks for
+        no answer and interrupts none."""
+        if self.transcription_only:
+            return {"create_response": False, "interrupt_response": False}
+        return self.settings.turn_detection
+
     # ---- the client side ------------------------------------------------------------------
     def start(self) -> SessionOutcome:
         """``session.created``: the first event of every connection."""
-        self._out.emit("session.created", session=render(self.settings, self.version, self.id))
+        self._out.emit("session.created", session=self._render())
         return self._take()
 
     def receive_frame(self, frame: str | bytes) -> SessionOutcome:
@@ -183,13 +208,25 @@ class ServerSession:
 
     # ---- client event handlers (dispatched from _HANDLERS) ------------------------------
     def on_session_update(self, e: Event) -> None:
+        session = required(e, "session")
+        kind = session.get("type") if isinstance(session, dict) else None
+        if self.version is ApiVersion.GA and kind == TRANSCRIPTION:
+            self._update(apply_transcription_update(self.settings, session, self.version), True)
+        else:
+            self._update(apply_update(self.settings, session, self.version, voices=self.voices))
+        self._out.emit("session.updated", session=self._render())
+
+    def on_transcription_session_update(self, e: Event) -> None:
+        """Beta's update of a transcription session (GA: ``session.update`` of that type)."""
+        update = apply_transcription_update(self.settings, required(e, "session"), self.version)
+        self._update(update, True)
+        self._out.emit("transcription_session.updated", session=self._render())
+
+    def _update(self, settings: EffectiveSession, transcription: bool = False) -> None:
         before = self.settings.turn_detection
-        self.settings = apply_update(
-            self.settings, required(e, "session"), self.version, voices=self.voices
-        )
+        self.settings, self.transcription_only = settings, transcription
         if self.settings.turn_detection != before:
             self._listener.configure(self.settings.turn_detection)
-        self._out.emit("session.updated", session=render(self.settings, self.version, self.id))
 
     def on_append(self, e: Event) -> None:
         self._feed(expect_append_audio(required(e, "audio")))
@@ -200,7 +237,7 @@ class ServerSession:
         listener = self._listener
         listener.check_room(whole or pcm, MAX_BUFFER_MS)
         for vad_event in listener.append(pcm):  # one at a time: barge-in within the frame
-            turn_detection = self.settings.turn_detection
+            turn_detection = self._answering()
             if isinstance(vad_event, SpeechStarted):
                 self._listener.speech_started(vad_event.audio_start_ms)
                 self._driver.speech_started(turn_detection)
@@ -212,7 +249,7 @@ class ServerSession:
             self._driver.transcripts_arrived()
         settings = self.settings
         if listener.cut_long_turn(MAX_TURN_MS, settings.turn_detection, settings.transcription):
-            self._driver.turn_ended(settings.turn_detection)
+            self._driver.turn_ended(self._answering())
 
     def on_commit(self, e: Event) -> None:
         self._listener.commit(self.settings.transcription)
@@ -258,6 +295,12 @@ class ServerSession:
         self._out.emit("conversation.item.retrieved", item=render_item(item, with_audio=True))
 
     def on_response_create(self, e: Event) -> None:
+        if self.transcription_only:
+            raise InvalidRequest.value(
+                "type",
+                "response.create is not supported in a transcription session: it transcribes "
+                "the input audio and never answers. Use session.type 'realtime' for answers.",
+            )
         if self.response is not None:
             raise InvalidRequest(
                 "conversation_already_has_active_response",
@@ -281,13 +324,6 @@ class ServerSession:
         # buffer to clear (the hosted API has one only for WebRTC), so this only acknowledges.
         rid = self.response.id if self.response else None
         self._out.emit("output_audio_buffer.cleared", response_id=rid)
-
-    def on_transcription_session_update(self, e: Event) -> None:
-        raise InvalidRequest.value(
-            "type",
-            "transcription_session.update is not supported by the local engine; "
-            "use session.update with input_audio_transcription.",
-        )
 
 
 Handler = Callable[[ServerSession, Event], None]

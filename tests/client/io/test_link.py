@@ -118,11 +118,16 @@ def test_a_full_server_is_asked_again_when_reconnecting() -> None:
                 h.pump,
                 h.publisher,
                 open_transport=full_after_the_first,
-                delays=(0, 0),
+                # The first wait follows the drop of a connection that had not held yet, the
+                # next two each follow a 503 (see link.run_link).
+                delays=(0, 0, 0),
                 stop=asyncio.Event(),
             )
         )
         await until(lambda: bool(opened) and bool(opened[0].sent))
+        # The session came back on the first connection: what follows is a reconnect.
+        opened[0].feed({"type": "session.created", "event_id": "e1", "session": {"id": "s"}})
+        await until(lambda: h.publisher.snapshot().state is LinkState.CONNECTED)
         opened[0].drop()
         await link
 

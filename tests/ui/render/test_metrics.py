@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.io.bridge import Bridge
+from realtime.protocol.model_list import DEFAULT_MODEL
 from realtime.ui.render import metrics
 from realtime.ui.render.metrics import PricedTurns, session_turns
 
@@ -45,8 +46,8 @@ def test_the_strip_prices_the_turns_again_only_for_a_new_snapshot_or_model(
     kept = PricedTurns()
     session_turns(bridge, kept)
     session_turns(bridge, kept)
-    assert priced == ["gpt-realtime"]
+    assert priced == [DEFAULT_MODEL]
     session_turns(bridge)  # nothing kept: priced each time
     bridge.update_session(SessionConfig(provider=Provider.OPENAI, model="gpt-realtime-mini"))
     session_turns(bridge, kept)
-    assert priced == ["gpt-realtime", "gpt-realtime", "gpt-realtime-mini"]
+    assert priced == [DEFAULT_MODEL, DEFAULT_MODEL, "gpt-realtime-mini"]

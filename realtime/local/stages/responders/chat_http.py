@@ -50,6 +50,10 @@ def chat_messages(request: ResponseRequest) -> list[dict[str, Any]]:
                 out.append({"role": "assistant", "content": None, "tool_calls": [call]})
         elif message.type == "function_call_output":
             out.append({"role": "tool", "tool_call_id": message.call_id, "content": message.text})
+        elif message.images:  # the OpenAI chat format's image parts, after the words
+            parts: list[dict[str, Any]] = [{"type": "text", "text": message.text}]
+            parts += [{"type": "image_url", "image_url": {"url": url}} for url in message.images]
+            out.append({"role": message.role or "user", "content": parts[not message.text :]})
         elif message.text:
             out.append({"role": message.role or "user", "content": message.text})
     return out
@@ -90,7 +94,10 @@ class ChatCompletionsResponder:
     chat-completions URL.
 
     ``url`` is the base (``http://127.0.0.1:8080/v1``) or the full ``.../chat/completions``.
+    A turn's images go to it as ``image_url`` parts: a vision model sees them.
     """
+
+    sees_images = True
 
     def __init__(
         self,

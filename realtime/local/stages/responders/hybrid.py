@@ -25,6 +25,7 @@ from realtime.local.stages.responders.responder import (
     start_reply,
 )
 from realtime.local.stages.responders.rules import KNOWN_TOOLS, RuleBasedResponder
+from realtime.local.stages.responders.vision import latest_images, sees_images
 from realtime.protocol.errors import EngineError
 
 __all__ = ["HybridResponder", "Model"]
@@ -54,6 +55,8 @@ class HybridResponder:
         return collect(self.stream(request))
 
     def stream(self, request: ResponseRequest) -> Reply | Iterator[Chunk]:
+        if latest_images(request) and sees_images(self.model):
+            return start_reply(self.model, request)  # a picture: the model that can see it
         answer = self.rules.answer(request)
         if answer is not None:
             return answer

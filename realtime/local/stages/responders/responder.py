@@ -50,6 +50,7 @@ class Message:
     text: str = ""
     name: str = ""
     call_id: str = ""
+    images: tuple[str, ...] = ()  # a user message's images, as data URIs
 
 
 @dataclass(frozen=True)

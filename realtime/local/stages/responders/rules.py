@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
 from realtime.local.stages.responders.tool_outputs import describe_output
+from realtime.local.stages.responders.vision import NO_SIGHT, latest_images
 from realtime.tools.travel import (
     FIND_AIRPORT,
     GET_FLIGHT_ESTIMATE,
@@ -188,6 +189,8 @@ class RuleBasedResponder:
 
     def answer(self, request: ResponseRequest) -> Reply | None:
         """The rules' exact answer, or None when no rule knows (a language model may)."""
+        if latest_images(request):  # words about a picture the rules cannot see
+            return Reply(NO_SIGHT)
         results = _trailing_outputs(request.messages)
         if results:  # read back from the output's own fields (a model might invent facts)
             return Reply(" ".join(describe_output(name, out) for name, out in results))
