@@ -14,8 +14,9 @@ What is read: the deployer's keys and the endpoints they are bound to (``realtim
 the guardrails (``realtime.ui.gate``), the outbound address policy
 (``REALTIME_ALLOW_PRIVATE_URLS``, ``allowed_hosts`` / ``REALTIME_ALLOWED_HOSTS``, plus the
 deployer's own endpoints), the WebRTC ICE servers (``ice_servers`` / ``REALTIME_ICE_SERVERS``)
-and the log level (``LOG_LEVEL``). ``[auth]`` is a secrets-only section (``st.login`` reads it
-there itself).
+and transport policy (``ice_transport_policy`` / ``REALTIME_ICE_TRANSPORT_POLICY``: ``relay``
+keeps the browser's media on the TURN server) and the log level (``LOG_LEVEL``). ``[auth]`` is
+a secrets-only section (``st.login`` reads it there itself).
 """
 
 from __future__ import annotations
@@ -130,6 +131,20 @@ class DeploymentSettings:
             return []
         value = json.loads(configured) if isinstance(configured, str) else configured
         return [dict(server) for server in value]
+
+    def rtc_configuration(self) -> dict[str, Any]:
+        """What the browser's ``RTCPeerConnection`` is built with: the ICE servers and, when
+        ``ice_transport_policy`` / ``REALTIME_ICE_TRANSPORT_POLICY`` is ``relay``, relayed
+        candidates only (every packet crosses the TURN server). ``all`` or unset: the default;
+        anything else is a ``ConfigError`` naming the setting (it must not silently go direct).
+        """
+        configuration: dict[str, Any] = {"iceServers": self.ice_servers()}
+        policy = str(self.get("ice_transport_policy", "REALTIME_ICE_TRANSPORT_POLICY") or "all")
+        if policy.lower() not in ("all", "relay"):
+            raise ConfigError("ice_transport_policy", f"{policy!r}", allowed="all, relay")
+        if policy.lower() == "relay":
+            configuration["iceTransportPolicy"] = "relay"
+        return configuration
 
     def log_level(self) -> str:
         """``LOG_LEVEL`` for the app's loggers, ``INFO`` when unset."""

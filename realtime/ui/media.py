@@ -59,7 +59,7 @@ def webrtc_controls(bridge: Bridge, start: Callable[[], object] | None = None) -
         return webrtc_streamer(
             key=WEBRTC_KEY,
             mode=WebRtcMode.SENDRECV,
-            rtc_configuration={"iceServers": deployment.current().ice_servers()},
+            rtc_configuration=deployment.current().rtc_configuration(),
             media_stream_constraints={"audio": True, "video": False},
             sink_audio_track=sink,
             source_audio_track=source,

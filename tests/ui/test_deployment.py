@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from realtime.client.core.config import Provider
+from realtime.protocol.errors import ConfigError
 from realtime.ui.deployment import DeploymentSettings
 from realtime.ui.keys import bound_key
 
@@ -91,6 +92,20 @@ def test_ice_servers_from_secrets_or_json_in_the_environment() -> None:
     environ = {"REALTIME_ICE_SERVERS": '[{"urls": "stun:stun.example:3478"}]'}
     assert DeploymentSettings({}, environ).ice_servers() == [{"urls": "stun:stun.example:3478"}]
     assert DeploymentSettings({}, {}).ice_servers() == []
+
+
+def test_the_rtc_configuration_forces_relay_only_when_asked() -> None:
+    turn = {"urls": ["turn:turn.example:3478"], "username": "u", "credential": "c"}
+    assert DeploymentSettings({"ice_servers": [turn]}, {}).rtc_configuration() == {
+        "iceServers": [turn]
+    }
+    environ = {"REALTIME_ICE_TRANSPORT_POLICY": " Relay "}
+    relayed = DeploymentSettings({"ice_servers": [turn]}, environ).rtc_configuration()
+    assert relayed == {"iceServers": [turn], "iceTransportPolicy": "relay"}
+    secret_wins = DeploymentSettings({"ice_transport_policy": "all"}, environ)
+    assert "iceTransportPolicy" not in secret_wins.rtc_configuration()
+    with pytest.raises(ConfigError, match="ice_transport_policy"):
+        DeploymentSettings({}, {"REALTIME_ICE_TRANSPORT_POLICY": "relayed"}).rtc_configuration()
 
 
 def test_log_level_defaults_to_info() -> None:
