@@ -32,7 +32,7 @@ import pytest
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
 from tests.deploy.services import Service, env_file, free_ports, free_udp_range, render
-from tests.support.webrtc_page import press_start
+from tests.support.webrtc_page import RECORD_PEERS, press_start
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -58,22 +58,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-# Every RTCPeerConnection the page makes is kept, so the test can read its stats.
-RECORD_PEERS = """
-(() => {
-  const Native = window.RTCPeerConnection;
-  if (!Native || Native.__recorded) return;
-  window.__peers = [];
-  const Recorded = function (...args) {
-    const pc = new Native(...args);
-    window.__peers.push(pc);
-    return pc;
-  };
-  Recorded.prototype = Native.prototype;
-  Recorded.__recorded = true;
-  window.RTCPeerConnection = Recorded;
-})();
-"""
 
 # The sound that arrived, and the kinds of the local candidates the connection uses.
 MEDIA_PATH = """

@@ -6,7 +6,24 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["press_start"]
+__all__ = ["RECORD_PEERS", "press_start"]
+
+# Every RTCPeerConnection the page makes is kept, so the test can read its stats.
+RECORD_PEERS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native || Native.__recorded) return;
+  window.__peers = [];
+  const Recorded = function (...args) {
+    const pc = new Native(...args);
+    window.__peers.push(pc);
+    return pc;
+  };
+  Recorded.prototype = Native.prototype;
+  Recorded.__recorded = true;
+  window.RTCPeerConnection = Recorded;
+})();
+"""
 
 
 def press_start(page: object) -> None:

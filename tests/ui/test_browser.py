@@ -25,7 +25,7 @@ import pytest
 
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
-from tests.support.webrtc_page import press_start
+from tests.support.webrtc_page import RECORD_PEERS, press_start
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,22 +48,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-# Every RTCPeerConnection the page makes is kept, so the test can read its stats.
-RECORD_PEERS = """
-(() => {
-  const Native = window.RTCPeerConnection;
-  if (!Native || Native.__recorded) return;
-  window.__peers = [];
-  const Recorded = function (...args) {
-    const pc = new Native(...args);
-    window.__peers.push(pc);
-    return pc;
-  };
-  Recorded.prototype = Native.prototype;
-  Recorded.__recorded = true;
-  window.RTCPeerConnection = Recorded;
-})();
-"""
 
 INBOUND_AUDIO_ENERGY = """
 async () => {
