@@ -65,8 +65,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ear_taps import READ_SCRIPT, TAP_SCRIPT, Recording, speech_bounds  # noqa: E402
-from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS  # noqa: E402
 from realtime.protocol.resample import convert_pcm16  # noqa: E402
+from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS  # noqa: E402
 from realtime.protocol.wav import write_wav  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
