@@ -32,3 +32,24 @@ def test_mypy_strict_is_clean_on_realtime() -> None:
     pytest.importorskip("mypy", reason="pip install -r requirements-dev.txt")
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_streamlit_reads_the_apps_config_from_any_directory() -> None:
+    """`.streamlit/config.toml` beside app.py turns off Streamlit's full collection after every
+    script run (it held the GIL ~100 ms twice a second per talking tab and stalled aiortc's
+    media loop). Streamlit reads the file beside the script, whatever the working directory."""
+    probe = (
+        "import streamlit.config as c, sys\n"
+        "c._main_script_path = sys.argv[1]\n"
+        "c.get_config_options(force_reparse=True)\n"
+        "print(c.get_option('runner.postScriptGC'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(ROOT / "app.py")],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
