@@ -72,6 +72,8 @@ class ToolRegistry:
         self._clock = clock
         self._lock = threading.Lock()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._warm_ups: list[Callable[[], object]] = []
+        self._warmed = False
 
     # -- registration ---------------------------------------------------------------------
 
@@ -94,6 +96,20 @@ class ToolRegistry:
         """Remove a tool (no error if it is not there)."""
         with self._lock:
             self._specs.pop(name, None)
+
+    def add_warm_up(self, load: Callable[[], object]) -> None:
+        """Something the tools load lazily (an index, a table) that ``warm`` loads ahead."""
+        with self._lock:
+            self._warm_ups.append(load)
+            self._warmed = False
+
+    def warm(self) -> list[concurrent.futures.Future[object]]:
+        """Start the warm-ups on the worker pool, once, without waiting: the first call of a
+        tool then does not pay for loading its data while the user waits for an answer."""
+        with self._lock:
+            loads, self._warmed = ([] if self._warmed else list(self._warm_ups)), True
+        pool = self._pool() if loads else None
+        return [pool.submit(load) for load in loads] if pool else []
 
     @overload
     def tool(self, func: F, /, *, name: str | None = None) -> F: ...

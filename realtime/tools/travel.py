@@ -23,7 +23,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Final, TypedDict
 
 from realtime.tools.airports import Airport, AirportSummary, airport_index, haversine_km
-from realtime.tools.registry import tool
+from realtime.tools.registry import default_registry, tool
 from realtime.tools.result import ToolFailure
 
 __all__ = [
@@ -214,6 +214,12 @@ def _place_zone(place: str) -> tuple[str, tzinfo]:
 @functools.cache
 def _zone_keys() -> dict[str, str]:
     return {key.casefold(): key for key in zoneinfo.available_timezones()}
+
+
+# The airport table (~0.2-0.5 s to parse) and the zone names, loaded when a session starts
+# rather than on the first question that needs them (ToolRegistry.warm).
+default_registry.add_warm_up(airport_index)
+default_registry.add_warm_up(_zone_keys)
 
 
 def _utc_minutes(now: datetime, tz: str) -> int:

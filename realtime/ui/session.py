@@ -128,6 +128,7 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, 
         if bridge is not None:
             bridge.stop()  # never left running without its recording
         recording = SessionRecording(secrets=[api_key] if api_key else ())
+        default_registry.warm()  # the tools' tables load now, not during the first answer
         playback = Playback()
         playback.on_played = recording.hear_assistant
         policy, engine = deployment.current().address_policy(), local_engine()

@@ -399,3 +399,36 @@ def test_bad_name_and_duplicates(registry: ToolRegistry) -> None:
 def _other_plan_trip(city: str) -> str:
     """Another tool that wants the same name."""
     return city
+
+
+def test_warm_runs_each_warm_up_once_on_the_pool_without_waiting() -> None:
+    registry = ToolRegistry()
+    gate, loaded = threading.Event(), []
+
+    def load() -> str:
+        gate.wait(5)
+        loaded.append(threading.current_thread().name)
+        return "ready"
+
+    registry.add_warm_up(load)
+    try:
+        futures = registry.warm()  # returns while the load is still blocked
+        assert len(futures) == 1 and not futures[0].done()
+        assert registry.warm() == []  # once per registry
+        gate.set()
+        assert futures[0].result(5) == "ready"
+        assert loaded and loaded[0].startswith("realtime-tool")
+    finally:
+        registry.close()
+
+
+def test_the_default_registry_warms_the_travel_tables() -> None:
+    from realtime.tools import airports, default_registry, travel
+
+    airports._index = None  # noqa: SLF001 - cold, as in a fresh app process
+    travel._zone_keys.cache_clear()  # noqa: SLF001
+    default_registry._warmed = False  # noqa: SLF001
+    for future in default_registry.warm():
+        future.result(60)
+    assert airports._index is not None  # noqa: SLF001
+    assert travel._zone_keys.cache_info().currsize == 1  # noqa: SLF001
