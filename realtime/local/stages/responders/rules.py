@@ -7,7 +7,9 @@ reads the last user message and answers from tables, first match wins:
   Tokyo" -> ``get_local_time(place)``, "how far / how long a flight from Paris to Tokyo" ->
   ``get_flight_estimate(origin, destination)``, "which airport is LHR" / "airports in Lisbon"
   -> ``find_airport(query)`` (names and argument shapes from ``realtime.tools.travel``); when
-  the session does not offer the tool it says so instead;
+  the session does not offer the tool it says so instead; the call comes with a few words
+  said first ("Let me check the time there."), as hosted models do, so the user hears the
+  answer begin while the tool runs on the client (``PREAMBLES``);
 * greetings, thanks, goodbyes and questions about itself get a short reply;
 * anything else gets a short reply saying what it can do.
 
@@ -69,6 +71,12 @@ def _place(text: str) -> str:
 
 
 Intent = tuple[str, str]  # (tool name, JSON arguments)
+
+PREAMBLES = {
+    GET_FLIGHT_ESTIMATE: "Let me work that out.",
+    GET_LOCAL_TIME: "Let me check the time there.",
+    FIND_AIRPORT: "Let me look that up.",
+}
 
 
 def _flight(match: re.Match[str]) -> Intent | None:
@@ -201,7 +209,8 @@ class RuleBasedResponder:
         if intents:
             name = intents[0][0]
             if name in request.callable_tools:
-                return Reply(calls=tuple(CallRequest(n, a) for n, a in intents))
+                calls = tuple(CallRequest(n, a) for n, a in intents)
+                return Reply(PREAMBLES.get(name, "One moment."), calls=calls)
             return Reply(
                 f"I could answer that with the {name} tool, but this session doesn't let me use "
                 "it. Turn on the travel tools and ask me again."

@@ -21,7 +21,11 @@ and asks ``webrtcvad`` whether each frame is voiced. The ``server_vad`` settings
   ``min_speech_ms`` or so after the onset.
 * Speech stops once ``silence_duration_ms`` passed since the last voiced frame;
   ``audio_end_ms`` is that moment (so it includes the silence, as on the hosted API) and
-  ``speech_end_ms`` the end of the last voiced frame (hangover included).
+  ``speech_end_ms`` the end of the last voiced frame. A frame webrtcvad calls voiced but
+  ``TAIL_DB`` or more below the turn's loudest frame (its hangover over a fading word or the
+  room's noise after it) does not move that end: the silence is counted from where the voice
+  really stopped, not 60-140 ms later, so a turn ends ``silence_duration_ms`` after the last
+  word, as the user expects. A pause of that length spoken that softly ends the turn.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import numpy as np
 from realtime.local.stages.vad.detector import SpeechStarted, SpeechStopped, VadEvent
 from realtime.protocol.errors import ConfigError, EngineError
 from realtime.protocol.facts import BYTES_PER_MS, SAMPLE_RATE
-from realtime.protocol.pcm import bytes_for_ms
+from realtime.protocol.pcm import MIN_DBFS, bytes_for_ms, samples_dbfs
 from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS
 
 __all__ = ["WebRtcVad"]
@@ -44,6 +48,7 @@ __all__ = ["WebRtcVad"]
 _FRAME_MS = 20
 _FRAME_BYTES = bytes_for_ms(_FRAME_MS)
 _VAD_RATE = 2 * SAMPLE_RATE  # the rate handed to webrtcvad (48 kHz): an exact doubling of ours
+TAIL_DB = 35.0  # a voiced frame this far below the turn's loudest is a tail, not the voice
 
 
 def _check_ms(name: str, value: int) -> int:
@@ -81,6 +86,8 @@ class WebRtcVad:
         self._last = 0  # last sample of the previous frame, for the interpolation
         self._start_ms: int | None = None
         self._voiced_end_ms = 0
+        self._levels: deque[float] = deque(maxlen=window)  # dBFS of the frames in _recent
+        self._peak_db = MIN_DBFS  # the loudest frame of the speech in progress
         self._floor_ms = 0  # audio_start_ms never reaches back past the start or a reset
 
     @classmethod
@@ -116,7 +123,7 @@ class WebRtcVad:
             del self._pending[:_FRAME_BYTES]
             start_ms = self._framed // BYTES_PER_MS
             self._framed += _FRAME_BYTES
-            event = self._step(start_ms, self._is_speech(frame))
+            event = self._step(start_ms, *self._is_speech(frame))
             if event is not None:
                 events.append(event)
         return events
@@ -129,36 +136,45 @@ class WebRtcVad:
         self._framed = self._fed - keep
         self._floor_ms = -(-self._framed // BYTES_PER_MS)  # audio before a clear is gone
         self._recent.clear()
+        self._levels.clear()
         self._start_ms = None
         self._last = 0
         self._detector = _make_detector(self.aggressiveness)  # webrtcvad's hangover is state
 
-    def _is_speech(self, frame: bytes) -> bool:
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.int32)
+    def _is_speech(self, frame: bytes) -> tuple[bool, float]:
+        """webrtcvad's verdict on the frame, and its level (dBFS)."""
+        raw = np.frombuffer(frame, dtype="<i2")
+        samples = raw.astype(np.int32)
         previous = np.concatenate(([self._last], samples[:-1]))
         self._last = int(samples[-1])
         doubled = np.empty(samples.size * 2, dtype="<i2")
         doubled[0::2] = (previous + samples) // 2
         doubled[1::2] = samples
-        return bool(self._detector.is_speech(doubled.tobytes(), _VAD_RATE))
+        voiced = bool(self._detector.is_speech(doubled.tobytes(), _VAD_RATE))
+        return voiced, samples_dbfs(raw)
 
-    def _step(self, start_ms: int, voiced: bool) -> VadEvent | None:
+    def _step(self, start_ms: int, voiced: bool, level: float) -> VadEvent | None:
         end_ms = start_ms + _FRAME_MS
         if self._start_ms is None:
             self._recent.append(voiced)
+            self._levels.append(level)
             if len(self._recent) < (self._recent.maxlen or 1) or sum(self._recent) < self._needed:
                 return None
             onset_ms = end_ms - _FRAME_MS * (len(self._recent) - self._recent.index(True))
             self._start_ms = max(self._floor_ms, onset_ms - self.prefix_padding_ms)
+            self._peak_db = max(self._levels)
             self._voiced_end_ms = end_ms if voiced else self._last_voiced_end(end_ms)
             return SpeechStarted(self._start_ms, onset_ms)
         if voiced:
-            self._voiced_end_ms = end_ms
+            self._peak_db = max(self._peak_db, level)
+            if level > self._peak_db - TAIL_DB:
+                self._voiced_end_ms = end_ms
             return None
         if end_ms - self._voiced_end_ms < self.silence_duration_ms:
             return None
         self._start_ms = None
         self._recent.clear()
+        self._levels.clear()
         return SpeechStopped(end_ms, self._voiced_end_ms)
 
     def _last_voiced_end(self, end_ms: int) -> int:

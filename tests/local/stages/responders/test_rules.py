@@ -13,7 +13,12 @@ from realtime.local.stages.responders.responder import (
     Reply,
     ResponseRequest,
 )
-from realtime.local.stages.responders.rules import RuleBasedResponder, find_intent, find_intents
+from realtime.local.stages.responders.rules import (
+    PREAMBLES,
+    RuleBasedResponder,
+    find_intent,
+    find_intents,
+)
 from tests.support.responders import TRAVEL_TOOLS
 
 
@@ -56,7 +61,7 @@ def test_travel_questions_become_tool_calls(
     question: str, name: str, arguments: dict[str, str]
 ) -> None:
     reply = ask(question)
-    assert reply.text == ""
+    assert reply.text == PREAMBLES[name]  # said while the tool runs
     (call,) = reply.calls
     assert (call.name, json.loads(call.arguments)) == (name, arguments)
 
