@@ -31,7 +31,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
@@ -42,11 +42,27 @@ from realtime.local import workers
 from realtime.local.engine import Engine
 from realtime.local.frames import encode_event
 from realtime.local.intake import Intake
-from realtime.local.limits import MAX_REFUSED_APPENDS, NOT_READING_CLOSE, REFUSED_APPENDS_CLOSE
+from realtime.local.limits import (
+    MAX_REFUSED_APPENDS,
+    MCP_CALL_SECONDS,
+    MCP_LIST_SECONDS,
+    NOT_READING_CLOSE,
+    REFUSED_APPENDS_CLOSE,
+)
+from realtime.local.mcp.client import CallResult, McpFailed, call_tool, list_tools
 from realtime.local.sender import Sender
 from realtime.local.session.beta import beta_event
 from realtime.local.session.expiry import CLOSE_REASON, expired_event, with_expires_at
-from realtime.local.session.jobs import Cancel, Job, Respond, SessionOutcome, Speak, Transcribe
+from realtime.local.session.jobs import (
+    CallMcp,
+    Cancel,
+    Job,
+    ListMcpTools,
+    Respond,
+    SessionOutcome,
+    Speak,
+    Transcribe,
+)
 from realtime.local.session.server_session import ServerSession
 from realtime.local.session.wire import InvalidRequest, error_event
 from realtime.local.stages.responders.responder import Reply
@@ -86,6 +102,8 @@ class SessionRunner:
             Transcribe: self._transcribe,
             Respond: self._respond,
             Speak: self._speak,
+            ListMcpTools: self._list_mcp,
+            CallMcp: self._call_mcp,
         }
 
     async def run(self) -> None:
@@ -176,7 +194,7 @@ class SessionRunner:
         if isinstance(job, Cancel):
             self._cancel(job.response_id)
             return
-        rid = None if isinstance(job, Transcribe) else job.response_id
+        rid = None if isinstance(job, Transcribe | ListMcpTools) else job.response_id
         task = asyncio.create_task(self._guarded(self._starters[type(job)], job))
         self._tasks[task] = rid
         task.add_done_callback(self._tasks.pop)
@@ -280,3 +298,23 @@ class SessionRunner:
         finally:
             cancel.set()  # a cancelled consumer stops the producer at the next sentence
             self._forget(job.response_id, cancel)
+
+    # ---- MCP servers (on the loop: the client is asyncio's; realtime.local.mcp) ------------
+    async def _list_mcp(self, job: ListMcpTools) -> None:
+        policy, seconds = self._engine.mcp_policy, MCP_LIST_SECONDS
+        try:
+            tools = await list_tools(job.server, policy, seconds)
+        except McpFailed as exc:
+            self._apply(self._session.mcp_listed(job.item_id, None, str(exc)))
+        else:
+            self._apply(self._session.mcp_listed(job.item_id, tools, None))
+
+    async def _call_mcp(self, job: CallMcp) -> None:
+        policy, seconds = self._engine.mcp_policy, MCP_CALL_SECONDS
+        result = await call_tool(job.server, policy, seconds, job.name, job.arguments)
+        outcome = self._session.mcp_called(job.response_id, job.item_id, *_fields(result))
+        self._apply(outcome)
+
+
+def _fields(result: CallResult) -> tuple[str | None, Mapping[str, Any] | None]:
+    return result.output, result.error

@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from realtime.local.mcp.client import policy_from_environment
 from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.session.prepared import AnswerCounts
@@ -26,6 +27,7 @@ from realtime.local.stages.tts.language import VoiceLanguageGuard
 from realtime.local.stages.tts.piper import PiperSynthesizer, voices
 from realtime.local.stages.tts.speech_http import HttpSynthesizer
 from realtime.local.stages.tts.synthesizer import Synthesizer
+from realtime.protocol.address_policy import AddressPolicy
 from realtime.protocol.errors import EngineError
 
 __all__ = ["Engine", "SynthesizerFactory", "http_synthesizer"]
@@ -75,6 +77,9 @@ class Engine:
     ahead_counts: AheadCounts | None = None
     # Likewise every session's counts of answers prepared ahead (``session.prepared``).
     answer_counts: AnswerCounts | None = None
+    # Which MCP server URLs sessions may reach (``realtime.local.mcp``): the deployment's
+    # REALTIME_ALLOW_PRIVATE_URLS / REALTIME_ALLOWED_HOSTS, read when the engine is built.
+    mcp_policy: AddressPolicy = field(default_factory=policy_from_environment)
 
     @classmethod
     def default(

@@ -20,7 +20,11 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
   closed); a client whose socket has not drained for ``NOT_READING_SECONDS`` while they wait
   is not reading and is closed with 1008 (policy), its queue freed; ``OUTBOX_HARD_CAP`` bytes
   waiting close it at once, whatever else (the answers a session makes are bounded too);
-- frames received and not yet handled: ``MAX_QUEUED_FRAMES`` (websockets' ``max_queue``).
+- frames received and not yet handled: ``MAX_QUEUED_FRAMES`` (websockets' ``max_queue``);
+- MCP servers (``docs/mcp.md``): ``MAX_MCP_SERVERS`` per session; a listing within
+  ``MCP_LIST_SECONDS``, a call within ``MCP_CALL_SECONDS``; each HTTP answer at most
+  ``MCP_MAX_BYTES``; ``MCP_MAX_TOOLS`` tools kept per server; a call's output kept and sent up
+  to ``MCP_MAX_OUTPUT_CHARS``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ __all__ = [
     "MAX_APPEND_CHARS",
     "MAX_BUFFER_MS",
     "MAX_DEPTH",
+    "MAX_MCP_SERVERS",
+    "MCP_CALL_SECONDS",
+    "MCP_LIST_SECONDS",
+    "MCP_MAX_BYTES",
+    "MCP_MAX_OUTPUT_CHARS",
+    "MCP_MAX_TOOLS",
     "MAX_FRAME_BYTES",
     "MAX_QUEUED_FRAMES",
     "MAX_REFUSED_APPENDS",
@@ -61,3 +71,9 @@ REFUSED_APPENDS_CLOSE = (
 )
 LARGE_FRAME_BYTES = 32 * 2**10  # ~0.7 s of audio: parsed, decoded on a worker, fed in slices
 SLICE_MS = 20  # the VAD takes ~0.3 ms per 20 ms of audio: the loop is free between slices
+MAX_MCP_SERVERS = 8
+MCP_LIST_SECONDS = 10.0
+MCP_CALL_SECONDS = 30.0
+MCP_MAX_BYTES = 2**20
+MCP_MAX_TOOLS = 128
+MCP_MAX_OUTPUT_CHARS = 64 * 2**10

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from realtime.local.session.mcp_servers import McpServer, check_mcp_tool, check_unique_labels
 from realtime.local.session.wire import (
     InvalidRequest,
     check_keys,
@@ -209,21 +210,27 @@ def check_max_tokens(value: Any, param: str) -> int | str:
     return expect_int(value, param, _int(row.low), _int(row.high))
 
 
-def check_tools(value: Any, param: str) -> tuple[dict[str, Any], ...]:
+def check_tools(value: Any, param: str) -> tuple[dict[str, Any] | McpServer, ...]:
+    """Function tools as dicts; MCP tools (``realtime.local.session.mcp_servers``) as
+    ``McpServer``."""
     if not isinstance(value, list):
         raise InvalidRequest("invalid_type", f"'{param}' must be an array.", param)
-    tools = []
+    tools: list[dict[str, Any] | McpServer] = []
     for i, raw in enumerate(value):
         where = f"{param}[{i}]"
         tool = expect_object(raw, where)
+        kind = expect_choice(tool.get("type", "function"), f"{where}.type", ("function", "mcp"))
+        if kind == "mcp":
+            tools.append(check_mcp_tool(tool, where))
+            continue
         check_keys(tool, ("type", "name", "description", "parameters"), where)
-        expect_choice(tool.get("type", "function"), f"{where}.type", ("function",))
         if "name" not in tool:
             raise InvalidRequest.missing(f"{where}.name")
         expect_string(tool["name"], f"{where}.name")
         expect_string(tool.get("description", ""), f"{where}.description")
         expect_object(tool.get("parameters", {}), f"{where}.parameters")
         tools.append({"type": "function", **tool})
+    check_unique_labels([t for t in tools if isinstance(t, McpServer)], param)
     return tuple(tools)
 
 

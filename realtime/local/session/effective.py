@@ -42,6 +42,7 @@ from realtime.local.session.checks import (
     check_voice_value,
     server_vad,
 )
+from realtime.local.session.mcp_servers import McpServer
 from realtime.local.session.wire import (
     Check,
     FieldTable,
@@ -77,7 +78,9 @@ class EffectiveSession:
     transcription: Mapping[str, Any] | None = None
     noise_reduction: Mapping[str, Any] | None = None
     max_output_tokens: int | str = "inf"
-    tools: tuple[Mapping[str, Any], ...] = ()
+    tools: tuple[Mapping[str, Any], ...] = ()  # function tools
+    mcp: tuple[McpServer, ...] = ()  # MCP tools (``session.mcp_servers``), echoed after them
+    mcp_tools: tuple[Mapping[str, Any], ...] = ()  # what they listed and allow (not echoed)
     tool_choice: str = "auto"  # auto | none | required
     forced_tool: str | None = None  # tool_choice {"type": "function", "name": ...}
     parallel_tool_calls: bool = True
@@ -165,6 +168,10 @@ def apply_update(
     extras = {k.removeprefix("extras."): changes.pop(k) for k in list(changes) if "." in k}
     if "tool_choice" in changes:
         changes["tool_choice"], changes["forced_tool"] = changes["tool_choice"]
+    if "tools" in changes:
+        tools = changes["tools"]
+        changes["tools"] = tuple(t for t in tools if not isinstance(t, McpServer))
+        changes["mcp"] = tuple(t for t in tools if isinstance(t, McpServer))
     if "voice" in changes:
         check_voice(changes["voice"], version, voices, "session")
     updated = dataclasses.replace(current, **changes)
@@ -190,7 +197,7 @@ def render(session: EffectiveSession, version: ApiVersion, session_id: str) -> d
         "noise_reduction": None if s.noise_reduction is None else dict(s.noise_reduction),
         "max_output_tokens": s.max_output_tokens,
         "temperature": s.temperature,
-        "tools": [dict(t) for t in s.tools],
+        "tools": [dict(t) for t in s.tools] + [server.wire() for server in s.mcp],
         "tool_choice": _tool_choice_out(s, version),
         "parallel_tool_calls": s.parallel_tool_calls,
         "truncation": "auto",

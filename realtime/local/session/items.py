@@ -6,11 +6,14 @@ frozen and replaced on every change. Content part types are kept in GA spelling 
 and the server edge (``realtime.local.session.beta``) spells them back. Audio is kept as PCM16 24
 kHz bytes, drawn as base64 only in ``conversation.item.retrieved``. A GA user message may carry
 ``input_image`` parts, read by ``realtime.local.session.images`` and kept as their data URIs.
+MCP items (``mcp_list_tools``, ``mcp_call``, ``mcp_approval_request``, ``mcp_approval_response``)
+keep their own wire fields in ``ItemRecord.mcp``; a client creates only the last (GA).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,7 @@ from realtime.local.session.images import parse_image
 from realtime.local.session.wire import (
     InvalidRequest,
     check_keys,
+    expect_bool,
     expect_choice,
     expect_object,
     expect_string,
@@ -34,6 +38,7 @@ from realtime.protocol.pcm import (
 from realtime.protocol.words import cut_words
 
 __all__ = [
+    "MCP_ITEMS",
     "ItemRecord",
     "Part",
     "item_images",
@@ -65,7 +70,11 @@ _ITEM_KEYS = {
     "message": ("id", "type", "object", "status", "role", "content"),
     "function_call": ("id", "type", "object", "status", "name", "call_id", "arguments"),
     "function_call_output": ("id", "type", "object", "status", "call_id", "output"),
+    "mcp_approval_response": ("id", "type", "object", "approval_request_id", "approve", "reason"),
 }
+MCP_ITEMS = frozenset(
+    {"mcp_list_tools", "mcp_call", "mcp_approval_request", "mcp_approval_response"}
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,7 @@ class ItemRecord:
     call_id: str = ""
     arguments: str = ""
     output: str = ""
+    mcp: Mapping[str, Any] | None = None  # an MCP item's own wire fields
 
     def replace(self, **changes: Any) -> ItemRecord:
         return dataclasses.replace(self, **changes)
@@ -102,6 +112,11 @@ def item_text(item: ItemRecord) -> str:
         return item.arguments
     if item.type == "function_call_output":
         return item.output
+    if item.type == "mcp_call" and item.mcp is not None:
+        error = item.mcp.get("error")
+        return str(item.mcp.get("output") or (error or {}).get("message", ""))
+    if item.mcp is not None:
+        return ""
     return " ".join(p.text or p.transcript or "" for p in item.content).strip()
 
 
@@ -113,9 +128,12 @@ def item_images(item: ItemRecord) -> tuple[str, ...]:
 def parse_item(raw: Any, version: ApiVersion, param: str = "item") -> ItemRecord:
     """An item of ``conversation.item.create`` (or a response's ``input``)."""
     obj = expect_object(raw, param)
-    kind = expect_choice(obj.get("type", "message"), f"{param}.type", tuple(_ITEM_KEYS))
+    kinds = tuple(k for k in _ITEM_KEYS if version is ApiVersion.GA or k not in MCP_ITEMS)
+    kind = expect_choice(obj.get("type", "message"), f"{param}.type", kinds)
     check_keys(obj, _ITEM_KEYS[kind], param)
     item_id = expect_string(obj.get("id") or new_id("item"), f"{param}.id")
+    if kind == "mcp_approval_response":
+        return _approval_response(obj, item_id, param)
     if kind == "function_call":
         return ItemRecord(
             item_id,
@@ -141,6 +159,19 @@ def parse_item(raw: Any, version: ApiVersion, param: str = "item") -> ItemRecord
         _parse_part(p, roles[role], f"{param}.content[{i}]") for i, p in enumerate(obj["content"])
     )
     return ItemRecord(item_id, kind, role=role, content=parts)
+
+
+def _approval_response(obj: dict[str, Any], item_id: str, param: str) -> ItemRecord:
+    """The client's answer to an ``mcp_approval_request`` (the session checks the request)."""
+    if "approve" not in obj:
+        raise InvalidRequest.missing(f"{param}.approve")
+    fields: dict[str, Any] = {
+        "approval_request_id": _required_string(obj, "approval_request_id", param),
+        "approve": expect_bool(obj["approve"], f"{param}.approve"),
+    }
+    if obj.get("reason") is not None:
+        fields["reason"] = expect_string(obj["reason"], f"{param}.reason")
+    return ItemRecord(item_id, "mcp_approval_response", mcp=fields)
 
 
 def _required_string(obj: dict[str, Any], key: str, param: str) -> str:
@@ -172,6 +203,8 @@ def _parse_part(raw: Any, allowed: dict[str, str], param: str) -> Part:
 
 def render_item(item: ItemRecord, *, with_audio: bool = False) -> dict[str, Any]:
     """The item object of the wire (GA spelling); ``with_audio`` adds base64 audio."""
+    if item.mcp is not None:  # the SDK's Realtime Mcp* item models: no status
+        return {"id": item.id, "object": "realtime.item", "type": item.type, **item.mcp}
     out: dict[str, Any] = {
         "id": item.id,
         "object": "realtime.item",

@@ -11,11 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from realtime.local.session.guesses import Guess
+from realtime.local.session.mcp_servers import McpServer
 from realtime.local.session.wire import server_event
 from realtime.local.stages.responders.responder import ResponseRequest
 from realtime.protocol.events import Event
 
-__all__ = ["Cancel", "Job", "Outbox", "Respond", "SessionOutcome", "Speak", "Transcribe"]
+__all__ = [
+    "CallMcp",
+    "Cancel",
+    "Job",
+    "ListMcpTools",
+    "Outbox",
+    "Respond",
+    "SessionOutcome",
+    "Speak",
+    "Transcribe",
+]
 
 
 @dataclass(frozen=True)
@@ -62,13 +73,33 @@ class Speak:
 
 
 @dataclass(frozen=True)
+class ListMcpTools:
+    """List an MCP server's tools (``realtime.local.mcp``); report with ``mcp_listed``."""
+
+    item_id: str
+    server: McpServer
+
+
+@dataclass(frozen=True)
+class CallMcp:
+    """Call one tool of an MCP server; report with ``mcp_called``. Runs under the response's
+    key, so a ``Cancel`` of the response stops it."""
+
+    response_id: str
+    item_id: str
+    server: McpServer
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Cancel:
     """Stop the response's running job now; nothing it produces later is sent."""
 
     response_id: str
 
 
-Job = Transcribe | Respond | Speak | Cancel
+Job = Transcribe | Respond | Speak | ListMcpTools | CallMcp | Cancel
 
 
 @dataclass(frozen=True)

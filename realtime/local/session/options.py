@@ -58,6 +58,7 @@ class ResponseOptions:
     metadata: Mapping[str, Any] | None = None
     input_items: tuple[ItemRecord, ...] | None = None  # a new context instead of the history
     temperature: float | None = None  # for a language model; the rules ignore it
+    mcp_tools: tuple[Mapping[str, Any], ...] = ()  # listed by the session's MCP servers
 
     @property
     def audio_output(self) -> bool:
@@ -84,6 +85,7 @@ class ResponseOptions:
             forced_tool=session.forced_tool,
             max_output_tokens=session.max_output_tokens,
             temperature=session.temperature,
+            mcp_tools=session.mcp_tools,
         )
 
 
@@ -95,6 +97,19 @@ def _metadata(value: Any, param: str) -> dict[str, Any] | None:
     return None if value is None else expect_object(value, param)
 
 
+def _function_tools(value: Any, param: str) -> tuple[dict[str, Any], ...]:
+    """A response's own tools: function tools; MCP servers are the session's (they are listed
+    when the session is updated, before any response reads them)."""
+    tools = check_tools(value, param)
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise InvalidRequest.value(
+                f"{param}[{i}].type",
+                "The local engine takes MCP tools in session.tools (session.update) only.",
+            )
+    return tuple(t for t in tools if isinstance(t, dict))
+
+
 def _ignored(value: Any, param: str) -> None:
     return None
 
@@ -103,7 +118,7 @@ _GA, _BETA = ApiVersion.GA, ApiVersion.BETA
 _COMMON: dict[str, Any] = {
     "conversation": ("in_conversation", _conversation),
     "instructions": ("instructions", expect_string),
-    "tools": ("tools", check_tools),
+    "tools": ("tools", _function_tools),
     "tool_choice": ("tool_choice", check_tool_choice),
     "metadata": ("metadata", _metadata),
 }

@@ -124,6 +124,7 @@ def job_args(opts: ResponseOptions, items: Sequence[ItemRecord]) -> JobArgs:
         forced_tool=opts.forced_tool,
         max_output_tokens=opts.token_limit,
         temperature=opts.temperature,
+        mcp_tools=() if opts.tool_choice == "none" else opts.mcp_tools,
     )
     return request, opts.voice if opts.audio_output else None, opts.speed
 

@@ -28,14 +28,19 @@ from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, item_text
 from realtime.local.session.jobs import Cancel, Outbox, Respond, Speak
+from realtime.local.session.mcp_calls import ask_approval, call_done, start_call
+from realtime.local.session.mcp_servers import McpServer, McpTool
 from realtime.local.session.options import ResponseOptions
 from realtime.local.session.prepared import AnswerCounts, JobArgs, Prepared, expected, job_args
 from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
-from realtime.local.stages.responders.responder import Reply
+from realtime.local.stages.responders.responder import CallRequest, Reply
 from realtime.protocol.events import new_id
 from realtime.protocol.pcm import duration_ms
 
-__all__ = ["ResponseDriver"]
+__all__ = ["McpFinder", "ResponseDriver"]
+
+McpFinder = Callable[[str, str], "tuple[McpServer, McpTool] | None"]
+"""``(server_label, tool name) -> (server, tool)`` when that tool is listed and allowed."""
 
 
 class ResponseDriver:
@@ -58,6 +63,7 @@ class ResponseDriver:
         transcribing: Callable[[], bool],
         answer_counts: AnswerCounts | None = None,
         prepare: bool = False,
+        mcp_find: McpFinder = lambda label, name: None,
     ) -> None:
         self.response: ResponseRun | None = None
         self.answer_counts = AnswerCounts() if answer_counts is None else answer_counts
@@ -72,6 +78,8 @@ class ResponseDriver:
         self._settings = settings
         self._transcribing = transcribing
         self._deferred = False  # a VAD turn ended during a response: answer it afterwards
+        self._mcp_find = mcp_find  # the server and tool an MCP call names, if listed
+        self._approvals: list[tuple[ItemRecord, bool]] = []  # answered during a response
 
     # ---- turns ----------------------------------------------------------------------------
     def speech_started(self, turn_detection: Mapping[str, Any] | None) -> None:
@@ -92,7 +100,9 @@ class ResponseDriver:
         self._advance()
 
     # ---- the response ---------------------------------------------------------------------
-    def create(self, options: ResponseOptions) -> None:
+    def create(
+        self, options: ResponseOptions, approval: tuple[ItemRecord, bool] | None = None
+    ) -> None:
         items = self._history.ordered() if options.input_items is None else options.input_items
         text_in = text_tokens(options.instructions) + sum(
             text_tokens(item_text(i)) for i in items if not _audio_parts(i)
@@ -107,6 +117,7 @@ class ResponseDriver:
             conversation_id=self._conversation_id,
             input_tokens=(text_in, audio_in),
         )
+        self.response.approval = approval
         self.response.created()
         self._advance()
 
@@ -169,6 +180,9 @@ class ResponseDriver:
         if run is None or run.stage is not Stage.WAITING or self._transcribing():
             return
         run.stage = Stage.RESPONDING
+        if run.approval is not None:
+            self._approved(run, *run.approval)
+            return
         opts = run.options
         items = self._history.ordered() if opts.input_items is None else opts.input_items
         args = job_args(opts, items)
@@ -182,12 +196,75 @@ class ResponseDriver:
 
     def _reply(self, run: ResponseRun, reply: Reply, *, speak: bool) -> None:
         offered = run.options.callable_tools
-        calls = tuple(c for c in reply.calls if c.name in offered)  # never an unoffered tool
+        # never an unoffered tool; an MCP server's tool is called here, one per answer
+        calls = tuple(c for c in reply.calls if not c.server_label and c.name in offered)
+        mcp = next((c for c in reply.calls if c.server_label), None)
+        if mcp is not None and run.options.tool_choice != "none" and self._call_mcp(run, mcp):
+            return
         if run.reply(reply.text, calls):
             self._finished()
         elif speak:
             opts = run.options
             self._out.job(Speak(run.job_id, reply.text, opts.voice, opts.speed))
+
+    # ---- MCP servers' tools ----------------------------------------------------------------
+    def _call_mcp(
+        self, run: ResponseRun, call: CallRequest, approval_id: str | None = None
+    ) -> bool:
+        """Call (or ask leave to call) a listed tool; False when it is not on offer."""
+        found = self._mcp_find(call.server_label, call.name)
+        if found is None:
+            return False
+        server, tool = found
+        if approval_id is None and server.needs_approval(tool):
+            ask_approval(run, server, call)
+            run.finish("completed")
+            self._finished()
+            return True
+        run.stage = Stage.CALLING
+        self._out.job(start_call(run, self._out, server, call, approval_id))
+        return True
+
+    def mcp_called(
+        self,
+        response_id: str,
+        item_id: str,
+        output: str | None,
+        error: Mapping[str, Any] | None,
+    ) -> None:
+        """The server answered (or failed): the responder then says so."""
+        run = self._active(response_id, Stage.CALLING)
+        if run is None or item_id not in run.mcp_items:
+            return
+        call_done(run, self._out, item_id, output, error)
+        run.stage = Stage.RESPONDING
+        opts = run.options
+        if opts.input_items is None:
+            items: tuple[ItemRecord, ...] = self._history.ordered()
+        else:
+            items = (*opts.input_items, *run.output_items())
+        self._out.job(Respond(run.job_id, *job_args(opts, items)))
+
+    def approval_answered(self, request: ItemRecord, approve: bool) -> None:
+        """The client answered an ``mcp_approval_request``: a response calls the tool (or
+        says it will not), now or after the response in progress."""
+        if self.response is None:
+            self.create(ResponseOptions.from_session(self._settings()), (request, approve))
+        else:
+            self._approvals.append((request, approve))
+
+    def _approved(self, run: ResponseRun, request: ItemRecord, approve: bool) -> None:
+        fields = request.mcp or {}
+        label, name = str(fields.get("server_label")), str(fields.get("name"))
+        call = CallRequest(name, str(fields.get("arguments", "{}")), label)
+        if approve and self._call_mcp(run, call, request.id):
+            return
+        text = (
+            f"All right, I won't use the {name} tool."
+            if not approve
+            else f"The {name} tool of {label} is no longer on offer, so I did not call it."
+        )
+        self._reply(run, Reply(text), speak=True)
 
     # ---- answers prepared ahead -----------------------------------------------------------
     def prepare(self, words: str | None, *, speaking: bool) -> None:
@@ -206,7 +283,7 @@ class ResponseDriver:
 
     def _expected(self, words: str | None, *, speaking: bool) -> JobArgs | None:
         """What the next response would ask for, if it can be told now."""
-        if self._transcribing() or self._deferred:
+        if self._transcribing() or self._deferred or self._approvals:
             return None  # it would read transcripts not known yet, or answer another turn first
         return expected(self._history, self._settings(), words, speaking=speaking)
 
@@ -248,6 +325,8 @@ class ResponseDriver:
         if self._deferred:
             self._deferred = False
             self.create(ResponseOptions.from_session(self._settings()))
+        elif self._approvals:
+            self.create(ResponseOptions.from_session(self._settings()), self._approvals.pop(0))
 
 
 def _audio_parts(item: ItemRecord) -> list[Part]:

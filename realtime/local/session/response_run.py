@@ -41,6 +41,7 @@ _ARGUMENT_CHUNK = 32  # characters per response.function_call_arguments.delta
 class Stage(enum.Enum):
     WAITING = "waiting"  # for the transcripts of the turns it answers
     RESPONDING = "responding"  # the responder runs
+    CALLING = "calling"  # an MCP server runs a tool (``session.mcp_calls``)
     SPEAKING = "speaking"  # sentences arrive from the synthesiser
 
 
@@ -81,6 +82,9 @@ class ResponseRun:
         self._audio_ms = 0.0
         self._call_tokens = 0
         self._calls: tuple[CallRequest, ...] = ()
+        self.mcp_items: dict[str, ItemRecord] = {}  # its MCP calls (``session.mcp_calls``)
+        # The approval request this response answers, and the client's decision.
+        self.approval: tuple[ItemRecord, bool] | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------
     def created(self) -> None:
@@ -212,6 +216,24 @@ class ResponseRun:
         )
         self._call_tokens += text_tokens(call.arguments)
         self._done(index, item.replace(arguments=call.arguments, status="completed"))
+
+    def add_item(self, item: ItemRecord) -> int:
+        """An output item of the response's own (an MCP call's): added; its output index."""
+        self._add(item)
+        return len(self._output) - 1
+
+    def item_done(self, item: ItemRecord) -> None:
+        """That item, finished: ``response.output_item.done`` (and the conversation's)."""
+        self._done(self.output_index(item.id), item)
+
+    def output_index(self, item_id: str) -> int:
+        return next(i for i, it in enumerate(self._output) if it.id == item_id)
+
+    def output_items(self) -> tuple[ItemRecord, ...]:
+        return tuple(self._output)
+
+    def count_call_tokens(self, tokens: int) -> None:
+        self._call_tokens += tokens
 
     def _add(self, item: ItemRecord) -> None:
         self._output.append(item)

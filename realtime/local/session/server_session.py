@@ -15,8 +15,9 @@ way and never answers: its turns reach the responding side as turns that ask for
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from realtime.local.frames import read_event
@@ -25,9 +26,11 @@ from realtime.local.session.effective import EffectiveSession, apply_update, ren
 from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import VadFactory, default_vad
-from realtime.local.session.items import parse_item, render_item, truncate_item
+from realtime.local.session.items import ItemRecord, parse_item, render_item, truncate_item
 from realtime.local.session.jobs import Outbox, SessionOutcome, Transcribe
 from realtime.local.session.listening import Listener
+from realtime.local.session.mcp_listing import McpListings
+from realtime.local.session.mcp_servers import McpTool
 from realtime.local.session.options import parse_options
 from realtime.local.session.prepared import AnswerCounts
 from realtime.local.session.responding import ResponseDriver
@@ -82,6 +85,7 @@ class ServerSession:
             self.settings = as_transcription_session(self.settings)
         self.history = History()
         self._out = Outbox()
+        self._mcp = McpListings(self._out, self.history)
         self._listener = Listener(
             self._out, self.history, vad_factory, partials=partials, ahead_counts=ahead_counts
         )
@@ -93,6 +97,7 @@ class ServerSession:
             transcribing=lambda: self._listener.transcribing,
             answer_counts=answer_counts,
             prepare=prepare_answers,
+            mcp_find=self._mcp.find,
         )
         self._listener.configure(self.settings.turn_detection)
 
@@ -199,6 +204,25 @@ class ServerSession:
         self._driver.failed(response_id, message)
         return self._take()
 
+    def mcp_listed(
+        self, item_id: str, tools: Sequence[McpTool] | None, error: str | None
+    ) -> SessionOutcome:
+        """A ``ListMcpTools`` result: the tools, or None and why it failed."""
+        if self._mcp.listed(item_id, tools, error):
+            self.settings = dataclasses.replace(self.settings, mcp_tools=self._mcp.offered())
+        return self._take()
+
+    def mcp_called(
+        self,
+        response_id: str,
+        item_id: str,
+        output: str | None,
+        error: Mapping[str, Any] | None,
+    ) -> SessionOutcome:
+        """A ``CallMcp`` result: the tool's output, or the error (SDK ``mcp_call`` shapes)."""
+        self._driver.mcp_called(response_id, item_id, output, error)
+        return self._take()
+
     def _take(self) -> SessionOutcome:
         """The call's outcome, once the responding side prepared the answer most likely next
         (or dropped one that no longer fits): it reads the words heard at a pause."""
@@ -215,6 +239,8 @@ class ServerSession:
         else:
             self._update(apply_update(self.settings, session, self.version, voices=self.voices))
         self._out.emit("session.updated", session=self._render())
+        self._mcp.configure(self.settings.mcp)  # lists new servers' tools, after the echo
+        self.settings = dataclasses.replace(self.settings, mcp_tools=self._mcp.offered())
 
     def on_transcription_session_update(self, e: Event) -> None:
         """Beta's update of a transcription session (GA: ``session.update`` of that type)."""
@@ -266,12 +292,29 @@ class ServerSession:
             raise InvalidRequest.value(
                 "item.call_id", f"Tool call ID '{item.call_id}' not found in conversation."
             )
+        request = self._approval_request(item)
         previous = self.history.insert(item, previous)
         for kind in ("conversation.item.added", "conversation.item.done"):
             self._out.emit(kind, previous_item_id=previous, item=render_item(item))
+        if request is not None:
+            self._driver.approval_answered(request, bool((item.mcp or {}).get("approve")))
         audio = b"".join(p.audio for p in item.content if p.type == "input_audio")
         if audio and all(p.transcript is None for p in item.content if p.type == "input_audio"):
             self._listener.transcribe(item.id, audio, self.settings.transcription)
+
+    def _approval_request(self, item: ItemRecord) -> ItemRecord | None:
+        """The ``mcp_approval_request`` an ``mcp_approval_response`` answers (once only)."""
+        if item.type != "mcp_approval_response":
+            return None
+        wanted = str((item.mcp or {}).get("approval_request_id"))
+        param = "item.approval_request_id"
+        request = self.history.get(wanted, param)
+        if request.type != "mcp_approval_request":
+            raise InvalidRequest.value(param, f"Item '{wanted}' is not an mcp_approval_request.")
+        for other in self.history.ordered():
+            if other.type == item.type and (other.mcp or {}).get("approval_request_id") == wanted:
+                raise InvalidRequest.value(param, f"Approval request '{wanted}' was answered.")
+        return request
 
     def on_item_delete(self, e: Event) -> None:
         item_id = expect_string(required(e, "item_id"), "item_id")

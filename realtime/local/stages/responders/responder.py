@@ -40,9 +40,9 @@ __all__ = [
 class Message:
     """One conversation item as a responder reads it.
 
-    ``type`` is ``message``, ``function_call`` or ``function_call_output``; ``text`` is the
-    message text (or the transcript of spoken audio), the call's JSON arguments, or the JSON
-    output the client sent back.
+    ``type`` is ``message``, ``function_call``, ``function_call_output`` or ``mcp_call``;
+    ``text`` is the message text (or the transcript of spoken audio), the call's JSON
+    arguments, the JSON output the client sent back, or an MCP call's output (or error).
     """
 
     type: str
@@ -62,6 +62,9 @@ class ResponseRequest:
     forced_tool: str | None = None
     max_output_tokens: int | None = None
     temperature: float | None = None  # the session's (beta); None: the backend's default
+    # The MCP tools the session listed and allows: {"server_label", "name", "description",
+    # "parameters"}; a call to one is a CallRequest with its server_label (the engine runs it).
+    mcp_tools: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def callable_tools(self) -> frozenset[str]:
@@ -86,6 +89,7 @@ class CallRequest:
 
     name: str
     arguments: str
+    server_label: str = ""  # an MCP server's tool: the engine calls it, not the client
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ reads the last user message and answers from tables, first match wins:
 * greetings, thanks, goodbyes and questions about itself get a short reply;
 * anything else gets a short reply saying what it can do.
 
-When the conversation ends with ``function_call_output`` items it speaks them, one short sentence
+A listed MCP server's tool that the user names is called (``mcp_rules`` beside this module),
+and its result said once the engine ran it. When the conversation ends with
+``function_call_output`` items it speaks them, one short sentence
 per result, built only from fields the output holds (``tool_outputs`` beside this module): it
 never invents a fact. Instructions are not followed (there is no model to follow them).
 """
@@ -25,6 +27,7 @@ import re
 import string
 from collections.abc import Callable
 
+from realtime.local.stages.responders.mcp_rules import mcp_intent, say_mcp_result
 from realtime.local.stages.responders.responder import CallRequest, Message, Reply, ResponseRequest
 from realtime.local.stages.responders.tool_outputs import describe_output
 from realtime.local.stages.responders.vision import NO_SIGHT, latest_images
@@ -199,12 +202,18 @@ class RuleBasedResponder:
         """The rules' exact answer, or None when no rule knows (a language model may)."""
         if latest_images(request):  # words about a picture the rules cannot see
             return Reply(NO_SIGHT)
+        last = request.messages[-1] if request.messages else None
+        if last is not None and last.type == "mcp_call":  # the engine ran it: say its result
+            return Reply(say_mcp_result(last))
         results = _trailing_outputs(request.messages)
         if results:  # read back from the output's own fields (a model might invent facts)
             return Reply(" ".join(describe_output(name, out) for name, out in results))
         text = _last_user_text(request.messages)
         if not text:
             return Reply("Sorry, I didn't catch that. Could you say it again?")
+        mcp = mcp_intent(text, request.mcp_tools)
+        if mcp is not None:
+            return Reply(calls=(mcp,))
         intents = find_intents(text)
         if intents:
             name = intents[0][0]
