@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from realtime.client.core import handlers
+from realtime.client.core.mcp_items import approval_response
 from realtime.client.core.replay import Replay, ReplayBudget, build_replay
 from realtime.client.core.state import ConversationState
 from realtime.client.core.values import ClientOutcome, ResponseFinished, ResponseState, ServerError
@@ -172,6 +173,17 @@ class Conversation(ConversationState):
         if all(c.output is not None for c in siblings):
             out += self.response_create(at=at)
         return out
+
+    def mcp_approval(self, request_id: str, approve: bool, *, at: float = 0.0) -> ClientOutcome:
+        """Answer an ``mcp_approval_request`` (``realtime.client.core.mcp_items``); then, when
+        no response is in progress (the one that asked has ended), ``response.create``, so the
+        model goes on with the call's result or the refusal. Nothing for a request that is
+        unknown or already answered."""
+        events = approval_response(self, request_id, approve)
+        if not events:
+            return ClientOutcome()
+        out = ClientOutcome(events)
+        return out + self.response_create(at=at) if self.active_response_id is None else out
 
     def replay(self, version: ApiVersion, budget: ReplayBudget | None = None) -> Replay:
         """The conversation so far for a new server session (``realtime.client.core.replay``);
