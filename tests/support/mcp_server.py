@@ -3,8 +3,9 @@
 Runs on a ``ServerThread`` (its own loop) at 127.0.0.1 and a free port. It speaks the GA events
 of ``tests/fixtures/turns/mcp_approval_ga.jsonl``: a typed user message gets a response whose one
 output is an ``mcp_approval_request``, then ``response.done``; every client event it receives
-is kept (``received``, read from the test's thread), and the answer item is echoed as the hosted
-API does. A ``response.create`` after the answer gets an empty, completed response.
+is kept (``received``, read from the test's thread). The answer item is echoed, and the server
+goes on by itself as the hosted API does: the recorded call when approved, an empty response
+when denied.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ __all__ = ["ApprovalServer"]
 
 def _script() -> dict[str, Any]:
     lines = [line for line in load_turn("mcp_approval_ga") if line["dir"] == "server"]
-    # The recording's first response (1.0 s to 2.0 s): it asks, then ends.
+    # The recording's first response (1.0 s to 2.0 s) asks, then ends; the one the server
+    # starts by itself after the answer (from 2.1 s) makes the call.
     asks = [line["event"] for line in lines if 1.0 <= line["t"] < 2.0]
-    return {"session": lines[0]["event"], "asks": asks}
+    goes_on = [line["event"] for line in lines if line["t"] >= 2.1]
+    return {"session": lines[0]["event"], "asks": asks, "goes_on": goes_on}
 
 
 class ApprovalServer:
@@ -65,20 +68,23 @@ class ApprovalServer:
                 kind == "conversation.item.create"
                 and event["item"]["type"] == "mcp_approval_response"
             ):
-                echo = {
-                    "type": "conversation.item.added",
-                    "event_id": "e_echo",
-                    "previous_item_id": "mcpr_1",
-                    "item": event["item"],
-                }
-                await ws.send(json.dumps(echo))
+                await self._answered(ws, event["item"])
             elif kind == "response.create":
                 responses += 1
                 if responses == 1:
                     for step in self._script["asks"]:
                         await ws.send(json.dumps(step))
-                else:
-                    await self._empty_response(ws, f"resp_after_{responses}")
+
+    async def _answered(self, ws: ServerConnection, answer: dict[str, Any]) -> None:
+        """Echo the answer, then go on by itself: the recorded call when approved, an empty
+        response when denied (no ``response.create`` is awaited)."""
+        echo = {"type": "conversation.item.added", "event_id": "e_echo", "item": answer}
+        await ws.send(json.dumps({**echo, "previous_item_id": "mcpr_1"}))
+        if answer.get("approve") is True:
+            for step in self._script["goes_on"]:
+                await ws.send(json.dumps(step))
+        else:
+            await self._empty_response(ws, "resp_denied")
 
     async def _empty_response(self, ws: ServerConnection, rid: str) -> None:
         response = {"object": "realtime.response", "id": rid, "status": "in_progress", "output": []}

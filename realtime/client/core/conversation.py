@@ -174,16 +174,12 @@ class Conversation(ConversationState):
             out += self.response_create(at=at)
         return out
 
-    def mcp_approval(self, request_id: str, approve: bool, *, at: float = 0.0) -> ClientOutcome:
-        """Answer an ``mcp_approval_request`` (``realtime.client.core.mcp_items``); then, when
-        no response is in progress (the one that asked has ended), ``response.create``, so the
-        model goes on with the call's result or the refusal. Nothing for a request that is
-        unknown or already answered."""
-        events = approval_response(self, request_id, approve)
-        if not events:
-            return ClientOutcome()
-        out = ClientOutcome(events)
-        return out + self.response_create(at=at) if self.active_response_id is None else out
+    def mcp_approval(self, request_id: str, approve: bool) -> ClientOutcome:
+        """Answer an ``mcp_approval_request`` (``realtime.client.core.mcp_items``): the server
+        goes on by itself (the call and its result, or the refusal), so no ``response.create``
+        follows, as OpenAI's own Agents SDK does (``sendMcpResponse``). Nothing for a request
+        that is unknown or already answered."""
+        return ClientOutcome(approval_response(self, request_id, approve))
 
     def replay(self, version: ApiVersion, budget: ReplayBudget | None = None) -> Replay:
         """The conversation so far for a new server session (``realtime.client.core.replay``);

@@ -8,9 +8,10 @@ itself; the app only follows what it reports and answers approval requests:
 - ``response.mcp_call_arguments.delta / done`` and ``response.mcp_call.in_progress / completed /
   failed`` (``item_id``), with the ``mcp_call`` item (``name``, ``arguments``, ``output`` or
   ``error``): a call, timed from its ``in_progress`` to its end on the caller's clock;
-- the ``mcp_approval_request`` item (``name``, ``arguments``, ``server_label``): the user answers
-  with an ``mcp_approval_response`` item (:func:`approval_response`); the server's copy of that
-  item marks the request answered too.
+- the ``mcp_approval_request`` item (``name``, ``arguments``, ``server_label``), which ends its
+  response: the user answers with an ``mcp_approval_response`` item placed after the request
+  (:func:`approval_response`), and the server goes on by itself; the server's copy of that item
+  marks the request answered too.
 
 Every MCP item is an ``Item`` of role ``tool`` whose ``mcp`` holds the rest (``McpInfo``). The
 handlers are listed in ``realtime.client.core.handlers``' table; ``wire_items.item_from_wire``
@@ -133,7 +134,7 @@ def approval_response(c: ConversationState, request_id: str, approve: bool) -> t
         "approval_request_id": request_id,
         "approve": approve,
     }
-    return (client_event("conversation.item.create", item=item),)
+    return (client_event("conversation.item.create", previous_item_id=request_id, item=item),)
 
 
 # ---- server events ------------------------------------------------------------------------

@@ -240,7 +240,7 @@ class Bridge:
 
     def mcp_approval(self, request_id: str, approve: bool) -> None:
         """Approve or deny an MCP call the server asked about (``Conversation.mcp_approval``)."""
-        self._post(lambda: self._conv.mcp_approval(request_id, approve, at=self._clock()))
+        self._post(lambda: self._conv.mcp_approval(request_id, approve))
 
     def response_cancel(self) -> None:
         def command() -> ClientOutcome:
