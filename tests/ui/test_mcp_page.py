@@ -14,9 +14,9 @@ from realtime.protocol.facts import ApiVersion
 from realtime.ui.mcp_settings import key_widget
 from realtime.ui.session import BRIDGE_KEY, CONFIG_KEY, RECORDING_KEY
 from realtime.ui.session import key_widget as api_key_widget
+from tests.support.approval_server import ApprovalServer
 from tests.support.apptest import KEY, open_app, texts
 from tests.support.bridge import S, wait_for, wait_until
-from tests.support.mcp_server import ApprovalServer
 from tests.support.sdk import sdk_client_event
 
 UNSET = (
