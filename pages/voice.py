@@ -103,7 +103,12 @@ def live() -> None:
         render_transcript(snapshot)
         return
     render_metric_strip(session_turns(bridge, priced))
-    render_live(snapshot, view, transcribing=config.transcription is not None)
+    render_live(
+        snapshot,
+        view,
+        transcribing=config.transcription is not None,
+        on_approval=bridge.mcp_approval,  # MCP approval requests: Approve / Deny
+    )
 
 
 live()

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from realtime.client.core.snapshot import Snapshot, ToolRun
-from realtime.client.core.values import Item
+from realtime.client.core.values import Item, McpInfo
 from realtime.recording.redact import Redactor
 
 __all__ = [
@@ -92,15 +92,19 @@ def transcript(
     for item in items:
         if item.type == "function_call_output" and item.call_id in calls:
             continue
+        if item.type == "mcp_approval_response":
+            continue  # shown on its request
         tool = None
         if item.type == "function_call":
             run = runs.get(item.call_id or "")
             tool = _tool_record(item, run, outputs.get(item.call_id or ""), scrub)
+        elif item.type == "mcp_call":
+            tool = _mcp_record(item, scrub)
         entries.append(
             TranscriptEntry(
                 item_id=item.id,
                 speaker="tool" if item.type != "message" else item.role,
-                text=scrub(item.text),
+                text=scrub(_mcp_text(item) if item.mcp is not None else item.text),
                 at=times.get(item.id),
                 kind=item.type,
                 status=item.status,
@@ -147,6 +151,35 @@ def _tool_record(
         duration_ms=run.duration_ms if run else None,
         item_id=(item.id if item else None) or (run.item_id if run else ""),
     )
+
+
+def _mcp_record(item: Item, scrub: Callable[[str], str]) -> ToolRun:
+    """An MCP call as a tool record: ``server/tool``, arguments, result or error, duration."""
+    info = item.mcp or McpInfo()
+    done = info.output is not None or info.error is not None or item.status != "in_progress"
+    return ToolRun(
+        call_id=item.id,
+        name=f"{info.server_label}/{item.name or 'tool'}",
+        arguments=scrub(item.text),
+        output=None if info.output is None else scrub(info.output),
+        ok=None if not done else info.error is None and item.status != "failed",
+        error=None if info.error is None else scrub(info.error),
+        duration_ms=info.duration_ms,
+        item_id=item.id,
+    )
+
+
+def _mcp_text(item: Item) -> str:
+    """An MCP listing or approval request in words (a call's text is its arguments)."""
+    info = item.mcp or McpInfo()
+    if item.type == "mcp_list_tools":
+        if item.status == "failed":
+            return f"MCP server {info.server_label}: listing its tools failed"
+        return f"MCP server {info.server_label}: tools {', '.join(info.tools) or 'none'}"
+    if item.type == "mcp_approval_request":
+        answer = {None: "not answered", True: "approved", False: "denied"}[info.approved]
+        return f"MCP server {info.server_label} asked to run {item.name} ({answer}): {item.text}"
+    return item.text
 
 
 def transcript_json(

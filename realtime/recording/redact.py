@@ -7,7 +7,8 @@ because the bridge hands the log the very dict it sent.
 
 Three rules, applied at any depth:
 - a value under a key named like a credential (``authorization``, ``api-key``, ``token``,
-  ``secret``, ``password`` ...) is replaced by ``[redacted]`` whatever it is;
+  ``secret``, ``password`` ...) is replaced by ``[redacted]`` whatever it is, and so is every
+  value of an MCP tool's ``headers`` (``{"type": "mcp", ...}``; their names are kept);
 - inside every string, anything shaped like an OpenAI key (``sk-...``, ``ek_...``) or a
   ``Bearer ...`` credential, and every value registered with :meth:`Redactor.add_secret` (the
   real API key), is replaced by ``[redacted]``;
@@ -129,8 +130,12 @@ class Redactor:
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}
             total = 0
+            mcp_tool = value.get("type") == "mcp"
             for k, v in value.items():
                 name = self.text(str(k))
+                if mcp_tool and name == "headers" and isinstance(v, Mapping):
+                    out[name] = {self.text(str(header)): REDACTED for header in v}
+                    continue
                 out[name], size = self._walk(v, audio=audio, key=name)
                 total += size
             return out, total

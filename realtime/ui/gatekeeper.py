@@ -130,16 +130,18 @@ def voice_notice(bridge: Bridge) -> None:
         st.caption(f"{left / 60:.0f} of {rails.max_session_minutes:g} minutes left.")
 
 
-def url_refusal(url: str) -> str | None:
+def url_refusal(url: str, *, trust_engine: bool = True) -> str | None:
     """Why the bridge would refuse to open ``url`` (the address policy's own sentence), or
-    None when it would try. A malformed URL is left to the settings check."""
+    None when it would try. A malformed URL is left to the settings check. ``trust_engine``
+    False: the in-process engine's own address is refused like any other (an MCP server URL,
+    which the engine or the hosted API opens, never names the engine)."""
     if not url.strip():
         return None
     try:
         full = ws_url("base_url", url)
     except ConfigError:
         return None
-    policy = connect_policy()
+    policy = connect_policy() if trust_engine else deployment.current().address_policy()
     return _refusal(
         full,
         policy.allow_private,

@@ -9,7 +9,8 @@ voice page's ``ConversationView`` (what it drew last) and ``PricedTurns``. Pages
 from here.
 The API key lives in the bridge (handshake headers only) and in the password widget of the
 session that typed it; this module reads it from there and never stores a copy, and registers
-it with the recording as a secret before the bridge gets it, so no logged event shows it. A
+it with the recording as a secret before the bridge gets it, so no logged event shows it; so
+are the MCP servers' keys and header values (``realtime.ui.mcp_settings``). A
 deployer's key goes only to the endpoint configured beside it (``realtime.ui.keys``); every URL
 the bridge opens is checked by the deployment's address policy (``realtime.ui.deployment``),
 which also lets through the in-process engine's one address (``realtime.ui.local_engine``).
@@ -22,6 +23,7 @@ import logging
 import streamlit as st
 
 from realtime.client.core.config import Provider, SessionConfig
+from realtime.client.core.mcp import secrets as mcp_secrets
 from realtime.client.io.address_policy import AddressPolicy
 from realtime.client.io.bridge import Bridge
 from realtime.client.io.outbound import checked_opener
@@ -127,7 +129,8 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, 
     if bridge is None or recording is None:
         if bridge is not None:
             bridge.stop()  # never left running without its recording
-        recording = SessionRecording(secrets=[api_key] if api_key else ())
+        keys = [api_key] if api_key else []
+        recording = SessionRecording(secrets=[*keys, *mcp_secrets(config.mcp_servers)])
         default_registry.warm()  # the tools' tables load now, not during the first answer
         playback = Playback()
         playback.on_played = recording.hear_assistant
@@ -149,7 +152,8 @@ def session_bridge(config: SessionConfig, api_key: str | None) -> tuple[Bridge, 
         st.session_state[RECORDING_KEY] = recording
         st.session_state[BRIDGE_KEY] = bridge
     else:
-        recording.add_secret(api_key)  # before the bridge can send or log anything with it
+        for secret in (api_key, *mcp_secrets(config.mcp_servers)):
+            recording.add_secret(secret)  # before the bridge can send or log anything with it
         bridge.update_session(config, api_key=api_key)  # a no-op when nothing changed
     from streamlit_webrtc.shutdown import SessionShutdownObserver
 

@@ -21,6 +21,7 @@ from realtime.client.core.config import (
     Truncation,
     TurnDetection,
 )
+from realtime.client.core.mcp import McpServer
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.model_list import DEFAULT_MODEL
@@ -92,6 +93,8 @@ class Settings:
     max_output_tokens: int | None = None  # None: no limit ("inf")
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str = "auto"
+    mcp_servers: tuple[McpServer, ...] = ()  # realtime.ui.mcp_settings
+    mcp_problems: tuple[tuple[str, str], ...] = ()  # (field, message) of refused servers
     parallel_tool_calls: bool | None = None
     reasoning_effort: str | None = None
     truncation: str = "auto"  # auto | disabled | retention_ratio
@@ -119,6 +122,7 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
             parts[name] = build(settings)
         except ConfigError as exc:
             problems[exc.field] = str(exc)
+    problems.update(settings.mcp_problems)
     if problems:
         return None, problems
     try:
@@ -138,6 +142,7 @@ def build_config(settings: Settings) -> tuple[SessionConfig | None, dict[str, st
             speed=settings.speed,
             tools=settings.tools,
             tool_choice=settings.tool_choice,
+            mcp_servers=settings.mcp_servers,
             parallel_tool_calls=settings.parallel_tool_calls,
             reasoning_effort=settings.reasoning_effort,
             transcription_logprobs=settings.transcription_logprobs,

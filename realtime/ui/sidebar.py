@@ -34,6 +34,7 @@ from realtime.ui.gate import Guardrails
 from realtime.ui.gatekeeper import url_refusal
 from realtime.ui.keys import ENDPOINT_ENV, KEY_ENV, DeployedKeys, bound_key
 from realtime.ui.local_engine import local_engine
+from realtime.ui.mcp_settings import mcp_servers
 from realtime.ui.session import CONFIG_KEY, key_widget
 from realtime.ui.settings import (
     INSTRUCTION_PRESETS,
@@ -64,6 +65,7 @@ def sidebar() -> None:
         settings = _turn_detection(settings, slots)
         settings = _audio_and_model(settings, slots)
         settings = _tools(settings, slots)
+        settings = mcp_servers(settings, slots)
         settings = advanced(settings, slots)
     config, problems = build_config(settings)
     _show_problems(problems, slots)
@@ -159,6 +161,7 @@ def _model_and_voice(settings: Settings, slots: Slots) -> Settings:
         list(ApiVersion),
         format_func=lambda v: "GA (current)" if v is ApiVersion.GA else "Beta (legacy)",
         horizontal=True,
+        key="rvs.api_version",
         help="Beta is the legacy shape (OpenAI-Beta: realtime=v1) that Azure OpenAI and "
         "compatible servers still speak; OpenAI retired it.",
     )

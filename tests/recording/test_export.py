@@ -220,3 +220,30 @@ def test_empty_recorder_writes_an_empty_wav_and_clears() -> None:
     recorder.push_user(tone(0.5), at=1.0)
     recorder.clear()
     assert recorder.duration_s == 0.0 and recorder.origin is None
+
+
+def _mcp_conversation(*names: str) -> Conversation:
+    conv = Conversation()
+    for name in names:
+        for line in load_turn(name):
+            if line["dir"] == "server":
+                conv.receive_frame(serialize(line["event"]), at=line["t"])
+    return conv
+
+
+def test_mcp_items_export_as_listings_calls_and_requests() -> None:
+    conv = _mcp_conversation("mcp_listing_ga", "mcp_call_ga", "mcp_approval_ga")
+    entries = {e.item_id: e for e in transcript(conv.ordered_items())}
+    assert entries["mcpl_1"].text == "MCP server docs: tools search, fetch"
+    assert entries["mcpl_2"].text == "MCP server down: listing its tools failed"
+    call = entries["mcp_c1"].tool
+    assert call is not None and call.name == "docs/search" and call.ok is True
+    assert call.output == "Realtime API: speech in, speech out."
+    assert call.duration_ms == pytest.approx(420.0)
+    failed = entries["mcp_c2"].tool
+    assert failed is not None and failed.ok is False
+    assert failed.error == "tool_execution_error: page not found"
+    assert "asked to run fetch (approved)" in entries["mcpr_1"].text
+    assert "mcpresp_1" not in entries  # the answer shows on its request
+    markdown = transcript_markdown(transcript(conv.ordered_items()))
+    assert "`docs/search` (ok, 420 ms)" in markdown and "`docs/fetch` (failed, 300 ms)" in markdown

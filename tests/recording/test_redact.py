@@ -7,6 +7,10 @@ import json
 
 import pytest
 
+from realtime.client.core.config import SessionConfig
+from realtime.client.core.mcp import McpServer
+from realtime.client.core.session_update import session_payload
+from realtime.protocol.events import client_event
 from realtime.recording.redact import REDACTED, Redactor, audio_summary, image_summary
 
 KEY = "sk-proj-Zq8vT3xLm2Np7Rw4Ks9Hy6Bd1Fg5Jc0"
@@ -109,3 +113,22 @@ def test_an_image_data_uri_shows_as_its_type_and_size_not_its_bytes() -> None:
     assert Redactor().value(event)["item"]["content"][0]["image_url"].startswith("<image: ")
     assert image_summary("https://example.com/x.png") == "https://example.com/x.png"
     assert image_summary(image_summary(url)) == image_summary(url)
+
+
+def test_an_mcp_tools_key_and_header_values_are_redacted_names_kept() -> None:
+    server = McpServer(
+        "docs",
+        "https://mcp.example.com/mcp",
+        headers=(("X-Team", "tiny"), ("X-Api", "header-secret-0123")),
+        authorization="mcp-key-planted-0123456789",
+    )
+    event = client_event(
+        "session.update", session=session_payload(SessionConfig(mcp_servers=(server,)))
+    )
+    clean, _ = Redactor().event(event)
+    tool = clean["session"]["tools"][0]
+    assert tool["authorization"] == REDACTED
+    assert tool["headers"] == {"X-Team": REDACTED, "X-Api": REDACTED}
+    assert tool["server_url"] == "https://mcp.example.com/mcp"
+    text = json.dumps(clean)
+    assert "mcp-key-planted" not in text and "header-secret" not in text and "tiny" not in text

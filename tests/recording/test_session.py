@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from realtime.client.core.config import SessionConfig
+from realtime.client.core.mcp import McpServer, secrets
+from realtime.client.core.session_update import session_payload
 from realtime.protocol.events import client_event
 from realtime.recording.session import SessionRecording
 
@@ -36,3 +39,23 @@ def test_both_sides_audio_lands_on_one_timeline() -> None:
     now[0] = 100.5
     recording.hear_assistant(bytes(2400))  # 50 ms played half a second later
     assert recording.audio.duration_s == 0.55
+
+
+def test_mcp_keys_and_headers_never_reach_the_log_even_when_echoed_in_text() -> None:
+    server = McpServer(
+        "docs",
+        "https://mcp.example.com/mcp",
+        headers=(("X-Api", "header words 0123456789"),),
+        authorization="mcp-key-planted-0123456789",
+    )
+    recording = SessionRecording(secrets=secrets((server,)))
+    payload = session_payload(SessionConfig(mcp_servers=(server,)))
+    recording.observe("client", client_event("session.update", session=payload), 1.0)
+    echo = {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "bad header header words 0123456789"},
+    }
+    recording.observe("server", echo, 1.1)
+    jsonl = recording.log.to_jsonl()
+    assert "mcp-key-planted" not in jsonl and "header words" not in jsonl
+    assert '"X-Api": "[redacted]"' in jsonl and "mcp.example.com" in jsonl

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from realtime.client.core.mcp import McpServer, check_servers
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.facts import ApiVersion, voices_for
 from realtime.protocol.model_list import DEFAULT_MODEL, TRANSCRIPTION_MODELS
@@ -180,6 +181,7 @@ class SessionConfig:
     speed: float | None = None
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str = "auto"  # auto | none | required | the name of one tool
+    mcp_servers: tuple[McpServer, ...] = ()  # GA only: realtime.client.core.mcp
     # GA only (left out of beta); None leaves each to the server's default
     noise_reduction_strength: float | None = None
     parallel_tool_calls: bool | None = None
@@ -263,6 +265,11 @@ class SessionConfig:
         _check_type("prompt", self.prompt, (Prompt, type(None)))
         if self.tracing is not None and not self.tracing.strip():
             raise ConfigError("tracing", "must not be empty", allowed="auto, or a workflow name")
+        for server in self.mcp_servers:
+            _check_type("mcp_servers", server, McpServer)
+        check_servers(self.mcp_servers)
+        if self.mcp_servers and self.api_version is ApiVersion.BETA:
+            raise ConfigError("mcp_servers", "the beta API has no MCP tools", allowed="GA")
 
     def _check_endpoint(self) -> None:
         if self.provider in (Provider.LOCAL, Provider.CUSTOM) and self.base_url:

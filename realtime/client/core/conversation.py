@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from realtime.client.core import handlers
+from realtime.client.core.mcp_items import approval_response
 from realtime.client.core.replay import Replay, ReplayBudget, build_replay
 from realtime.client.core.state import ConversationState
 from realtime.client.core.values import ClientOutcome, ResponseFinished, ResponseState, ServerError
@@ -172,6 +173,13 @@ class Conversation(ConversationState):
         if all(c.output is not None for c in siblings):
             out += self.response_create(at=at)
         return out
+
+    def mcp_approval(self, request_id: str, approve: bool) -> ClientOutcome:
+        """Answer an ``mcp_approval_request`` (``realtime.client.core.mcp_items``): the server
+        goes on by itself (the call and its result, or the refusal), so no ``response.create``
+        follows, as OpenAI's own Agents SDK does (``sendMcpResponse``). Nothing for a request
+        that is unknown or already answered."""
+        return ClientOutcome(approval_response(self, request_id, approve))
 
     def replay(self, version: ApiVersion, budget: ReplayBudget | None = None) -> Replay:
         """The conversation so far for a new server session (``realtime.client.core.replay``);

@@ -1,7 +1,7 @@
 """How a conversation applies each server event: one handler per GA event type, one table.
 
 The session, item, input-audio and error handlers are here; the ``response.*`` ones are in
-``realtime.client.core.response_handlers``.
+``realtime.client.core.response_handlers``, the MCP ones in ``realtime.client.core.mcp_items``.
 
 Pure and owned by the conversation's thread (the bridge's): ``Conversation.receive`` folds a
 beta name to GA, looks the type up in :data:`HANDLERS` and calls the handler with its state
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from realtime.client.core import response_handlers as response
+from realtime.client.core.mcp_items import MCP_HANDLERS
 from realtime.client.core.state import ConversationState
 from realtime.client.core.values import Effect, ServerError, SpeechStarted
 from realtime.client.core.wire_items import item_from_wire
@@ -177,4 +178,5 @@ HANDLERS: dict[str, Handler] = {
     "response.function_call_arguments.delta": response.args_delta,
     "response.function_call_arguments.done": response.args_done,
     "response.done": response.response_done,
+    **MCP_HANDLERS,  # mcp_list_tools.*, response.mcp_call_arguments.*, response.mcp_call.*
 }

@@ -19,6 +19,7 @@ from realtime.client.core.config import (
     Transcription,
     TurnDetection,
 )
+from realtime.client.core.mcp import mcp_tool
 from realtime.client.core.transcription_session import TRANSCRIPTION, transcription_payload
 from realtime.protocol.facts import ApiVersion, pcm_format
 from realtime.protocol.session_schema import INCLUDE_LOGPROBS, TOOL_CHOICES, custom_voice, render
@@ -46,6 +47,7 @@ def session_values(config: SessionConfig) -> dict[str, Any]:
             # tool offered forces the same call.
             tools = [tool for tool in tools if tool.get("name") == tool_choice]
             tool_choice = "required"
+    tools += [mcp_tool(server) for server in config.mcp_servers]  # GA only (the config checks)
     values: dict[str, Any] = {
         "type": "realtime",
         "instructions": config.instructions,

@@ -20,6 +20,7 @@ __all__ = [
     "FunctionCall",
     "Item",
     "ClientOutcome",
+    "McpInfo",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -30,15 +31,42 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class McpInfo:
+    """What an MCP item adds to its ``Item``: the server, the tools it listed, a call's result
+    or error and when it ran (the caller's clock), an approval request's answer.
+
+    ``Item.type`` says which: ``mcp_list_tools`` (``Item.status`` in_progress, completed or
+    failed), ``mcp_call`` (``Item.name`` the tool, ``Item.text`` its arguments),
+    ``mcp_approval_request`` (the same, until the user answers: ``approved``).
+    """
+
+    server_label: str = ""
+    tools: tuple[str, ...] = ()
+    output: str | None = None
+    error: str | None = None
+    started_at: float | None = None
+    done_at: float | None = None
+    approval_request_id: str | None = None  # a call that was approved first
+    approved: bool | None = None  # an approval request: the answer sent or seen, None: none yet
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started_at is None or self.done_at is None:
+            return None
+        return max(0.0, (self.done_at - self.started_at) * 1000)
+
+
+@dataclass(frozen=True)
 class Item:
     """One conversation item as the user sees it.
 
-    ``role`` is user, assistant or system for messages, and ``tool`` for function calls and
-    their outputs; ``text`` is the typed text, the transcript of spoken audio, or the call's
-    arguments. ``audio_ms`` counts the assistant audio received for the item; ``heard`` is the
-    part of ``text`` the user heard when its audio was cut short (None: all of it). A spoken
-    user item keeps where its speech started and stopped in the session's input audio
-    (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's timestamps.
+    ``role`` is user, assistant or system for messages, and ``tool`` for function calls, their
+    outputs and MCP items (``mcp``); ``text`` is the typed text, the transcript of spoken
+    audio, or the call's arguments. ``audio_ms`` counts the assistant audio received for the
+    item; ``heard`` is the part of ``text`` the user heard when its audio was cut short (None:
+    all of it). A spoken user item keeps where its speech started and stopped in the session's
+    input audio (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's
+    timestamps.
     """
 
     id: str
@@ -55,6 +83,7 @@ class Item:
     heard: str | None = None
     audio_start_ms: int | None = None
     audio_end_ms: int | None = None
+    mcp: McpInfo | None = None  # MCP items only: realtime.client.core.mcp_items
 
 
 @dataclass(frozen=True)

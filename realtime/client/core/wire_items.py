@@ -1,4 +1,5 @@
-"""Server-described items folded into a conversation: messages, function calls, outputs.
+"""Server-described items folded into a conversation: messages, function calls, outputs (MCP
+items through ``realtime.client.core.mcp_items``).
 
 Pure, on the conversation's thread (the bridge's); called by the handlers of
 ``conversation.item.*`` and ``response.output_item.*`` / ``response.done`` events, GA and beta
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from realtime.client.core.mcp_items import MCP_ITEM_TYPES, mcp_fields
 from realtime.client.core.state import ConversationState
 from realtime.client.core.values import FunctionCall
 
@@ -24,7 +26,10 @@ def item_from_wire(
     fields: dict[str, Any] = {"type": kind, "status": wire.get("status", "completed")}
     if rid:
         fields["response_id"] = rid
-    if kind == "message":
+    if kind in MCP_ITEM_TYPES:  # no status of their own: their events and results say it
+        fields.pop("status")
+        fields.update(mcp_fields(c, wire))
+    elif kind == "message":
         fields["role"] = wire.get("role", "user")
         text = content_text(wire.get("content") or [])
         if text:

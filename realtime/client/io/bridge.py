@@ -238,6 +238,10 @@ class Bridge:
     def response_create(self) -> None:
         self._post(lambda: self._conv.response_create(at=self._clock()))
 
+    def mcp_approval(self, request_id: str, approve: bool) -> None:
+        """Approve or deny an MCP call the server asked about (``Conversation.mcp_approval``)."""
+        self._post(lambda: self._conv.mcp_approval(request_id, approve))
+
     def response_cancel(self) -> None:
         def command() -> ClientOutcome:
             if self.playback is not None:

@@ -29,6 +29,7 @@ from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
 from realtime.client.core.values import Item
 from realtime.client.io.bridge import Bridge
+from realtime.ui.render.mcp import Approve, approval_buttons, mcp_history_line, mcp_parts
 from realtime.ui.settings import PROVIDER_LABELS
 
 __all__ = [
@@ -104,13 +105,15 @@ def state_line(snapshot: Snapshot) -> str:
 
 @dataclass(frozen=True)
 class Bubble:
-    """One chat bubble as drawn: whose, its lines (``markdown`` or ``caption``), and for a tool
-    call the JSON of its arguments and result, in an expander."""
+    """One chat bubble as drawn: whose, its lines (``markdown`` or ``caption``), for a tool
+    call the JSON of its arguments and result, in an expander, and for an MCP approval request
+    not answered yet its id (Approve / Deny buttons)."""
 
     role: str
     lines: tuple[tuple[str, str], ...]
     avatar: str | None = None
     code: tuple[str, ...] = ()
+    approval: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,15 @@ def render_history(snapshot: Snapshot, view: ConversationView) -> None:
         st.markdown(text)
 
 
-def render_live(snapshot: Snapshot, view: ConversationView, *, transcribing: bool = True) -> None:
-    """Status, recent problems, then the newest items as chat bubbles (the fragment)."""
+def render_live(
+    snapshot: Snapshot,
+    view: ConversationView,
+    *,
+    transcribing: bool = True,
+    on_approval: Approve | None = None,
+) -> None:
+    """Status, recent problems, then the newest items as chat bubbles (the fragment); an MCP
+    approval request not answered yet gets Approve / Deny buttons calling ``on_approval``."""
     key = (view.history_len, transcribing)
     drawn = view.drawn
     if drawn is not None and drawn[0] is snapshot and drawn[1:3] == key:
@@ -160,7 +170,7 @@ def render_live(snapshot: Snapshot, view: ConversationView, *, transcribing: boo
     else:
         drawing = live_drawing(snapshot, view.live_items(snapshot), transcribing=transcribing)
         view.drawn = (snapshot, *key, drawing)
-    _draw(drawing)
+    _draw(drawing, on_approval)
 
 
 def live_drawing(snapshot: Snapshot, items: tuple[Item, ...], *, transcribing: bool) -> LiveDrawing:
@@ -192,7 +202,7 @@ def _meter(dbfs: float) -> float:
     return min(1.0, max(0.0, (dbfs + 60.0) / 60.0))
 
 
-def _draw(drawing: LiveDrawing) -> None:
+def _draw(drawing: LiveDrawing, on_approval: Approve | None = None) -> None:
     kind, text = drawing.status
     if kind == "error":
         st.error(text, icon=":material/link_off:")
@@ -211,6 +221,8 @@ def _draw(drawing: LiveDrawing) -> None:
                 with st.expander("arguments and result", expanded=False):
                     for code in bubble.code:
                         st.code(code, language="json")
+            if bubble.approval and on_approval is not None:
+                approval_buttons(bubble.approval, on_approval)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -219,6 +231,8 @@ def _bubble(item: Item, run: ToolRun | None, transcribing: bool) -> Bubble | Non
     every change)."""
     if item.type == "function_call":
         return _tool_bubble(run, item)
+    if item.mcp is not None and (parts := mcp_parts(item)) is not None:
+        return Bubble("assistant", parts[0], ":material/hub:", parts[1], parts[2])
     if item.type == "message" and item.role in ("user", "assistant"):
         return Bubble(item.role, _message_lines(item, transcribing))
     return None
@@ -268,6 +282,8 @@ def _history_line(item: Item, run: ToolRun | None) -> str:
     """One item of the collapsed history, as Markdown; made once per item value."""
     if item.type == "function_call":
         return f"🛠 {_tool_line(run, item)}"
+    if item.mcp is not None:
+        return mcp_history_line(item)
     if item.type != "message" or item.role not in ("user", "assistant"):
         return ""
     who = "**You:**" if item.role == "user" else "**Assistant:**"
