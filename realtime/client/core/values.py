@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from realtime.protocol.events import Event
+from realtime.protocol.logprobs import TokenLogprob
 
 __all__ = [
     "AudioOut",
@@ -20,6 +21,7 @@ __all__ = [
     "FunctionCall",
     "Item",
     "ClientOutcome",
+    "RateLimit",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -38,7 +40,8 @@ class Item:
     arguments. ``audio_ms`` counts the assistant audio received for the item; ``heard`` is the
     part of ``text`` the user heard when its audio was cut short (None: all of it). A spoken
     user item keeps where its speech started and stopped in the session's input audio
-    (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's timestamps.
+    (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's timestamps,
+    and, when the session's ``include`` asks for them, its transcription's token ``logprobs``.
     """
 
     id: str
@@ -55,6 +58,19 @@ class Item:
     heard: str | None = None
     audio_start_ms: int | None = None
     audio_end_ms: int | None = None
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One limit of ``rate_limits.updated`` as of ``at`` (the caller's clock): what is left of
+    it, and in how many seconds it resets (counted from ``at``)."""
+
+    name: str
+    limit: int | None
+    remaining: int | None
+    reset_seconds: float | None
+    at: float
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,8 @@ class Usage:
     cached_tokens: int = 0
     cached_text_tokens: int = 0
     cached_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    cached_image_tokens: int = 0
     output_text_tokens: int = 0
     output_audio_tokens: int = 0
 
@@ -99,6 +117,8 @@ class Usage:
             cached_tokens=int(ins.get("cached_tokens") or 0),
             cached_text_tokens=int(cached.get("text_tokens") or 0),
             cached_audio_tokens=int(cached.get("audio_tokens") or 0),
+            input_image_tokens=int(ins.get("image_tokens") or 0),
+            cached_image_tokens=int(cached.get("image_tokens") or 0),
             output_text_tokens=int(outs.get("text_tokens") or 0),
             output_audio_tokens=int(outs.get("audio_tokens") or 0),
         )
