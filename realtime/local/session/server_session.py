@@ -50,6 +50,8 @@ from realtime.local.stages.responders.responder import Reply
 from realtime.local.stages.vad.detector import SpeechStarted
 from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
 from realtime.protocol.facts import DEFAULT_MODELS, ApiVersion
+from realtime.protocol.logprobs import TokenLogprob
+from realtime.protocol.session_schema import INCLUDE_LOGPROBS
 
 __all__ = ["ServerSession"]
 
@@ -165,8 +167,10 @@ class ServerSession:
         return self._take()
 
     # ---- job results ----------------------------------------------------------------------
-    def transcribed(self, item_id: str, transcript: str) -> SessionOutcome:
-        self._listener.transcribed(item_id, transcript)
+    def transcribed(
+        self, item_id: str, transcript: str, logprobs: tuple[TokenLogprob, ...] = ()
+    ) -> SessionOutcome:
+        self._listener.transcribed(item_id, transcript, logprobs)
         self._driver.transcripts_arrived()
         return self._take()
 
@@ -225,6 +229,7 @@ class ServerSession:
     def _update(self, settings: EffectiveSession, transcription: bool = False) -> None:
         before = self.settings.turn_detection
         self.settings, self.transcription_only = settings, transcription
+        self._listener.logprobs = INCLUDE_LOGPROBS in (settings.extras.get("include") or ())
         if self.settings.turn_detection != before:
             self._listener.configure(self.settings.turn_detection)
 
