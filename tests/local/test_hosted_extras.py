@@ -92,3 +92,66 @@ def test_piper_says_in_a_log_line_that_its_default_speaks_for_a_custom_voice(
     with caplog.at_level(logging.INFO, logger="realtime.local.stages.tts.piper"):
         assert resolve_voice("voice_1234").name == DEFAULT_VOICE
     assert "custom voice voice_1234 is not one the engine has" in caplog.text
+
+
+# ---- idle_timeout_ms ------------------------------------------------------------------------
+def idle_session(client: Client, turn_detection: dict[str, object]) -> None:
+    audio_in = {"turn_detection": turn_detection, "transcription": {"model": "whisper-1"}}
+    client.update(type="realtime", audio={"input": audio_in})
+    client.say("What time is it in Tokyo?")
+    client.until("response.done")
+
+
+def silence(client: Client, ms: int) -> None:
+    chunk = base64.b64encode(bytes(bytes_for_ms(100))).decode()
+    for _ in range(ms // 100):
+        client.send("input_audio_buffer.append", audio=chunk)
+
+
+def test_silence_after_an_answer_brings_the_nudge(server: EngineServer) -> None:
+    from openai.types.realtime import InputAudioBufferTimeoutTriggered
+
+    with open_client(server.realtime_url()) as client:
+        idle_session(client, {"type": "server_vad", "idle_timeout_ms": 5000})
+        silence(client, 5600)
+        events = client.until("response.done")
+    (timeout,) = of_type(events, "input_audio_buffer.timeout_triggered")
+    InputAudioBufferTimeoutTriggered.model_validate(timeout)
+    # The answer's audio (three sentences of 100 ms) plays from the start of the silence.
+    assert (timeout["audio_start_ms"], timeout["audio_end_ms"]) == (300, 5300)
+    (committed,) = of_type(events, "input_audio_buffer.committed")
+    assert committed["item_id"] == timeout["item_id"]
+    (heard,) = of_type(events, "conversation.item.input_audio_transcription.completed")
+    assert heard["item_id"] == timeout["item_id"] and heard["transcript"] == ""
+    said = of_type(events, "response.output_audio_transcript.done")
+    assert [e["transcript"] for e in said] == ["Are you still there?"]
+    assert events[-1]["response"]["status"] == "completed"
+    kinds = [e["type"] for e in events]
+    assert kinds.index("input_audio_buffer.timeout_triggered") < kinds.index("response.created")
+
+
+@pytest.mark.parametrize(
+    "turn_detection",
+    [{"type": "server_vad"}, {"type": "semantic_vad"}],
+    ids=["no idle timeout", "semantic_vad"],
+)
+def test_no_nudge_without_an_idle_timeout_or_with_semantic_vad(
+    server: EngineServer, turn_detection: dict[str, object]
+) -> None:
+    with open_client(server.realtime_url()) as client:
+        idle_session(client, turn_detection)
+        silence(client, 6000)
+        client.send("input_audio_buffer.clear")
+        events = client.until("input_audio_buffer.cleared")
+    assert not of_type(events, "input_audio_buffer.timeout_triggered")
+    assert not of_type(events, "response.created")
+
+
+def test_no_nudge_before_any_answer(server: EngineServer) -> None:
+    with open_client(server.realtime_url()) as client:
+        audio_in = {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}
+        client.update(type="realtime", audio={"input": audio_in})
+        silence(client, 6000)
+        client.send("input_audio_buffer.clear")
+        events = client.until("input_audio_buffer.cleared")
+    assert not of_type(events, "input_audio_buffer.timeout_triggered")

@@ -102,6 +102,25 @@ class Listener:
     def buffered_ms(self) -> float:
         return self._input.buffered_ms
 
+    @property
+    def position_ms(self) -> int:
+        """Input audio appended since the session began, in ms."""
+        return self._input.position_ms
+
+    def commit_silence(
+        self, item_id: str, start_ms: int, transcription: TranscriptionSettings
+    ) -> None:
+        """The idle timeout's silence from ``start_ms`` (what of it is still buffered) becomes
+        a user item with an empty transcript."""
+        self._add_user_audio(
+            item_id,
+            self._input.turn(start_ms, self._input.position_ms),
+            transcription,
+            transcribe=False,
+        )
+        self._waiting(item_id, transcription)
+        self.transcribed(item_id, "")
+
     def check_room(self, pcm: bytes, max_ms: float) -> None:
         """Refuse an append that would grow a manual (uncommitted) buffer past ``max_ms``."""
         if self._input.detecting or self._input.buffered_ms + duration_ms(len(pcm)) <= max_ms:

@@ -83,6 +83,11 @@ class ResponseRun:
         self._calls: tuple[CallRequest, ...] = ()
 
     # ---- lifecycle ----------------------------------------------------------------------
+    @property
+    def audio_ms(self) -> float:
+        """The audio this response has sent so far."""
+        return self._audio_ms
+
     def created(self) -> None:
         self._out.emit("response.created", response=self._object("in_progress", None, None))
 
