@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from realtime.ui.render.metrics import render_metric_strip, render_metrics, session_turns
+from realtime.ui.render.metrics import (
+    render_metric_strip,
+    render_metrics,
+    render_rate_limits,
+    session_turns,
+)
 from realtime.ui.session import current_bridge
 
 st.title("Latency and cost")
@@ -18,9 +23,12 @@ if bridge is None:
     st.stop()
 
 turns = session_turns(bridge)
+snapshot = bridge.snapshot()
 render_metric_strip(turns)
-render_metrics(turns, model=bridge.config.model)
+render_metrics(turns, model=bridge.config.model, truncation=snapshot.session.get("truncation"))
+render_rate_limits(snapshot.rate_limits, bridge.now())
 st.caption(
-    "Costs use OpenAI's published USD prices per million tokens (late 2025); the local engine "
-    "counts tokens in its own units and has no price."
+    "Costs use OpenAI's published USD prices per million tokens (late 2025) for the models "
+    "whose prices are verified here; any other shows 'price unknown'. The local engine counts "
+    "tokens in its own units and is not billed."
 )

@@ -236,6 +236,7 @@ class SessionRunner:
                 job.pcm,
                 language=job.language,
                 prompt=job.prompt,
+                logprobs=job.logprobs,
             )
         except RealtimeError as exc:
             self._apply(self._session.transcription_failed(job.item_id, str(exc)))
@@ -243,7 +244,9 @@ class SessionRunner:
             logger.exception("transcription failed")
             self._apply(self._session.transcription_failed(job.item_id, repr(exc)))
         else:
-            self._apply(self._session.transcribed(job.item_id, transcript.text))
+            self._apply(
+                self._session.transcribed(job.item_id, transcript.text, transcript.logprobs)
+            )
 
     async def _guess(self, job: Transcribe) -> None:
         """An early transcription of the speech in progress (see ``workers.guess``)."""

@@ -29,9 +29,16 @@ __all__ = ["Totals", "TurnMetrics", "chart_rows", "price_turns", "totals", "turn
 
 @dataclass(frozen=True)
 class TurnMetrics(Turn):
-    """A turn with its price; ``model`` is the session's, or the one the caller assumed."""
+    """A turn with its price; ``model`` is the session's, or the one the caller assumed.
+    ``billed``: the server bills at OpenAI's prices (a hosted API, not the local engine)."""
 
     cost: Cost | None = None  # None: unpriced server, unknown model, or not done yet
+    billed: bool = True
+
+    @property
+    def price_unknown(self) -> bool:
+        """A finished, billed turn that used tokens at a price the table does not have."""
+        return self.billed and self.usage is not None and self.cost is None
 
 
 def price_turns(
@@ -43,6 +50,7 @@ def price_turns(
     for turn in turns:
         values = {f.name: getattr(turn, f.name) for f in fields(turn)}
         values["model"] = turn.model or model
+        values["billed"] = priced
         if turn.usage is not None and priced:
             values["cost"] = cost_of(turn.usage, values["model"])
         out.append(TurnMetrics(**values))
@@ -80,13 +88,26 @@ class Totals:
     usage: Usage
     cost: float | None  # the sum of the priced turns; None when no turn had a price
     last: TurnMetrics | None  # the last finished turn
+    billed: bool = False  # a finished turn was billed (a hosted API)
+    unpriced: int = 0  # finished billed turns whose price is unknown: the cost is a floor
+
+    @property
+    def price_unknown(self) -> bool:
+        return self.unpriced > 0
 
 
 def totals(turns: Iterable[TurnMetrics]) -> Totals:
     done = [turn for turn in turns if turn.done_at is not None]
     usage = sum((turn.usage for turn in done if turn.usage is not None), Usage())
     costs = [turn.cost.total for turn in done if turn.cost is not None]
-    return Totals(len(done), usage, sum(costs) if costs else None, done[-1] if done else None)
+    return Totals(
+        len(done),
+        usage,
+        sum(costs) if costs else None,
+        done[-1] if done else None,
+        billed=any(turn.billed for turn in done),
+        unpriced=sum(turn.price_unknown for turn in done),
+    )
 
 
 def chart_rows(turns: Iterable[TurnMetrics]) -> list[dict[str, Any]]:
@@ -95,11 +116,13 @@ def chart_rows(turns: Iterable[TurnMetrics]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     tokens = 0
     spent: float | None = None
+    unknown = False  # once a billed turn's price is unknown, the running cost is too
     for turn in turns:
         if turn.done_at is None:
             continue
         usage = turn.usage or Usage()
         tokens += usage.total_tokens
+        unknown = unknown or turn.price_unknown
         if turn.cost is not None:
             spent = (spent or 0.0) + turn.cost.total
         rows.append(
@@ -111,11 +134,16 @@ def chart_rows(turns: Iterable[TurnMetrics]) -> list[dict[str, Any]]:
                 "first_audio_ms": _ms(turn.first_audio_latency),
                 "done_ms": _ms(turn.done_latency),
                 "input_tokens": usage.input_tokens,
-                "output_tokens": usage.output_tokens,
+                "input_text_tokens": usage.input_text_tokens,
+                "input_audio_tokens": usage.input_audio_tokens,
+                "input_image_tokens": usage.input_image_tokens,
                 "cached_tokens": usage.cached_tokens,
+                "output_tokens": usage.output_tokens,
+                "output_text_tokens": usage.output_text_tokens,
+                "output_audio_tokens": usage.output_audio_tokens,
                 "cumulative_tokens": tokens,
                 "cost_usd": turn.cost.total if turn.cost is not None else None,
-                "cumulative_cost_usd": spent,
+                "cumulative_cost_usd": None if unknown else spent,
             }
         )
     return rows

@@ -9,7 +9,8 @@ counts (the local engine counts its own units) are shown unpriced whatever model
 
 Cached input tokens are a part of the input tokens, billed at the cached rate instead of (not on
 top of) the full rate: text in = (text - cached text) x text rate + cached text x cached rate,
-and the same for audio.
+and the same for audio and images. A model whose image rate is not in the table prices no
+response that read an image: its cost is unknown, never a figure without the images.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ PRICED_PROVIDERS = frozenset({Provider.OPENAI, Provider.AZURE})
 
 @dataclass(frozen=True)
 class Price:
-    """US dollars per million tokens."""
+    """US dollars per million tokens; ``None``: no verified price for that kind."""
 
     text_in: float
     cached_text_in: float
@@ -45,6 +46,8 @@ class Price:
     audio_in: float
     cached_audio_in: float
     audio_out: float
+    image_in: float | None = None
+    cached_image_in: float | None = None
 
 
 PRICES_AS_OF = "late 2025"
@@ -92,6 +95,8 @@ class Cost:
     cached_text_in: float = 0.0
     audio_in: float = 0.0
     cached_audio_in: float = 0.0
+    image_in: float = 0.0
+    cached_image_in: float = 0.0
     text_out: float = 0.0
     audio_out: float = 0.0
 
@@ -102,6 +107,8 @@ class Cost:
             + self.cached_text_in
             + self.audio_in
             + self.cached_audio_in
+            + self.image_in
+            + self.cached_image_in
             + self.text_out
             + self.audio_out
         )
@@ -115,11 +122,17 @@ def cost_of(usage: Usage, model: str | None) -> Cost | None:
     # A cached count above its total would be a server bug; never bill negative tokens.
     cached_text = min(usage.cached_text_tokens, usage.input_text_tokens)
     cached_audio = min(usage.cached_audio_tokens, usage.input_audio_tokens)
+    cached_image = min(usage.cached_image_tokens, usage.input_image_tokens)
+    image_in, cached_image_in = price.image_in, price.cached_image_in
+    if usage.input_image_tokens and (image_in is None or cached_image_in is None):
+        return None  # images were read at a rate we do not know
     return Cost(
         text_in=(usage.input_text_tokens - cached_text) * price.text_in / PER_TOKENS,
         cached_text_in=cached_text * price.cached_text_in / PER_TOKENS,
         audio_in=(usage.input_audio_tokens - cached_audio) * price.audio_in / PER_TOKENS,
         cached_audio_in=cached_audio * price.cached_audio_in / PER_TOKENS,
+        image_in=(usage.input_image_tokens - cached_image) * (image_in or 0.0) / PER_TOKENS,
+        cached_image_in=cached_image * (cached_image_in or 0.0) / PER_TOKENS,
         text_out=usage.output_text_tokens * price.text_out / PER_TOKENS,
         audio_out=usage.output_audio_tokens * price.audio_out / PER_TOKENS,
     )

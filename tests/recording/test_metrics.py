@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -223,3 +224,32 @@ def test_unpriced_servers_show_tokens_without_cost() -> None:
     (local,) = price_turns([done], model="gpt-realtime", priced=False)
     assert priced.cost is not None and priced.cost.total == pytest.approx(0.000152, abs=1e-12)
     assert local.cost is None and local.usage == usage and local.model == "gpt-realtime"
+
+
+def test_image_tokens_at_an_unknown_image_rate_leave_the_cost_unknown() -> None:
+    usage = Usage.from_wire(
+        {
+            "input_tokens": 300,
+            "input_token_details": {
+                "text_tokens": 10,
+                "audio_tokens": 0,
+                "image_tokens": 290,
+                "cached_tokens": 100,
+                "cached_tokens_details": {"image_tokens": 100},
+            },
+        }
+    )
+    assert (usage.input_image_tokens, usage.cached_image_tokens) == (290, 100)
+    assert cost_of(usage, "gpt-realtime") is None  # no verified image rate: never a guess
+    assert cost_of(Usage(input_text_tokens=10), "gpt-realtime") is not None
+
+
+def test_a_billed_turn_without_a_price_makes_the_running_cost_unknown() -> None:
+    first, second = turn_metrics(two_turns())
+    renamed = dataclasses.replace(first, model="gpt-realtime-2", cost=None)  # no verified price
+    mixed = price_turns([renamed, second])
+    assert mixed[0].price_unknown and not mixed[1].price_unknown
+    assert totals(mixed).unpriced == 1 and totals(turn_metrics(two_turns())).unpriced == 0
+    rows = chart_rows(mixed)
+    assert [row["cumulative_cost_usd"] for row in rows] == [None, None]  # never a partial sum
+    assert rows[0]["input_audio_tokens"] > 0 and rows[0]["output_audio_tokens"] > 0

@@ -17,9 +17,10 @@ from collections.abc import Callable
 
 from realtime.client.core import response_handlers as response
 from realtime.client.core.mcp_items import MCP_HANDLERS
-from realtime.client.core.state import ConversationState
-from realtime.client.core.values import Effect, ServerError, SpeechStarted
+from realtime.client.core.state import MAX_KEPT_RATE_LIMITS, ConversationState
+from realtime.client.core.values import Effect, RateLimit, ServerError, SpeechStarted
 from realtime.client.core.wire_items import item_from_wire
+from realtime.protocol import logprobs
 from realtime.protocol.events import Event
 from realtime.protocol.words import cut_words
 
@@ -96,13 +97,46 @@ def _cleared(c: ConversationState, e: Event, at: float) -> list[Effect]:
 
 def _transcription_delta(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item = c.items.get(e["item_id"]) or c.upsert(e["item_id"], role="user")
-    c.upsert(item.id, text=item.text + (e.get("delta") or ""), transcribing=True)
+    # Logprobs come only when the session's include asks for them (GA: one entry per token).
+    tokens = (item.logprobs + logprobs.from_wire(e.get("logprobs")))[: logprobs.MAX_TOKENS]
+    c.upsert(item.id, text=item.text + (e.get("delta") or ""), transcribing=True, logprobs=tokens)
     return []
 
 
 def _transcription_completed(c: ConversationState, e: Event, at: float) -> list[Effect]:
-    c.upsert(e["item_id"], text=str(e.get("transcript") or "").strip(), transcribing=False)
+    text = str(e.get("transcript") or "").strip()
+    tokens = logprobs.from_wire(e.get("logprobs"))
+    if not tokens and e["item_id"] in c.items:
+        tokens = c.items[e["item_id"]].logprobs  # the deltas' own, when the end repeats none
+    c.upsert(e["item_id"], text=text, transcribing=False, logprobs=tokens)
     return []
+
+
+def _rate_limits(c: ConversationState, e: Event, at: float) -> list[Effect]:
+    # Each event lists the limits as they stand (OpenAI: requests and tokens); it replaces the
+    # last one's.
+    entries = e["rate_limits"]
+    if not isinstance(entries, list):
+        raise TypeError("rate_limits is not an array")
+    c.rate_limits = tuple(_rate_limit(entry, at) for entry in entries[:MAX_KEPT_RATE_LIMITS])
+    return []
+
+
+def _rate_limit(entry: dict[str, object], at: float) -> RateLimit:
+    name, limit, remaining, reset = (
+        entry.get(k) for k in ("name", "limit", "remaining", "reset_seconds")
+    )
+    return RateLimit(
+        name=str(name)[:40] if name is not None else "?",
+        limit=_count(limit),
+        remaining=_count(remaining),
+        reset_seconds=float(reset) if isinstance(reset, int | float) and reset >= 0 else None,
+        at=at,
+    )
+
+
+def _count(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _transcription_failed(c: ConversationState, e: Event, at: float) -> list[Effect]:
@@ -163,7 +197,7 @@ HANDLERS: dict[str, Handler] = {
     "output_audio_buffer.started": _ignore,
     "output_audio_buffer.stopped": _ignore,
     "output_audio_buffer.cleared": _ignore,
-    "rate_limits.updated": _ignore,
+    "rate_limits.updated": _rate_limits,
     "response.created": response.response_created,
     "response.output_item.added": response.output_item_added,
     "response.output_item.done": response.output_item_done,

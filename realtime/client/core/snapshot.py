@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from realtime.client.core.values import Item, Turn, Usage
+from realtime.client.core.values import Item, RateLimit, Turn, Usage
 
 __all__ = ["LinkState", "Notice", "Snapshot", "ToolRun"]
 
@@ -58,6 +58,7 @@ class Snapshot:
     turns: tuple[Turn, ...] = ()
     usage: Usage = field(default_factory=Usage)
     session: dict[str, Any] = field(default_factory=dict)
+    rate_limits: tuple[RateLimit, ...] = ()  # of the last rate_limits.updated
     response_active: bool = False
     reconnects: int = 0
     dropped_audio_chunks: int = 0

@@ -19,6 +19,7 @@ from realtime.client.core.values import (
     ErrorReported,
     FunctionCall,
     Item,
+    RateLimit,
     ResponseState,
     ServerError,
     Turn,
@@ -26,9 +27,16 @@ from realtime.client.core.values import (
 )
 from realtime.protocol.events import Event
 
-__all__ = ["MAX_KEPT_ERRORS", "MAX_KEPT_TURNS", "MAX_KEPT_UNKNOWN", "ConversationState"]
+__all__ = [
+    "MAX_KEPT_ERRORS",
+    "MAX_KEPT_RATE_LIMITS",
+    "MAX_KEPT_TURNS",
+    "MAX_KEPT_UNKNOWN",
+    "ConversationState",
+]
 
 MAX_KEPT_ERRORS = 100
+MAX_KEPT_RATE_LIMITS = 8  # OpenAI sends two (requests, tokens); a server sending more is cut
 MAX_KEPT_UNKNOWN = 200
 MAX_KEPT_TURNS = 1000
 
@@ -50,6 +58,7 @@ class ConversationState:
         default_factory=lambda: collections.deque(maxlen=MAX_KEPT_UNKNOWN)
     )
     session: dict[str, Any] = field(default_factory=dict)
+    rate_limits: tuple[RateLimit, ...] = ()  # of the last rate_limits.updated
     active_response_id: str | None = None
     speaking_item_id: str | None = None  # the assistant item whose audio arrives last
     buffered_ms: float = 0.0  # input audio appended since the last commit or clear

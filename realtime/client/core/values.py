@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from realtime.protocol.events import Event
+from realtime.protocol.logprobs import TokenLogprob
 
 __all__ = [
     "AudioOut",
@@ -21,6 +22,7 @@ __all__ = [
     "Item",
     "ClientOutcome",
     "McpInfo",
+    "RateLimit",
     "ResponseFinished",
     "ResponseState",
     "ServerError",
@@ -66,7 +68,8 @@ class Item:
     item; ``heard`` is the part of ``text`` the user heard when its audio was cut short (None:
     all of it). A spoken user item keeps where its speech started and stopped in the session's
     input audio (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's
-    timestamps.
+    timestamps, and, when the session's ``include`` asks for them, its transcription's token
+    ``logprobs``.
     """
 
     id: str
@@ -84,6 +87,19 @@ class Item:
     audio_start_ms: int | None = None
     audio_end_ms: int | None = None
     mcp: McpInfo | None = None  # MCP items only: realtime.client.core.mcp_items
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One limit of ``rate_limits.updated`` as of ``at`` (the caller's clock): what is left of
+    it, and in how many seconds it resets (counted from ``at``)."""
+
+    name: str
+    limit: int | None
+    remaining: int | None
+    reset_seconds: float | None
+    at: float
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,8 @@ class Usage:
     cached_tokens: int = 0
     cached_text_tokens: int = 0
     cached_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    cached_image_tokens: int = 0
     output_text_tokens: int = 0
     output_audio_tokens: int = 0
 
@@ -128,6 +146,8 @@ class Usage:
             cached_tokens=int(ins.get("cached_tokens") or 0),
             cached_text_tokens=int(cached.get("text_tokens") or 0),
             cached_audio_tokens=int(cached.get("audio_tokens") or 0),
+            input_image_tokens=int(ins.get("image_tokens") or 0),
+            cached_image_tokens=int(cached.get("image_tokens") or 0),
             output_text_tokens=int(outs.get("text_tokens") or 0),
             output_audio_tokens=int(outs.get("audio_tokens") or 0),
         )

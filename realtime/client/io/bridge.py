@@ -264,6 +264,10 @@ class Bridge:
     def snapshot(self) -> Snapshot:
         return self._publisher.snapshot()
 
+    def now(self) -> float:
+        """The bridge's clock, the one the snapshot's times (``at``) are read on."""
+        return self._clock()
+
     @property
     def mic_level_dbfs(self) -> float:
         """The microphone's level now (of its last frame), for a meter: it changes with every

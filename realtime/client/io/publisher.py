@@ -113,6 +113,7 @@ class Publisher:
             turns=tuple(conv.turns.values()),
             usage=conv.usage_total,
             session=conv.session,
+            rate_limits=conv.rate_limits,
             response_active=conv.active_response_id is not None,
             reconnects=self.reconnects,
             dropped_audio_chunks=self._mic.dropped,

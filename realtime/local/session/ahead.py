@@ -41,11 +41,16 @@ _FRAME_MS = 20  # one silent VAD frame after the voicing: the pause has begun
 
 
 def transcribe_job(
-    item_id: str, pcm: bytes, transcription: TranscriptionSettings, guess: Guess | None = None
+    item_id: str,
+    pcm: bytes,
+    transcription: TranscriptionSettings,
+    guess: Guess | None = None,
+    *,
+    logprobs: bool = False,
 ) -> Transcribe:
     language = transcription.get("language") if transcription else None
     prompt = transcription.get("prompt") if transcription else None
-    return Transcribe(item_id, pcm, language, prompt, guess)
+    return Transcribe(item_id, pcm, language, prompt, guess, logprobs)
 
 
 class Ahead:

@@ -10,10 +10,12 @@ version is refused with ``unknown_parameter``, as the hosted API does.
 
 Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has none),
 ``temperature`` (the rule-based responder is deterministic), ``tracing``, ``truncation``,
-``include``, ``prompt``, ``reasoning``, ``parallel_tool_calls``, a custom voice (the engine's
-default voice speaks). ``semantic_vad`` is served by the WebRTC detector too, its silence
-window set by the words heard so far and scaled by ``eagerness``
-(``realtime.local.stages.vad.semantic``). Audio formats other than 24 kHz PCM16 are refused.
+``prompt``, ``reasoning``, ``parallel_tool_calls``, a custom voice (the engine's default voice
+speaks, said in a log line). ``include`` asks the listener for Whisper's token logprobs;
+``idle_timeout_ms`` is the session's (``realtime.local.session.idle``). ``semantic_vad`` is
+served by the WebRTC detector too, its silence window set by the words heard so far and scaled
+by ``eagerness`` (``realtime.local.stages.vad.semantic``). Audio formats other than 24 kHz
+PCM16 are refused.
 """
 
 from __future__ import annotations

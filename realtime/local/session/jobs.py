@@ -41,6 +41,7 @@ class Transcribe:
     language: str | None = None
     prompt: str | None = None
     guess: Guess | None = None
+    logprobs: bool = False  # the session's include asks for the tokens' logprobs
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ at its first pause and, with transcription configured, while the user speaks (th
 go out as ``conversation.item.input_audio_transcription.delta``). When the turn ends on a pause
 with no voicing since, that early transcript is the turn's: no second transcription. Events of
 a turn stay in the order they had without it: a ready transcript is handed over in
-:meth:`Listener.settle`, after the session has answered the turn.
+:meth:`Listener.settle`, after the session has answered the turn. When the session's
+``include`` asks for logprobs (:attr:`Listener.logprobs`), the turn is transcribed whole, and
+its ``completed`` event carries each token's logprob (early guesses carry none).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from realtime.local.session.wire import InvalidRequest
 from realtime.local.stages.vad.detector import VadEvent
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import MIN_COMMIT_MS
+from realtime.protocol.logprobs import TokenLogprob, to_wire
 from realtime.protocol.pcm import duration_ms
 
 __all__ = ["BUFFER_FULL", "Listener", "TranscriptionSettings"]
@@ -61,6 +64,7 @@ class Listener:
         self._reported: set[str] = set()  # items whose transcription events are sent
         self._ahead = Ahead(out, self._input, partials=partials, totals=ahead_counts)
         self._ready: list[tuple[str, str]] = []  # (item id, transcript) to hand over in settle
+        self.logprobs = False  # the session's include asks for transcription logprobs
 
     @property
     def transcribing(self) -> bool:
@@ -97,6 +101,25 @@ class Listener:
     @property
     def buffered_ms(self) -> float:
         return self._input.buffered_ms
+
+    @property
+    def position_ms(self) -> int:
+        """Input audio appended since the session began, in ms."""
+        return self._input.position_ms
+
+    def commit_silence(
+        self, item_id: str, start_ms: int, transcription: TranscriptionSettings
+    ) -> None:
+        """The idle timeout's silence from ``start_ms`` (what of it is still buffered) becomes
+        a user item with an empty transcript."""
+        self._add_user_audio(
+            item_id,
+            self._input.turn(start_ms, self._input.position_ms),
+            transcription,
+            transcribe=False,
+        )
+        self._waiting(item_id, transcription)
+        self.transcribed(item_id, "")
 
     def check_room(self, pcm: bytes, max_ms: float) -> None:
         """Refuse an append that would grow a manual (uncommitted) buffer past ``max_ms``."""
@@ -153,7 +176,7 @@ class Listener:
         self._speech = None
         self._out.emit("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item_id)
         pcm = self._input.turn(start_ms, end_ms)
-        if guess is None:
+        if guess is None or self.logprobs:  # a guess has no logprobs: transcribe the turn
             self._add_user_audio(item_id, pcm, transcription)
             return
         self._add_user_audio(item_id, pcm, transcription, transcribe=False)
@@ -186,7 +209,7 @@ class Listener:
     def transcribe(self, item_id: str, pcm: bytes, transcription: TranscriptionSettings) -> None:
         """Ask for the transcript of an item's audio (a ``Transcribe`` job)."""
         self._waiting(item_id, transcription)
-        self._out.job(transcribe_job(item_id, pcm, transcription))
+        self._out.job(transcribe_job(item_id, pcm, transcription, logprobs=self.logprobs))
 
     def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> bool:
         """An early transcription came back (None: it failed); True if it was a turn's
@@ -198,12 +221,14 @@ class Listener:
         if transcript is None and item_id in self._history:  # transcribe the item after all
             item = self._history.get(item_id)
             pcm = item.content[_audio_index(item)].audio
-            self._out.job(transcribe_job(item_id, pcm, transcription))
+            self._out.job(transcribe_job(item_id, pcm, transcription, logprobs=self.logprobs))
             return False
         self.transcribed(item_id, transcript or "")
         return True
 
-    def transcribed(self, item_id: str, transcript: str) -> None:
+    def transcribed(
+        self, item_id: str, transcript: str, logprobs: tuple[TokenLogprob, ...] = ()
+    ) -> None:
         self._transcribing.discard(item_id)
         if item_id in self._history:
             item = self._history.get(item_id)
@@ -213,12 +238,14 @@ class Listener:
             self._history.replace(item.replace(content=tuple(parts)))
             if item_id in self._reported:
                 seconds = round(duration_ms(len(parts[index].audio)) / 1000, 3)
+                extra = {"logprobs": to_wire(logprobs)} if self.logprobs else {}
                 self._out.emit(
                     "conversation.item.input_audio_transcription.completed",
                     item_id=item_id,
                     content_index=index,
                     transcript=transcript,
                     usage={"type": "duration", "seconds": seconds},
+                    **extra,
                 )
         self._reported.discard(item_id)
 

@@ -23,6 +23,7 @@ from realtime.local.session.checks import (
     check_tool_choice,
     check_tools,
     check_voice,
+    check_voice_value,
 )
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
@@ -130,7 +131,7 @@ _BY_VERSION: dict[ApiVersion, FieldTable] = {
         "audio": {
             "output": {
                 "format": (None, lambda v, p: check_format(v, p, _GA)),
-                "voice": ("voice", expect_string),
+                "voice": ("voice", lambda v, p: check_voice_value(v, p, _GA)),
             }
         },
         "prompt": (None, _ignored),

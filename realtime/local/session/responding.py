@@ -101,8 +101,15 @@ class ResponseDriver:
 
     # ---- the response ---------------------------------------------------------------------
     def create(
-        self, options: ResponseOptions, approval: tuple[ItemRecord, bool] | None = None
+        self,
+        options: ResponseOptions,
+        approval: tuple[ItemRecord, bool] | None = None,
+        *,
+        reply: Reply | None = None,
     ) -> None:
+        """A response with ``options``; ``approval``: the MCP approval request it answers and
+        whether it was approved; with ``reply``, that answer is said as is (the idle nudge)
+        instead of the responder's."""
         items = self._history.ordered() if options.input_items is None else options.input_items
         text_in = text_tokens(options.instructions) + sum(
             text_tokens(item_text(i)) for i in items if not _audio_parts(i)
@@ -119,7 +126,12 @@ class ResponseDriver:
         )
         self.response.approval = approval
         self.response.created()
-        self._advance()
+        if reply is None:
+            self._advance()
+            return
+        self._drop()
+        self.response.stage = Stage.RESPONDING
+        self._reply(self.response, reply, speak=True)
 
     def replied(self, response_id: str, reply: Reply) -> None:
         """The responder's answer; text to speak goes out as a ``Speak`` job."""

@@ -87,6 +87,11 @@ class ResponseRun:
         self.approval: tuple[ItemRecord, bool] | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------
+    @property
+    def audio_ms(self) -> float:
+        """The audio this response has sent so far."""
+        return self._audio_ms
+
     def created(self) -> None:
         self._out.emit("response.created", response=self._object("in_progress", None, None))
 

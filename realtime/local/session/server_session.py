@@ -25,13 +25,14 @@ from realtime.local.limits import MAX_BUFFER_MS, MAX_TURN_MS
 from realtime.local.session.effective import EffectiveSession, apply_update, render
 from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.history import History
+from realtime.local.session.idle import NUDGE, IdleTimer, idle_timeout_ms
 from realtime.local.session.input_audio import VadFactory, default_vad
 from realtime.local.session.items import ItemRecord, parse_item, render_item, truncate_item
 from realtime.local.session.jobs import Outbox, SessionOutcome, Transcribe
 from realtime.local.session.listening import Listener
 from realtime.local.session.mcp_listing import McpListings
 from realtime.local.session.mcp_servers import McpTool
-from realtime.local.session.options import parse_options
+from realtime.local.session.options import ResponseOptions, parse_options
 from realtime.local.session.prepared import AnswerCounts
 from realtime.local.session.responding import ResponseDriver
 from realtime.local.session.response_run import ResponseRun
@@ -53,6 +54,8 @@ from realtime.local.stages.responders.responder import Reply
 from realtime.local.stages.vad.detector import SpeechStarted
 from realtime.protocol.events import BETA_CLIENT_EVENTS, GA_CLIENT_EVENTS, Event, new_id
 from realtime.protocol.facts import DEFAULT_MODELS, ApiVersion
+from realtime.protocol.logprobs import TokenLogprob
+from realtime.protocol.session_schema import INCLUDE_LOGPROBS
 
 __all__ = ["ServerSession"]
 
@@ -100,6 +103,7 @@ class ServerSession:
             mcp_find=self._mcp.find,
         )
         self._listener.configure(self.settings.turn_detection)
+        self._idle = IdleTimer()
 
     @property
     def response(self) -> ResponseRun | None:  # the response in progress, if any
@@ -170,8 +174,10 @@ class ServerSession:
         return self._take()
 
     # ---- job results ----------------------------------------------------------------------
-    def transcribed(self, item_id: str, transcript: str) -> SessionOutcome:
-        self._listener.transcribed(item_id, transcript)
+    def transcribed(
+        self, item_id: str, transcript: str, logprobs: tuple[TokenLogprob, ...] = ()
+    ) -> SessionOutcome:
+        self._listener.transcribed(item_id, transcript, logprobs)
         self._driver.transcripts_arrived()
         return self._take()
 
@@ -228,6 +234,7 @@ class ServerSession:
         (or dropped one that no longer fits): it reads the words heard at a pause."""
         listener = self._listener
         self._driver.prepare(listener.pause_words, speaking=listener.speaking)
+        self._idle.observe(self.response, listener.position_ms, listener.speaking)
         return self._out.take()
 
     # ---- client event handlers (dispatched from _HANDLERS) ------------------------------
@@ -251,6 +258,7 @@ class ServerSession:
     def _update(self, settings: EffectiveSession, transcription: bool = False) -> None:
         before = self.settings.turn_detection
         self.settings, self.transcription_only = settings, transcription
+        self._listener.logprobs = INCLUDE_LOGPROBS in (settings.extras.get("include") or ())
         if self.settings.turn_detection != before:
             self._listener.configure(self.settings.turn_detection)
 
@@ -276,6 +284,25 @@ class ServerSession:
         settings = self.settings
         if listener.cut_long_turn(MAX_TURN_MS, settings.turn_detection, settings.transcription):
             self._driver.turn_ended(self._answering())
+        self._nudge_when_idle()
+
+    def _nudge_when_idle(self) -> None:
+        """``idle_timeout_ms`` ran out after an answer (``realtime.local.session.idle``)."""
+        listener, settings = self._listener, self.settings
+        if listener.speaking or self.response is not None or self.transcription_only:
+            return
+        start = self._idle.due(listener.position_ms, idle_timeout_ms(settings.turn_detection))
+        if start is None:
+            return
+        item_id = new_id("item")
+        self._out.emit(
+            "input_audio_buffer.timeout_triggered",
+            audio_start_ms=start,
+            audio_end_ms=listener.position_ms,
+            item_id=item_id,
+        )
+        listener.commit_silence(item_id, start, settings.transcription)
+        self._driver.create(ResponseOptions.from_session(settings), reply=Reply(NUDGE))
 
     def on_commit(self, e: Event) -> None:
         self._listener.commit(self.settings.transcription)

@@ -20,6 +20,7 @@ costs no rendering work:
 from __future__ import annotations
 
 import functools
+import html
 import json
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
 from realtime.client.core.values import Item
 from realtime.client.io.bridge import Bridge
+from realtime.protocol.logprobs import words
 from realtime.ui.render.mcp import Approve, approval_buttons, mcp_history_line, mcp_parts
 from realtime.ui.settings import PROVIDER_LABELS
 
@@ -40,6 +42,7 @@ __all__ = [
     "LiveDrawing",
     "engine_restart_line",
     "live_drawing",
+    "marked_transcript",
     "provider_line",
     "render_history",
     "render_levels",
@@ -216,7 +219,10 @@ def _draw(drawing: LiveDrawing, on_approval: Approve | None = None) -> None:
     for bubble in drawing.bubbles:
         with st.chat_message(bubble.role, avatar=bubble.avatar):
             for line_kind, line in bubble.lines:
-                (st.markdown if line_kind == "markdown" else st.caption)(line)
+                if line_kind == "html":  # escaped text, marks of our own (marked_transcript)
+                    st.markdown(line, unsafe_allow_html=True)
+                else:
+                    (st.markdown if line_kind == "markdown" else st.caption)(line)
             if bubble.code:
                 with st.expander("arguments and result", expanded=False):
                     for code in bubble.code:
@@ -240,7 +246,11 @@ def _bubble(item: Item, run: ToolRun | None, transcribing: bool) -> Bubble | Non
 
 def _message_lines(item: Item, transcribing: bool) -> tuple[tuple[str, str], ...]:
     lines: list[tuple[str, str]] = []
-    if item.text:
+    marked = marked_transcript(item) if item.role == "user" and not item.transcribing else None
+    if marked is not None:
+        lines.append(("html", marked))
+        lines.append(("caption", "italic: words the transcriber was unsure of (hover: how sure)"))
+    elif item.text:
         lines.append(("markdown", item.text))
         if item.role == "user" and item.transcribing:
             # Words of input_audio_transcription.delta: the user may still be speaking.
@@ -257,6 +267,23 @@ def _message_lines(item: Item, transcribing: bool) -> tuple[tuple[str, str], ...
     if item.truncated_at_ms is not None:
         lines.append(("caption", f"interrupted after {item.truncated_at_ms / 1000:.1f} s"))
     return tuple(lines)
+
+
+def marked_transcript(item: Item) -> str | None:
+    """The user's transcript as HTML with its low-confidence words in italic, each titled with
+    how sure the transcriber was; None when no word is unsure or the tokens do not spell the
+    transcript shown (the text is shown plainly then)."""
+    found = words(item.logprobs)
+    if not any(word.unsure for word in found):
+        return None
+    if [word.text for word in found] != item.text.split():
+        return None
+    return " ".join(
+        f'<i title="{word.probability:.0%} sure">{html.escape(word.text)}</i>'
+        if word.unsure
+        else html.escape(word.text)
+        for word in found
+    )
 
 
 def _tool_bubble(run: ToolRun | None, item: Item) -> Bubble:

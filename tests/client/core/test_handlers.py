@@ -155,3 +155,55 @@ def test_a_cancel_that_crossed_the_responses_end_is_no_error_but_others_are() ->
     assert not conv.errors
     (effect,) = conv.receive(refused("event_someone_else")).effects  # not ours: reported
     assert isinstance(effect, ErrorReported)
+
+
+# ---- rate limits and transcription logprobs --------------------------------------------------
+def test_rate_limits_are_kept_as_of_their_arrival_and_replaced_by_the_next() -> None:
+    conv = Conversation()
+    limits = [
+        {"name": "requests", "limit": 1000, "remaining": 999, "reset_seconds": 0.06},
+        {"name": "tokens", "limit": 40000, "remaining": 38000, "reset_seconds": 2.5},
+    ]
+    conv.receive({"type": "rate_limits.updated", "event_id": "e", "rate_limits": limits}, at=7.0)
+    assert [(r.name, r.remaining, r.limit, r.reset_seconds, r.at) for r in conv.rate_limits] == [
+        ("requests", 999, 1000, 0.06, 7.0),
+        ("tokens", 38000, 40000, 2.5, 7.0),
+    ]
+    conv.receive({"type": "rate_limits.updated", "rate_limits": limits[1:]}, at=9.0)
+    assert [r.name for r in conv.rate_limits] == ["tokens"]
+
+
+def test_hostile_rate_limits_are_bounded_or_recorded() -> None:
+    conv = Conversation()
+    many = [{"name": "x" * 500, "limit": "lots", "remaining": True, "reset_seconds": -1}] * 100
+    conv.receive({"type": "rate_limits.updated", "rate_limits": many})
+    assert len(conv.rate_limits) == 8
+    assert conv.rate_limits[0] == type(conv.rate_limits[0])("x" * 40, None, None, None, 0.0)
+    (effect,) = conv.receive({"type": "rate_limits.updated", "rate_limits": "no"}).effects
+    assert isinstance(effect, ErrorReported) and "rate_limits" in effect.error.message
+
+
+def logprob(token: str, value: float) -> dict[str, Any]:
+    return {"token": token, "logprob": value, "bytes": list(token.encode())}
+
+
+def test_transcription_logprobs_of_deltas_and_completed_are_kept() -> None:
+    conv = Conversation()
+    delta = {"type": "conversation.item.input_audio_transcription.delta", "item_id": "u1"}
+    conv.receive({**delta, "delta": "Hi", "logprobs": [logprob("Hi", -0.1)]})
+    conv.receive({**delta, "delta": " there", "logprobs": [logprob(" there", -2.0)]})
+    assert [t.token for t in conv.items["u1"].logprobs] == ["Hi", " there"]
+    done = {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u1"}
+    conv.receive({**done, "content_index": 0, "transcript": "Hi there"})
+    assert [t.token for t in conv.items["u1"].logprobs] == ["Hi", " there"]  # the deltas' kept
+    conv.receive({**done, "transcript": "Hi there", "logprobs": [logprob("Hi there", -0.5)]})
+    assert [t.logprob for t in conv.items["u1"].logprobs] == [-0.5]
+
+
+def test_no_logprobs_asked_none_kept_and_bad_ones_recorded() -> None:
+    conv = Conversation()
+    done = {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u1"}
+    conv.receive({**done, "transcript": "plain"})
+    assert conv.items["u1"].logprobs == () and conv.items["u1"].text == "plain"
+    (effect,) = conv.receive({**done, "transcript": "x", "logprobs": [{"token": 1}]}).effects
+    assert isinstance(effect, ErrorReported) and "logprobs" in effect.error.message

@@ -18,3 +18,20 @@ def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model(
 def test_a_hosted_provider_names_its_model() -> None:
     config = SessionConfig(provider=Provider.OPENAI)
     assert provider_line(config, "sk-test") == "Talking to OpenAI · gpt-realtime-2."
+
+
+def test_unsure_words_of_a_user_transcript_are_marked_and_escaped() -> None:
+    import math
+
+    from realtime.client.core.values import Item
+    from realtime.protocol.logprobs import from_words
+    from realtime.ui.render.conversation import marked_transcript
+
+    tokens = from_words([(" Book", 0.95), (" <b>Pariss</b>", 0.3), (" now", 0.9)])
+    item = Item("u1", text="Book <b>Pariss</b> now", logprobs=tokens)
+    assert marked_transcript(item) == ('Book <i title="30% sure">&lt;b&gt;Pariss&lt;/b&gt;</i> now')
+    sure = Item("u2", text="Book now", logprobs=from_words([(" Book", 0.9), (" now", 0.9)]))
+    assert marked_transcript(sure) is None and marked_transcript(Item("u3", text="hi")) is None
+    other = Item("u4", text="Something else", logprobs=tokens)  # tokens of another text
+    assert marked_transcript(other) is None
+    assert math.isclose(tokens[1].logprob, math.log(0.3))

@@ -2,7 +2,9 @@
 
 Runs on the local server's transcription worker, one request per turn. :class:`HttpTranscriber`
 POSTs the turn as a WAV file (PCM16 24 kHz mono) in ``multipart/form-data`` to
-``URL/audio/transcriptions`` and reads ``{"text": ...}``. ``urllib`` only, as in the other
+``URL/audio/transcriptions`` and reads ``{"text": ...}`` (asked for logprobs, it sends
+``include[]=logprobs`` and reads the answer's ``logprobs``, OpenAI's shape; a service that
+gives none leaves the transcript without). ``urllib`` only, as in the other
 delegated backends; the request and its failures go through ``realtime.local.stages.http_post``
 (a bounded answer, an ``EngineError`` naming the URL and the status, never the peer's body).
 The pure helpers (multipart encoding, the answer's check) come first, the I/O after.
@@ -20,6 +22,7 @@ from realtime.local.stages.http_post import post
 from realtime.local.stages.no_redirect import Opener, endpoint, open_url
 from realtime.protocol.errors import EngineError
 from realtime.protocol.facts import SAMPLE_RATE
+from realtime.protocol.logprobs import from_wire
 from realtime.protocol.pcm import duration_ms
 from realtime.protocol.wav import write_wav
 
@@ -75,8 +78,12 @@ def transcript_from_json(body: bytes, url: str, length_ms: float) -> Transcript:
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise EngineError(f"The transcription service {url} answered without a text field.")
     language = data.get("language")
+    try:
+        tokens = from_wire(data.get("logprobs"))
+    except ValueError as exc:
+        raise EngineError(f"The transcription service {url} answered bad logprobs: {exc}") from exc
     return Transcript(
-        data["text"].strip(), language if isinstance(language, str) else None, length_ms
+        data["text"].strip(), language if isinstance(language, str) else None, length_ms, tokens
     )
 
 
@@ -104,12 +111,19 @@ class HttpTranscriber:
         self._open = opener
 
     def transcribe(
-        self, pcm24k: bytes, *, language: str | None = None, prompt: str | None = None
+        self,
+        pcm24k: bytes,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        logprobs: bool = False,
     ) -> Transcript:
         length = duration_ms(len(pcm24k))
         if not pcm24k:
             return Transcript("", language, length)
         fields = {"model": self.model, "response_format": "json"}
+        if logprobs:
+            fields["include[]"] = "logprobs"
         if language:
             fields["language"] = language
         if prompt:

@@ -14,15 +14,22 @@ worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in
 sized to it rather than faster-whisper's fixed 30 s (``whisper_window`` beside this module),
 much faster for a spoken question, with the 30 s path as the fallback. Nothing is
 ever downloaded: a model name other than the bundled one must be a local CTranslate2 folder.
+
+Asked for ``logprobs`` (the session's ``include``), the short window gives each text token's
+probability from one more decoder pass (CTranslate2's ``align``, as faster-whisper's word
+timestamps use), with the token's bytes from Whisper's byte-level vocabulary; the 30 s path
+gives faster-whisper's word probabilities, one hosted token per word
+(``realtime.protocol.logprobs.from_words``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +38,7 @@ from realtime.local.stages.asr.transcriber import Transcript
 from realtime.local.stages.models import BUNDLED_WHISPER, whisper_base_dir
 from realtime.protocol.errors import EngineError
 from realtime.protocol.facts import SAMPLE_RATE
+from realtime.protocol.logprobs import TokenLogprob, from_words
 from realtime.protocol.pcm import duration_ms, pcm16_to_float
 from realtime.protocol.resample import convert_pcm16
 
@@ -107,7 +115,12 @@ class FasterWhisperTranscriber:
         self._model()
 
     def transcribe(
-        self, pcm24k: bytes, *, language: str | None = None, prompt: str | None = None
+        self,
+        pcm24k: bytes,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        logprobs: bool = False,
     ) -> Transcript:
         length = duration_ms(len(pcm24k))
         samples = pcm16_to_float(convert_pcm16(pcm24k, SAMPLE_RATE, to_rate=_WHISPER_RATE))
@@ -116,9 +129,9 @@ class FasterWhisperTranscriber:
         try:
             short = None
             if self.short_window:
-                short = self._short_window(samples, language or self.language, prompt)
+                short = self._short_window(samples, language or self.language, prompt, logprobs)
             if short is not None:
-                return Transcript(short[0], short[1], length)
+                return Transcript(short[0], short[1], length, short[2])
             segments, info = self._model().transcribe(
                 samples,
                 language=language or self.language,
@@ -128,17 +141,23 @@ class FasterWhisperTranscriber:
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 vad_filter=False,  # our own VAD already cut the turn
+                word_timestamps=logprobs,  # words with their probabilities
             )
+            segments = list(segments)
             text = " ".join(segment.text.strip() for segment in segments)
         except (RuntimeError, ValueError) as exc:  # CTranslate2 reports failures as these
             raise EngineError(f"Whisper could not transcribe the audio: {exc}") from exc
-        return Transcript(text.strip(), info.language, length)
+        said = from_words(
+            (word.word, word.probability) for segment in segments for word in segment.words or ()
+        )
+        return Transcript(text.strip(), info.language, length, said if logprobs else ())
 
     def _short_window(
-        self, samples: np.ndarray, language: str | None, prompt: str | None
-    ) -> tuple[str, str] | None:
-        """(text, language) from an encoder window sized to the turn (``whisper_window``), or
-        None when the turn needs the standard 30 s path: too long, or a decode that ran away."""
+        self, samples: np.ndarray, language: str | None, prompt: str | None, logprobs: bool
+    ) -> tuple[str, str, tuple[TokenLogprob, ...]] | None:
+        """(text, language, logprobs) from an encoder window sized to the turn
+        (``whisper_window``), or None when the turn needs the standard 30 s path: too long, or
+        a decode that ran away."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
@@ -172,7 +191,11 @@ class FasterWhisperTranscriber:
                 "a short-window decode ran away (%d tokens); the 30 s window instead", len(tokens)
             )
             return None
-        return text, language
+        probs: tuple[TokenLogprob, ...] = ()
+        if logprobs and tokens:
+            (aligned,) = model.model.align(encoded, tokenizer.sot_sequence, [tokens], frames)
+            probs = _token_logprobs(model.hf_tokenizer, tokens, aligned.text_token_probs)
+        return text, language, probs
 
     def _model(self) -> WhisperModel:
         key = (self.model_path, self.cpu_threads, self.num_workers)
@@ -180,6 +203,34 @@ class FasterWhisperTranscriber:
             if key not in _loaded:
                 _loaded[key] = _load(*key)
             return _loaded[key]
+
+
+def _token_logprobs(
+    vocabulary: Any, tokens: list[int], probabilities: list[float]
+) -> tuple[TokenLogprob, ...]:
+    """Hosted-shaped entries for Whisper's text tokens: each token's text and UTF-8 bytes (its
+    byte-level BPE spelling mapped back to bytes) and the log of its probability."""
+    out = []
+    for token, probability in zip(tokens, probabilities, strict=False):
+        raw = bytes(_BYTE_OF.get(ch, 0x3F) for ch in vocabulary.id_to_token(token) or "")
+        logprob = math.log(probability) if probability > 0.0 else -100.0
+        out.append(TokenLogprob(raw.decode(errors="replace"), min(0.0, logprob), tuple(raw)))
+    return tuple(out)
+
+
+def _bytes_to_unicode() -> dict[str, int]:
+    """GPT-2's byte-level alphabet (Whisper's vocabulary spells bytes in it): char -> byte."""
+    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    chars, extra = list(printable), 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars, strict=True)}
+
+
+_BYTE_OF = _bytes_to_unicode()
 
 
 def _load(path: Path, cpu_threads: int, num_workers: int) -> WhisperModel:

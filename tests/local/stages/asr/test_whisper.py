@@ -163,3 +163,22 @@ def transcriber_samples(pcm: bytes) -> object:
     from realtime.protocol.pcm import pcm16_to_float
 
     return pcm16_to_float(convert_pcm16(pcm, 24_000, to_rate=16_000))
+
+
+@pytest.mark.parametrize("short_window", [True, False])
+def test_logprobs_spell_the_transcript_only_when_asked(short_window: bool) -> None:
+    from realtime.protocol.logprobs import words as logprob_words
+
+    transcriber = FasterWhisperTranscriber(short_window=short_window)
+    pcm = read_wav(AUDIO / "what_time_tokyo.wav").pcm
+    assert transcriber.transcribe(pcm).logprobs == ()
+    result = transcriber.transcribe(pcm, logprobs=True)
+    assert result.logprobs and all(t.logprob <= 0.0 for t in result.logprobs)
+    assert all(bytes(t.bytes).decode(errors="replace") == t.token for t in result.logprobs)
+    heard = [w.text for w in logprob_words(result.logprobs)]
+    assert heard == result.text.split()
+    # The spoken words are sure ones; what the 30 s window invents past them ("video. you"
+    # on this machine) is not: what the marks in the transcript are for.
+    found = logprob_words(result.logprobs)
+    assert [w.text for w in found[:6]] == "What time is it in Tokyo?".split()
+    assert not any(w.unsure for w in found[:6]) and all(w.unsure for w in found[6:])
