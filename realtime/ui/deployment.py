@@ -121,6 +121,15 @@ class DeploymentSettings:
         allow = self.get("REALTIME_ALLOW_PRIVATE_URLS")
         return AddressPolicy.from_settings(allow_private=allow, allowed_hosts=hosts)
 
+    def engine_environment(self) -> dict[str, str]:
+        """The address policy as the bundled engine's child process reads it (its MCP client
+        and chat URLs): the same two settings, taken from the secrets too."""
+        policy = self.address_policy()
+        return {
+            "REALTIME_ALLOW_PRIVATE_URLS": "1" if policy.allow_private else "0",
+            "REALTIME_ALLOWED_HOSTS": ",".join(sorted(policy.allowed_hosts)),
+        }
+
     def ice_servers(self) -> list[dict[str, Any]]:
         """ICE servers for WebRTC: ``ice_servers`` (a list, or JSON in the environment).
 

@@ -15,6 +15,7 @@ through), so it is a plain frozen value and never starts anything.
 from __future__ import annotations
 
 import atexit
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from realtime.protocol.errors import ConnectionFailed
+from realtime.ui import deployment
 from realtime.ui.engine_process import EngineProcess, EngineReady
 
 __all__ = ["LocalEngine", "local_engine"]
@@ -30,7 +32,10 @@ DEFAULT_VOICES = ("joe",)  # what the bundled Piper package speaks, before the e
 
 
 def _child(key: str) -> EngineProcess:
-    return EngineProcess(key=key)
+    # The engine applies the deployment's address policy itself (MCP servers), secrets included.
+    return EngineProcess(
+        key=key, environ={**os.environ, **deployment.current().engine_environment()}
+    )
 
 
 class LocalEngine:

@@ -85,6 +85,20 @@ def test_no_address_settings_allow_only_public_hosts() -> None:
     assert not policy.allow_private and policy.allowed_hosts == frozenset()
 
 
+def test_the_engine_child_gets_the_policy_from_secrets_too() -> None:
+    secrets = {"allowed_hosts": ["mcp.example"], "REALTIME_ALLOW_PRIVATE_URLS": False}
+    environ = {"REALTIME_ALLOW_PRIVATE_URLS": "1"}
+    child = DeploymentSettings(secrets, environ).engine_environment()
+    assert child == {"REALTIME_ALLOW_PRIVATE_URLS": "0", "REALTIME_ALLOWED_HOSTS": "mcp.example"}
+    from realtime.protocol.address_policy import AddressPolicy
+
+    seen = AddressPolicy.from_settings(
+        allow_private=child["REALTIME_ALLOW_PRIVATE_URLS"],
+        allowed_hosts=child["REALTIME_ALLOWED_HOSTS"],
+    )  # what the engine's MCP client builds from its environment
+    assert seen == DeploymentSettings(secrets, environ).address_policy()
+
+
 # ---- ICE servers, log level -----------------------------------------------------------------
 def test_ice_servers_from_secrets_or_json_in_the_environment() -> None:
     turn = {"urls": ["turn:turn.example:3478"], "username": "u", "credential": "c"}
