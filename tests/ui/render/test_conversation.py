@@ -3,8 +3,15 @@ conversation."""
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from realtime.client.core.config import Provider, SessionConfig
-from realtime.ui.render.conversation import provider_line
+from realtime.client.core.images import prepare_image
+from realtime.client.core.snapshot import Snapshot
+from realtime.client.core.values import Item
+from realtime.ui.render.conversation import live_drawing, provider_line
 
 
 def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model() -> None:
@@ -18,3 +25,19 @@ def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model(
 def test_a_hosted_provider_names_its_model() -> None:
     config = SessionConfig(provider=Provider.OPENAI)
     assert provider_line(config, "sk-test") == "Talking to OpenAI · gpt-realtime-2."
+
+
+def test_a_picture_is_a_thumbnail_or_named_once_no_longer_kept() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (9, 9, 9)).save(out, format="PNG")
+    image = prepare_image(out.getvalue())
+    kept = Item("item_1", text="", status="completed", images=(image.info,))
+    gone = Item("item_0", text="Old one", status="completed", images=(image.info,))
+    snapshot = Snapshot(items=(gone, kept), images={"item_1": (image,)})
+    old, new = live_drawing(snapshot, snapshot.items, transcribing=True).bubbles
+    assert new.pictures == ((image.thumbnail, image.info.label),)
+    assert new.lines == ()  # a picture alone: no "(audio)" line
+    assert old.pictures == () and old.lines[-1] == (
+        "caption",
+        "🖼 PNG image, 80×60, 1 KB (no longer kept)",
+    )
