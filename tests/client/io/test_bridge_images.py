@@ -9,10 +9,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from realtime.client.core.images import prepare_image
+from realtime.client.core.images import MAX_ENCODED_BYTES, MAX_IMAGES_PER_MESSAGE, prepare_image
 from realtime.client.core.snapshot import LinkState, Snapshot
 from realtime.client.core.values import AttachedImage
 from realtime.client.io.bridge import Bridge
@@ -71,6 +72,22 @@ def test_a_typed_turn_with_an_image_gets_the_engines_honest_refusal(
     assert f"Attached: `{summary}`" in markdown
     assert json.loads(document)["entries"][0]["images"] == [summary]
     assert "base64" not in markdown + document
+
+
+def test_a_message_with_the_most_pictures_at_their_largest_goes_through(
+    engine: EngineServer, make_bridge: Callable[..., Bridge]
+) -> None:
+    noise = np.random.default_rng(3).integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(noise, "RGB").save(out, format="PNG")
+    image = prepare_image(out.getvalue(), "noise.png")
+    assert len(image.data) > MAX_ENCODED_BYTES * 0.8  # near the byte bound: a ~5 MB frame
+    bridge = make_bridge(config_for(engine.url, **TEXT_ONLY))
+    wait_for(bridge, lambda s: s.state is LinkState.CONNECTED)
+    bridge.send_text("Eight pictures.", images=[image] * MAX_IMAGES_PER_MESSAGE)
+    snapshot = wait_for(bridge, finished())
+    assert len(snapshot.items[0].images) == MAX_IMAGES_PER_MESSAGE
+    assert assistant_texts(snapshot) == [NO_SIGHT] and snapshot.state is LinkState.CONNECTED
 
 
 def test_an_image_is_carried_over_a_reconnect(
