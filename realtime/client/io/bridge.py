@@ -200,10 +200,9 @@ class Bridge:
 
     # ---- commands from the script thread: each runs on the bridge loop --------------------
     def send_text(self, text: str, images: Sequence[AttachedImage] = ()) -> None:
-        """A typed turn, with ``images`` (``realtime.client.core.images``) in the same message;
-        while the assistant speaks, it interrupts: the audio stops, the item is truncated at
-        what was heard and the response cancelled, then the message goes. A beta session
-        refuses images with a notice and sends nothing."""
+        """A typed turn, ``images`` in the same message; over the assistant's answer it
+        interrupts (audio stopped, item truncated at what was heard, response cancelled), then
+        the message goes. Beta takes no images: a notice, nothing sent."""
         text, images = text.strip(), tuple(images)
         if not text and not images:
             return
