@@ -22,7 +22,6 @@ from realtime.client.core.conversation import NO_BETA_IMAGES
 from realtime.client.core.images import (
     ACCEPTED_SUFFIXES,
     MAX_IMAGES_PER_MESSAGE,
-    MAX_UPLOAD_BYTES,
     ImageRefused,
     prepare_image,
 )
@@ -71,8 +70,7 @@ def chat_box(config: SessionConfig) -> Outgoing | None:
     value = st.chat_input(
         "Type a message, or attach a picture",
         accept_file="multiple",
-        file_type=list(ACCEPTED_SUFFIXES),
-        max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+        file_type=list(ACCEPTED_SUFFIXES),  # the upload bound: server.maxUploadSize (config.toml)
         key=CHAT_KEY,
     )
     if value is None and not send_photo:

@@ -6,19 +6,21 @@ cannot go (or a beta session) is refused in one sentence with nothing sent."""
 from __future__ import annotations
 
 import io
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from realtime.client.core.conversation import NO_BETA_IMAGES
-from realtime.client.core.images import MAX_IMAGES_PER_MESSAGE
+from realtime.client.core.images import MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES
 from realtime.local.stages.responders.vision import NO_SIGHT
 from realtime.protocol.facts import ApiVersion
 from realtime.ui.chat_box import Outgoing, read_message
 from realtime.ui.session import BRIDGE_KEY
-from tests.support.apptest import open_app, texts
+from tests.support.apptest import APP, open_app, texts
 from tests.support.bridge import finished, wait_for
 
 KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "REALTIME_API_KEY")
@@ -49,6 +51,11 @@ def test_read_message_prepares_pictures_or_says_why_nothing_goes() -> None:
     assert read_message("hi", bad, ApiVersion.GA) == (
         "notes.gif is not a PNG, JPEG, WebP or GIF image."
     )
+
+
+def test_streamlit_refuses_uploads_past_the_image_bound() -> None:
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
 
 
 def answered(app: AppTest, count: int = 1) -> None:
