@@ -15,6 +15,7 @@ import streamlit as st
 from realtime.client.core.config import Provider
 from realtime.client.core.snapshot import LinkState
 from realtime.ui import media
+from realtime.ui.chat_box import chat_box
 from realtime.ui.gatekeeper import start_voice, voice_notice
 from realtime.ui.local_engine import local_engine
 from realtime.ui.render.conversation import (
@@ -71,10 +72,10 @@ if config.turn_detection is None:
 
 # Pinned to the bottom wherever it is called; handled before the fragment, so a typed turn that
 # starts the session sets the live pace in this run. A transcription session answers nothing,
-# typed or spoken: no text box there.
-typed = None if transcribe_only else st.chat_input("Type a message")
+# typed or spoken: no text box there. Pictures go with the text (realtime.ui.chat_box).
+typed = None if transcribe_only else chat_box(config)
 if typed and start_voice(bridge, config) is None:
-    bridge.send_text(typed)
+    bridge.send_text(typed.text, typed.images)
 
 view, priced = conversation_view(), priced_turns()
 if not transcribe_only:

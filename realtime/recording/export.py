@@ -72,6 +72,7 @@ class TranscriptEntry:
     status: str = "completed"
     interrupted_at_ms: int | None = None  # the assistant was cut off after this much audio
     tool: ToolRun | None = None  # the call with its scrubbed arguments and result
+    images: tuple[str, ...] = ()  # each image sent as its type and size, never its bytes
 
 
 def transcript(
@@ -110,6 +111,7 @@ def transcript(
                 status=item.status,
                 interrupted_at_ms=item.truncated_at_ms,
                 tool=tool,
+                images=tuple(image.summary for image in item.images),
             )
         )
     for run in runs.values():  # a run whose call item is gone (deleted) still happened
@@ -220,7 +222,10 @@ def transcript_markdown(
             if entry.tool.output is not None:
                 lines += ["Result:", "", *_block(entry.tool.output), ""]
         else:
-            lines += [entry.text or "_(audio, no transcript)_", ""]
+            if entry.text or not entry.images:
+                lines += [entry.text or "_(audio, no transcript)_", ""]
+            if entry.images:
+                lines += ["Attached: " + ", ".join(f"`{scrub(i)}`" for i in entry.images), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

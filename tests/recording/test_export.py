@@ -12,7 +12,7 @@ import pytest
 
 from realtime.client.core.conversation import Conversation
 from realtime.client.core.snapshot import Snapshot, ToolRun
-from realtime.client.core.values import AudioOut
+from realtime.client.core.values import AudioOut, ImageInfo, Item
 from realtime.protocol.events import serialize
 from realtime.recording.export import (
     ItemClock,
@@ -247,3 +247,23 @@ def test_mcp_items_export_as_listings_calls_and_requests() -> None:
     assert "mcpresp_1" not in entries  # the answer shows on its request
     markdown = transcript_markdown(transcript(conv.ordered_items()))
     assert "`docs/search` (ok, 420 ms)" in markdown and "`docs/fetch` (failed, 300 ms)" in markdown
+
+
+def test_an_image_is_exported_as_its_type_and_size() -> None:
+    items = (
+        Item("item_1", text="", status="completed", images=(ImageInfo("image/png", 2048, 8, 6),)),
+        Item("item_2", text="And this?", status="completed",
+             images=(ImageInfo("image/jpeg", 10), ImageInfo("image/png", 20))),
+    )  # fmt: skip
+    entries = transcript(items)
+    markdown = transcript_markdown(entries)
+    assert "_(audio, no transcript)_" not in markdown  # an image alone is not missing audio
+    assert "Attached: `<image: image/png, 2048 bytes>`" in markdown
+    assert "And this?\n\nAttached: `<image: image/jpeg, 10 bytes>`, `<image: image/png, 20 by" in (
+        markdown
+    )
+    document = json.loads(transcript_json(entries))
+    assert document["entries"][1]["images"] == [
+        "<image: image/jpeg, 10 bytes>",
+        "<image: image/png, 20 bytes>",
+    ]

@@ -19,7 +19,7 @@ with another thread without copying.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,14 +27,25 @@ from realtime.client.core import handlers
 from realtime.client.core.mcp_items import approval_response
 from realtime.client.core.replay import Replay, ReplayBudget, build_replay
 from realtime.client.core.state import ConversationState
-from realtime.client.core.values import ClientOutcome, ResponseFinished, ResponseState, ServerError
+from realtime.client.core.values import (
+    AttachedImage,
+    ClientOutcome,
+    ResponseFinished,
+    ResponseState,
+    ServerError,
+)
 from realtime.protocol.errors import ProtocolError
-from realtime.protocol.events import Event, client_event, parse_server_event, to_ga
+from realtime.protocol.events import Event, client_event, new_id, parse_server_event, to_ga
 from realtime.protocol.facts import MIN_COMMIT_MS, ApiVersion
 from realtime.protocol.pcm import duration_ms, encode_pcm16_base64
 from realtime.protocol.words import cut_words
 
-__all__ = ["Conversation", "PlayedMs"]
+__all__ = ["NO_BETA_IMAGES", "Conversation", "PlayedMs"]
+
+NO_BETA_IMAGES = (
+    "This provider speaks the beta Realtime interface, which takes no images: "
+    "nothing was sent (choose a GA provider or model to send pictures)."
+)
 
 PlayedMs = Callable[[str], float]
 """How much of an item's audio the user heard, in ms (``Playback.played_ms``)."""
@@ -82,13 +93,30 @@ class Conversation(ConversationState):
         )
 
     # ---- client events out ------------------------------------------------------------
-    def text_turn(self, text: str, *, at: float = 0.0, respond: bool = True) -> ClientOutcome:
-        """A typed user message (``conversation.item.create``), then ``response.create``."""
-        item = {
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": text}],
-        }
+    def text_turn(
+        self,
+        text: str,
+        *,
+        at: float = 0.0,
+        respond: bool = True,
+        images: Sequence[AttachedImage] = (),
+        version: ApiVersion = ApiVersion.GA,
+    ) -> ClientOutcome:
+        """A typed user message (``conversation.item.create``), then ``response.create``.
+
+        ``images`` (from ``realtime.client.core.images``) go in the same message as GA
+        ``input_image`` parts after the text; the item then gets an id of ours, under which
+        the conversation's ``ImageShelf`` keeps their bytes (thumbnails, replay). Beta has no
+        image input: ``ProtocolError`` there, and nothing is sent.
+        """
+        content: list[dict[str, Any]] = [{"type": "input_text", "text": text}] if text else []
+        item: dict[str, Any] = {"type": "message", "role": "user", "content": content}
+        if images:
+            if version is not ApiVersion.GA:
+                raise ProtocolError(NO_BETA_IMAGES)
+            item = {"id": new_id("item"), **item}
+            content += [image.part() for image in images]
+            self.images.put(item["id"], images)
         out = ClientOutcome((client_event("conversation.item.create", item=item),))
         return out + self.response_create(at=at) if respond else out
 
@@ -184,7 +212,7 @@ class Conversation(ConversationState):
     def replay(self, version: ApiVersion, budget: ReplayBudget | None = None) -> Replay:
         """The conversation so far for a new server session (``realtime.client.core.replay``);
         the server's echoes of these items leave the transcript as it is."""
-        replay = build_replay(self.ordered_items(), version, budget)
+        replay = build_replay(self.ordered_items(), version, budget, images=self.images.view())
         self.replayed = set(replay.item_ids)
         return replay
 

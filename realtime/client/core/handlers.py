@@ -164,6 +164,7 @@ def _deleted(c: ConversationState, e: Event, at: float) -> list[Effect]:
     item_id = e["item_id"]
     if c.items.pop(item_id, None) is not None:
         c.order.remove(item_id)
+    c.images.discard(item_id)
     return []
 
 

@@ -5,22 +5,26 @@ new session knows nothing, so right after ``session.update`` the client re-creat
 the screen shows, oldest first, each with the id it had: user messages as ``input_text`` (typed
 text or the transcript of spoken audio), assistant messages as text (GA ``output_text``, beta
 ``text``) holding only what the user heard, function calls and their outputs. Audio is not
-sent again: its transcript carries the meaning at a fraction of the size.
+sent again: its transcript carries the meaning at a fraction of the size. Images the user sent
+go again (GA only: beta has no image input) while the conversation's ``ImageShelf`` still holds
+their bytes.
 
-The replay is bounded by a :class:`ReplayBudget` (items and characters; the newest kept, the
-oldest left out first). Instructions are not items: ``session.update`` carries them. An output
-is never sent without its call (the server refuses it), nor a call without its output (a tool
-cut off by the drop never answered). Items are appended in order without ``previous_item_id``:
-the server applies events in order, and a chain would make one refused item refuse all later.
+The replay is bounded by a :class:`ReplayBudget` (items, characters and images; the newest
+kept, the oldest left out first: an older message past the image budget goes as its text alone,
+or not at all when it had no text). Instructions are not items: ``session.update`` carries
+them. An output is never sent without its call (the server refuses it), nor a call without its
+output (a tool cut off by the drop never answered). Items are appended in order without
+``previous_item_id``: the server applies events in order, and a chain would make one refused
+item refuse all later.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from realtime.client.core.values import Item
+from realtime.client.core.values import AttachedImage, Item
 from realtime.protocol.events import Event, client_event
 from realtime.protocol.facts import ApiVersion
 from realtime.protocol.words import cut_words
@@ -30,20 +34,23 @@ __all__ = ["Replay", "ReplayBudget", "build_replay", "heard_text", "replay_item"
 
 @dataclass(frozen=True)
 class ReplayBudget:
-    """At most ``max_items`` items and ``max_chars`` characters of text are carried over."""
+    """At most ``max_items`` items, ``max_chars`` characters of text and ``max_images``
+    images (about 4 MB of base64 at 512 KB each) are carried over."""
 
     max_items: int = 200
     max_chars: int = 40_000
+    max_images: int = 8
 
 
 @dataclass(frozen=True)
 class Replay:
     """The events to send and what they carry: ``item_ids`` in order, ``left_out`` the older
-    items the budget dropped."""
+    items the budget dropped, ``images_left_out`` the images it dropped from items carried."""
 
     events: tuple[Event, ...] = ()
     item_ids: tuple[str, ...] = ()
     left_out: int = 0
+    images_left_out: int = 0
 
     @property
     def notice(self) -> str:
@@ -53,6 +60,9 @@ class Replay:
         if self.left_out:
             older = "one" if self.left_out == 1 else "ones"
             text += f" ({self.left_out} older {older} left out)"
+        if self.images_left_out:
+            many = self.images_left_out != 1
+            text += f"; {self.images_left_out} older image{'s' if many else ''} not sent again"
         return text
 
 
@@ -65,9 +75,12 @@ def heard_text(item: Item) -> str:
     return item.text
 
 
-def replay_item(item: Item, version: ApiVersion) -> dict[str, Any] | None:
-    """The wire item re-creating ``item`` in ``version``'s shape; None when nothing to carry
-    (audio never transcribed, an answer cut before a word was heard)."""
+def replay_item(
+    item: Item, version: ApiVersion, images: Sequence[AttachedImage] = ()
+) -> dict[str, Any] | None:
+    """The wire item re-creating ``item`` in ``version``'s shape, with ``images`` (its bytes,
+    from the ``ImageShelf``) as GA ``input_image`` parts; None when nothing to carry (audio
+    never transcribed, an answer cut before a word was heard)."""
     if item.type == "function_call":
         if not item.call_id or not item.name:
             return None
@@ -94,37 +107,77 @@ def replay_item(item: Item, version: ApiVersion) -> dict[str, Any] | None:
         kind = "output_text" if version is ApiVersion.GA else "text"
     else:
         text, kind = item.text.strip(), "input_text"
-    if not text:
+    content = [{"type": kind, "text": text}] if text else []
+    if item.role == "user" and version is ApiVersion.GA:
+        content += [image.part() for image in images]
+    if not content:
         return None
-    return {
-        "id": item.id,
-        "type": "message",
-        "role": item.role,
-        "content": [{"type": kind, "text": text}],
-    }
+    return {"id": item.id, "type": "message", "role": item.role, "content": content}
 
 
 def build_replay(
-    items: Sequence[Item], version: ApiVersion, budget: ReplayBudget | None = None
+    items: Sequence[Item],
+    version: ApiVersion,
+    budget: ReplayBudget | None = None,
+    *,
+    images: Mapping[str, Sequence[AttachedImage]] | None = None,
 ) -> Replay:
-    """The replay of ``items`` (in conversation order) within ``budget``."""
+    """The replay of ``items`` (in conversation order) within ``budget``; ``images`` holds
+    the bytes of the images sent, by item id."""
     budget = budget or ReplayBudget()
-    wires = [w for w in (replay_item(i, version) for i in items) if w is not None]
+    images = images or {}
+    wires = [
+        w for w in (replay_item(i, version, images.get(i.id, ())) for i in items) if w is not None
+    ]
     answered = {w["call_id"] for w in wires if w["type"] == "function_call_output"}
     wires = [w for w in wires if w["type"] != "function_call" or w["call_id"] in answered]
     kept: list[dict[str, Any]] = []
-    chars = 0
+    chars = pictures = dropped = 0
     for wire in reversed(wires):
         size = _chars(wire)
         if len(kept) >= budget.max_items or chars + size > budget.max_chars:
             break
+        wire, lost = _within_images(wire, budget.max_images - pictures)
+        if wire is None:
+            continue  # an image alone, past the budget: one of the items left out
+        dropped += lost
         kept.append(wire)
         chars += size
+        pictures += _images(wire)
     kept.reverse()
     calls = {w["call_id"] for w in kept if w["type"] == "function_call"}
     kept = [w for w in kept if w["type"] != "function_call_output" or w["call_id"] in calls]
     events = tuple(client_event("conversation.item.create", item=w) for w in kept)
-    return Replay(events, tuple(w["id"] for w in kept), left_out=len(wires) - len(kept))
+    return Replay(
+        events,
+        tuple(w["id"] for w in kept),
+        left_out=len(wires) - len(kept),
+        images_left_out=dropped,
+    )
+
+
+def _within_images(wire: dict[str, Any], room: int) -> tuple[dict[str, Any] | None, int]:
+    """``wire`` with at most ``room`` of its images (the first ones), and how many went; None
+    when nothing is left of it."""
+    count = _images(wire)
+    if count <= max(0, room):
+        return wire, 0
+    content, seen = [], 0
+    for part in wire["content"]:
+        if part["type"] == "input_image":
+            seen += 1
+            if seen > room:
+                continue
+        content.append(part)
+    if not content:
+        return None, count
+    return {**wire, "content": content}, count - max(0, room)
+
+
+def _images(wire: dict[str, Any]) -> int:
+    if wire["type"] != "message":
+        return 0
+    return sum(1 for part in wire["content"] if part["type"] == "input_image")
 
 
 def _chars(wire: dict[str, Any]) -> int:
@@ -132,4 +185,4 @@ def _chars(wire: dict[str, Any]) -> int:
         return len(wire["name"]) + len(wire["arguments"])
     if wire["type"] == "function_call_output":
         return len(wire["output"])
-    return sum(len(part["text"]) for part in wire["content"])
+    return sum(len(part.get("text", "")) for part in wire["content"])

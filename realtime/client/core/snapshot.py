@@ -8,10 +8,11 @@ know whether anything changed since it last drew.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from realtime.client.core.values import Item, RateLimit, Turn, Usage
+from realtime.client.core.values import AttachedImage, Item, RateLimit, Turn, Usage
 
 __all__ = ["LinkState", "Notice", "Snapshot", "ToolRun"]
 
@@ -53,6 +54,9 @@ class Snapshot:
     version: int = 0  # of the bridge's changes; equal versions: equal snapshots
     state: LinkState = LinkState.IDLE
     items: tuple[Item, ...] = ()
+    # The images the user sent, by item id (the newest 16: ``ImageShelf``); items carry only
+    # their type and size.
+    images: Mapping[str, tuple[AttachedImage, ...]] = field(default_factory=dict)
     tool_runs: tuple[ToolRun, ...] = ()
     notices: tuple[Notice, ...] = ()
     turns: tuple[Turn, ...] = ()

@@ -1,7 +1,8 @@
 """What a conversation keeps, and the state changes that more than one of its modules makes.
 
 Pure, owned by one thread (the bridge's). :class:`ConversationState` holds the items in order,
-responses, function calls, turns, usage, errors and the flags of the moment; its methods are the
+responses, function calls, turns, usage, errors, the images sent (their bytes apart from the
+items: ``image_shelf``) and the flags of the moment; its methods are the
 one way to change what must stay consistent: ``upsert`` (an item and its place in the order),
 ``record_error`` (bounded), ``mark_turn_start`` / ``start_turn`` / ``update_turn`` (the turn
 clock: a start is marked by the speech stop or by ``response.create`` and taken by the next
@@ -15,6 +16,7 @@ import collections
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from realtime.client.core.image_shelf import ImageShelf
 from realtime.client.core.values import (
     ErrorReported,
     FunctionCall,
@@ -59,6 +61,7 @@ class ConversationState:
     )
     session: dict[str, Any] = field(default_factory=dict)
     rate_limits: tuple[RateLimit, ...] = ()  # of the last rate_limits.updated
+    images: ImageShelf = field(default_factory=ImageShelf)  # the bytes of the images sent
     active_response_id: str | None = None
     speaking_item_id: str | None = None  # the assistant item whose audio arrives last
     buffered_ms: float = 0.0  # input audio appended since the last commit or clear

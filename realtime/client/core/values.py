@@ -7,18 +7,21 @@ them on every change; snapshots, pages, exports and metrics only read them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, field
 from typing import Any
 
 from realtime.protocol.events import Event
 from realtime.protocol.logprobs import TokenLogprob
 
 __all__ = [
+    "AttachedImage",
     "AudioOut",
     "CallsReady",
     "Effect",
     "ErrorReported",
     "FunctionCall",
+    "ImageInfo",
     "Item",
     "ClientOutcome",
     "McpInfo",
@@ -59,6 +62,54 @@ class McpInfo:
 
 
 @dataclass(frozen=True)
+class ImageInfo:
+    """What an item shows of an image it carries: its type and size, never its bytes (those
+    stay with the conversation's ``ImageShelf``); width and height when the client made it."""
+
+    mime: str
+    size: int  # bytes
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def summary(self) -> str:
+        """``<image: image/png, 20480 bytes>``: the event log's spelling of an image."""
+        return f"<image: {self.mime}, {self.size} bytes>"
+
+    @property
+    def label(self) -> str:
+        """``PNG image, 800×600, 120 KB`` for people."""
+        kind = self.mime.removeprefix("image/").upper()
+        shape = f", {self.width}×{self.height}" if self.width and self.height else ""
+        return f"{kind} image{shape}, {max(1, round(self.size / 1024))} KB"
+
+
+@dataclass(frozen=True)
+class AttachedImage:
+    """An image ready to send (``realtime.client.core.images.prepare_image``): the encoded
+    bytes as sent, their size in pixels, and a small thumbnail for the transcript."""
+
+    mime: str  # image/png or image/jpeg: what the hosted API takes
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    thumbnail: bytes = field(repr=False)
+    thumbnail_mime: str
+    detail: str = "auto"  # auto | low | high
+
+    @property
+    def info(self) -> ImageInfo:
+        return ImageInfo(self.mime, len(self.data), self.width, self.height)
+
+    def data_uri(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def part(self) -> dict[str, Any]:
+        """The GA ``input_image`` content part."""
+        return {"type": "input_image", "image_url": self.data_uri(), "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Item:
     """One conversation item as the user sees it.
 
@@ -70,6 +121,8 @@ class Item:
     input audio (``audio_start_ms`` / ``audio_end_ms`` of the VAD events): a transcription's
     timestamps, and, when the session's ``include`` asks for them, its transcription's token
     ``logprobs``.
+    ``images`` describes the ``input_image`` parts of a user message (their bytes are kept
+    apart: ``Snapshot.images``).
     """
 
     id: str
@@ -88,6 +141,7 @@ class Item:
     audio_end_ms: int | None = None
     mcp: McpInfo | None = None  # MCP items only: realtime.client.core.mcp_items
     logprobs: tuple[TokenLogprob, ...] = ()
+    images: tuple[ImageInfo, ...] = ()
 
 
 @dataclass(frozen=True)

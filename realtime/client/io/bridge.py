@@ -37,10 +37,10 @@ from collections.abc import Callable, Sequence
 import av
 
 from realtime.client.core.config import SessionConfig
-from realtime.client.core.conversation import Conversation
+from realtime.client.core.conversation import NO_BETA_IMAGES, Conversation
 from realtime.client.core.replay import ReplayBudget
 from realtime.client.core.snapshot import LinkState, Snapshot
-from realtime.client.core.values import ClientOutcome
+from realtime.client.core.values import AttachedImage, ClientOutcome
 from realtime.client.io.inbox import ChangeSettings, Command, Inbox
 from realtime.client.io.link import HOLD_SECONDS, OpenTransport, backoff_delays, run_link
 from realtime.client.io.mic_queue import MicQueue
@@ -49,6 +49,8 @@ from realtime.client.io.publisher import Publisher
 from realtime.client.io.pump import ConnectionPump, EventObserver
 from realtime.client.io.tool_desk import ToolDesk
 from realtime.client.io.transport import open_transport
+from realtime.protocol.errors import ProtocolError
+from realtime.protocol.facts import ApiVersion
 from realtime.protocol.pcm import duration_ms
 from realtime.tools import ToolRegistry
 
@@ -197,21 +199,26 @@ class Bridge:
             self._on_mic_audio(pcm, self._clock() - duration_ms(len(pcm)) / 1000)
 
     # ---- commands from the script thread: each runs on the bridge loop --------------------
-    def send_text(self, text: str) -> None:
-        """A typed turn; while the assistant speaks, it interrupts: the audio stops, the item
-        is truncated at what was heard and the response cancelled, then the message goes."""
-        text = text.strip()
-        if not text:
+    def send_text(self, text: str, images: Sequence[AttachedImage] = ()) -> None:
+        """A typed turn, ``images`` in the same message; over the assistant's answer it
+        interrupts (audio stopped, item truncated at what was heard, response cancelled), then
+        the message goes. Beta takes no images: a notice, nothing sent."""
+        text, images = text.strip(), tuple(images)
+        if not text and not images:
             return
 
         def command() -> ClientOutcome:
+            version = self._pump.api_version
+            if images and version is not ApiVersion.GA:
+                raise ProtocolError(NO_BETA_IMAGES)  # before the interruption: nothing at all
             playback = self.playback
             pending = playback.clear() if playback is not None else 0
             out = ClientOutcome()
             if pending or self._conv.active_response_id is not None:
                 played = playback.played_ms if playback is not None else None
                 out += self._conv.typed_interrupt(played, audio_pending=bool(pending))
-            return out + self._conv.text_turn(text, at=self._clock())
+            turn = self._conv.text_turn(text, at=self._clock(), images=images, version=version)
+            return out + turn
 
         self._post(command)
 

@@ -108,6 +108,7 @@ class Publisher:
             version=self._version,
             state=self.state,
             items=conv.ordered_items(),
+            images=conv.images.view(),
             tool_runs=self._desk.runs(),
             notices=tuple(self._notices),
             turns=tuple(conv.turns.values()),

@@ -58,6 +58,7 @@ from realtime.client.io.tool_desk import ToolDesk
 from realtime.client.io.transport import Transport
 from realtime.protocol.errors import ConnectionFailed, ProtocolError, RealtimeError
 from realtime.protocol.events import Event, parse_server_event
+from realtime.protocol.facts import ApiVersion
 
 __all__ = ["ConnectionPump", "Ended", "EventObserver", "Watch"]
 
@@ -117,6 +118,11 @@ class ConnectionPump:
         self._expired = asyncio.Event()
 
     # ---- settings and endpoint -----------------------------------------------------------
+    @property
+    def api_version(self) -> ApiVersion:
+        """The API version of the settings in force (the bridge loop's view)."""
+        return self._config.api_version
+
     def settle(self) -> None:
         """Apply the settings changes waiting, before a connection opens with them."""
         for change in self._inbox.take_settings():

@@ -22,13 +22,14 @@ from __future__ import annotations
 import functools
 import html
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
 from realtime.client.core.config import Provider, SessionConfig
 from realtime.client.core.snapshot import LinkState, Snapshot, ToolRun
-from realtime.client.core.values import Item
+from realtime.client.core.values import AttachedImage, Item
 from realtime.client.io.bridge import Bridge
 from realtime.protocol.logprobs import words
 from realtime.ui.render.mcp import Approve, approval_buttons, mcp_history_line, mcp_parts
@@ -50,6 +51,7 @@ __all__ = [
     "state_line",
 ]
 
+THUMBNAIL_WIDTH = 160  # px on the page; the thumbnail itself is at most 256 px
 LIVE_KEEP = 10  # items left live when the older ones move to the history
 LIVE_MAX = 30  # live items past which a full run moves the older ones to the history
 
@@ -109,14 +111,16 @@ def state_line(snapshot: Snapshot) -> str:
 @dataclass(frozen=True)
 class Bubble:
     """One chat bubble as drawn: whose, its lines (``markdown`` or ``caption``), for a tool
-    call the JSON of its arguments and result, in an expander, and for an MCP approval request
-    not answered yet its id (Approve / Deny buttons)."""
+    call the JSON of its arguments and result, in an expander, for an MCP approval request
+    not answered yet its id (Approve / Deny buttons), and the thumbnails of the pictures a
+    message carries (bytes, caption)."""
 
     role: str
     lines: tuple[tuple[str, str], ...]
     avatar: str | None = None
     code: tuple[str, ...] = ()
     approval: str | None = None
+    pictures: tuple[tuple[bytes, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,10 @@ def live_drawing(snapshot: Snapshot, items: tuple[Item, ...], *, transcribing: b
         if not (n.level == "error" and n.text == snapshot.error)  # shown above already
     )
     runs = {run.item_id: run for run in snapshot.tool_runs}
-    bubbles = (_bubble(item, runs.get(item.id), transcribing) for item in items)
+    bubbles = (
+        _with_pictures(_bubble(item, runs.get(item.id), transcribing), item, snapshot.images)
+        for item in items
+    )
     return LiveDrawing(status, notices, tuple(b for b in bubbles if b is not None))
 
 
@@ -223,6 +230,8 @@ def _draw(drawing: LiveDrawing, on_approval: Approve | None = None) -> None:
                     st.markdown(line, unsafe_allow_html=True)
                 else:
                     (st.markdown if line_kind == "markdown" else st.caption)(line)
+            for thumbnail, label in bubble.pictures:
+                st.image(thumbnail, caption=label, width=THUMBNAIL_WIDTH)
             if bubble.code:
                 with st.expander("arguments and result", expanded=False):
                     for code in bubble.code:
@@ -255,6 +264,8 @@ def _message_lines(item: Item, transcribing: bool) -> tuple[tuple[str, str], ...
         if item.role == "user" and item.transcribing:
             # Words of input_audio_transcription.delta: the user may still be speaking.
             lines.append(("caption", "(hearing…)"))
+    elif item.images:
+        pass  # a picture alone: its thumbnail is the message
     elif item.role == "user":
         if not transcribing:
             lines.append(
@@ -286,6 +297,20 @@ def marked_transcript(item: Item) -> str | None:
     )
 
 
+def _with_pictures(
+    bubble: Bubble | None, item: Item, shelf: Mapping[str, tuple[AttachedImage, ...]]
+) -> Bubble | None:
+    """The bubble with the thumbnails of the item's pictures; one the conversation no longer
+    keeps (past the newest 16) is named instead."""
+    if bubble is None or not item.images:
+        return bubble
+    kept = shelf.get(item.id, ())
+    if kept:
+        return replace(bubble, pictures=tuple((i.thumbnail, i.info.label) for i in kept))
+    gone = tuple(("caption", f"🖼 {info.label} (no longer kept)") for info in item.images)
+    return replace(bubble, lines=bubble.lines + gone)
+
+
 def _tool_bubble(run: ToolRun | None, item: Item) -> Bubble:
     code = [_pretty(run.arguments if run else item.text)]
     if run is not None and run.output is not None:
@@ -314,7 +339,8 @@ def _history_line(item: Item, run: ToolRun | None) -> str:
     if item.type != "message" or item.role not in ("user", "assistant"):
         return ""
     who = "**You:**" if item.role == "user" else "**Assistant:**"
-    text = item.text or ("(spoken)" if item.role == "user" else "…")
+    text = item.text or ("" if item.images else "(spoken)" if item.role == "user" else "…")
+    text += "".join(f" 🖼 *{image.label}*" for image in item.images)
     if item.truncated_at_ms is not None:
         text += f" *(interrupted after {item.truncated_at_ms / 1000:.1f} s)*"
     return f"{who} {text}"

@@ -3,8 +3,15 @@ conversation."""
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from realtime.client.core.config import Provider, SessionConfig
-from realtime.ui.render.conversation import provider_line
+from realtime.client.core.images import prepare_image
+from realtime.client.core.snapshot import Snapshot
+from realtime.client.core.values import Item
+from realtime.ui.render.conversation import live_drawing, provider_line
 
 
 def test_the_bundled_engine_says_which_responder_answers_and_how_to_add_a_model() -> None:
@@ -35,3 +42,19 @@ def test_unsure_words_of_a_user_transcript_are_marked_and_escaped() -> None:
     other = Item("u4", text="Something else", logprobs=tokens)  # tokens of another text
     assert marked_transcript(other) is None
     assert math.isclose(tokens[1].logprob, math.log(0.3))
+
+
+def test_a_picture_is_a_thumbnail_or_named_once_no_longer_kept() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (9, 9, 9)).save(out, format="PNG")
+    image = prepare_image(out.getvalue())
+    kept = Item("item_1", text="", status="completed", images=(image.info,))
+    gone = Item("item_0", text="Old one", status="completed", images=(image.info,))
+    snapshot = Snapshot(items=(gone, kept), images={"item_1": (image,)})
+    old, new = live_drawing(snapshot, snapshot.items, transcribing=True).bubbles
+    assert new.pictures == ((image.thumbnail, image.info.label),)
+    assert new.lines == ()  # a picture alone: no "(audio)" line
+    assert old.pictures == () and old.lines[-1] == (
+        "caption",
+        "🖼 PNG image, 80×60, 1 KB (no longer kept)",
+    )
