@@ -37,7 +37,10 @@ TranscriptionSettings = Mapping[str, Any] | None
 Handed = tuple[str, TranscriptionSettings]
 """A turn's item waiting for the guess that transcribes it, and its transcription settings."""
 
-_FRAME_MS = 20  # one silent VAD frame after the voicing: the pause has begun
+# A guess at a pause hears this much past the voice's end: the end is where the voice fell
+# 35 dB under the turn's loudest (stages/vad/webrtc.py), and a last word's fading tail, which
+# Whisper needs ("who are you" heard as "who were you" without it), lies just after.
+GUESS_TAIL_MS = 100
 
 
 def transcribe_job(
@@ -100,7 +103,7 @@ class Ahead:
             if guesses.current is not None and guesses.current.end_ms != voiced_end:
                 guesses.resumed()  # voiced again since the pause: its words are stale
                 self._audio.hear("")
-            if position - voiced_end >= _FRAME_MS:
+            if position - voiced_end >= GUESS_TAIL_MS:
                 guess = guesses.pause(start_ms, voiced_end)
                 if guess is not None:
                     self._start(guess, transcription)
@@ -159,7 +162,8 @@ class Ahead:
     def _start(self, guess: Guess, transcription: TranscriptionSettings) -> None:
         assert self._item is not None
         self._running += 1
-        pcm = self._audio.peek(guess.start_ms, guess.end_ms)
+        end_ms = guess.end_ms if guess.partial else guess.end_ms + GUESS_TAIL_MS
+        pcm = self._audio.peek(guess.start_ms, end_ms)
         self._out.job(transcribe_job(self._item, pcm, transcription, guess))
 
     def _delta(self, item_id: str, transcript: str | None, *, whole: bool) -> None:

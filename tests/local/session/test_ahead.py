@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from realtime.client.core.conversation import Conversation
+from realtime.local.session.ahead import GUESS_TAIL_MS
 from realtime.local.session.beta import beta_event
 from realtime.local.session.guesses import AheadCounts, Guess
 from realtime.local.session.jobs import Respond, SessionOutcome, Transcribe
@@ -60,14 +61,14 @@ def test_a_guess_at_the_pause_is_the_turns_transcript_and_no_second_one_runs() -
     s = Session(**TRANSCRIBED)
     s.append(silence(400) + tone(600))
     assert not s.guesses()  # partials: the first 1 s after audio_start_ms (padding included)
-    (pause,) = s.append(silence(20))
+    *_, pause = s.append(silence(GUESS_TAIL_MS))  # the guess starts with its last frame
     (guess,) = [j for j in pause.jobs if isinstance(j, Transcribe)]
-    assert guess.guess == Guess(100, 1000) and len(guess.pcm) == bytes_for_ms(900)
+    assert guess.guess == Guess(100, 1000) and len(guess.pcm) == bytes_for_ms(900 + GUESS_TAIL_MS)
     came = s.take(s.session.guessed(guess, "What time is it?", 0.2))
     assert [(e["type"], e["delta"]) for e in came.events] == [(DELTA, "What time is it?")]
     started = next(e for e in s.events if e["type"] == "input_audio_buffer.speech_started")
     assert came.events[0]["item_id"] == started["item_id"]  # the speech's item, not yet added
-    stopped = s.append(silence(480))
+    stopped = s.append(silence(500 - GUESS_TAIL_MS))
     assert s.types(stopped) == [
         "input_audio_buffer.speech_stopped",
         "input_audio_buffer.committed",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from realtime.local.session.ahead import GUESS_TAIL_MS
 from realtime.local.session.jobs import Cancel, Respond, SessionOutcome, Speak, Transcribe
 from realtime.local.session.prepared import AnswerCounts
 from realtime.local.stages.responders.responder import CallRequest, Message, Reply
@@ -39,10 +40,10 @@ TURN_END = [
 
 
 def pause(h: SessionHarness) -> Transcribe:
-    """Speak 600 ms, then the first silent frame: the guess at the pause, asked for."""
+    """Speak 600 ms, then the pause: the guess at it, asked for."""
     h.append(silence(400))
     h.append(tone(600))
-    h.append(silence(20))
+    h.append(silence(GUESS_TAIL_MS))
     return guess_job(h)
 
 
@@ -76,7 +77,7 @@ def test_an_answer_prepared_at_the_pause_is_sent_only_after_the_turn_ends() -> N
         assert outcome == SessionOutcome()
     assert not any(t.startswith("response.") for t in h.types())
 
-    stopped = h.append(silence(480))
+    stopped = h.append(silence(500 - GUESS_TAIL_MS))
     first_audio = ["response.output_audio_transcript.delta"] + ["response.output_audio.delta"] * 3
     assert h.types(stopped) == [
         *TURN_END,  # the turn's own events first, in the hosted API's order
@@ -110,7 +111,7 @@ def _without_preparing() -> list[str]:
     """The event types of the same turn in a session that prepares nothing."""
     h = SessionHarness(vad=PausingLoudnessVad, **TRANSCRIBED)
     h.take(h.session.guessed(pause(h), QUESTION, 0.1))
-    h.append(silence(480))
+    h.append(silence(500 - GUESS_TAIL_MS))
     (respond,) = jobs(h, Respond)
     rid = respond.response_id
     h.take(h.session.replied(rid, Reply(" ".join(ANSWER))))
@@ -131,11 +132,11 @@ def test_the_user_going_on_speaking_drops_the_prepared_answer_and_it_is_counted(
     # What the dropped job still brings back is ignored, and nothing of it is ever sent.
     late = h.take(h.session.replied(prepared.response_id, Reply("Where to?")))
     assert late == SessionOutcome()
-    h.append(silence(20))
+    h.append(silence(GUESS_TAIL_MS))
     came = h.take(h.session.guessed(guess_job(h), "I'd like to fly to Lisbon.", 0.1))
     (second,) = [j for j in came.jobs if isinstance(j, Respond)]
     assert second.request.messages[-1].text == "I'd like to fly to Lisbon."
-    h.append(silence(480))
+    h.append(silence(500 - GUESS_TAIL_MS))
     h.take(h.session.replied(second.response_id, Reply("Lisbon it is.")))
     h.take(h.session.spoken(second.response_id, "Lisbon it is.", tone(200)))
     h.take(h.session.speech_done(second.response_id))
@@ -164,7 +165,7 @@ def _revised_turn(final: str) -> tuple[SessionHarness, AnswerCounts, Respond]:
     h = SessionHarness(answers=counts, vad=RevisingVad, **TRANSCRIBED)
     (prepared,) = h.take(h.session.guessed(pause(h), QUESTION, 0.1)).jobs
     h.take(h.session.replied(prepared.response_id, Reply("It is noon.")))
-    stopped = h.append(silence(480))
+    stopped = h.append(silence(500 - GUESS_TAIL_MS))
     assert response_events(stopped) == ["response.created"]  # waits for the transcript
     (item_job,) = [j for j in stopped.jobs if isinstance(j, Transcribe)]
     assert item_job.guess is None
@@ -200,7 +201,7 @@ def test_changed_settings_drop_the_prepared_answer_and_prepare_it_again() -> Non
     cancel, again = h.send("session.update", session=update).jobs
     assert cancel == Cancel(prepared.response_id)
     assert isinstance(again, Respond) and again.request.instructions == "Be brief."
-    h.append(silence(480))
+    h.append(silence(500 - GUESS_TAIL_MS))
     assert jobs(h, Respond) == [prepared, again]  # the second is the response's
     assert counts == AnswerCounts(started=2, used=1, dropped=1)
 
@@ -212,7 +213,7 @@ def test_a_prepared_function_call_goes_out_at_the_end_of_the_turn() -> None:
     args = json.dumps({"place": "Tokyo"})
     call = Reply(calls=(CallRequest("get_local_time", args),))
     assert h.take(h.session.replied(prepared.response_id, call)) == SessionOutcome()
-    stopped = h.append(silence(480))
+    stopped = h.append(silence(500 - GUESS_TAIL_MS))
     assert h.types(stopped)[: len(TURN_END)] == TURN_END
     assert response_events(stopped)[1:] == [
         "response.output_item.added",
@@ -247,7 +248,7 @@ def test_a_streamed_prepared_answer_is_replayed_in_order() -> None:
     key = prepared.response_id
     for sentence in ANSWER:  # a language model's sentences, synthesised as they came
         h.take(h.session.spoken(key, sentence, tone(200)))
-    stopped = h.append(silence(480))
+    stopped = h.append(silence(500 - GUESS_TAIL_MS))
     assert response_events(stopped)[-1] == "response.output_audio.delta"  # still generating
     finished = h.take(h.session.replied(key, Reply()))
     assert response_events(finished)[-1] == "response.done"

@@ -103,7 +103,7 @@ def test_a_window_sized_to_the_turn_hears_as_well_as_the_30_s_window(
     for sentence, pcm in spoken.items():
         samples = transcriber_samples(pcm)
         # Which window decoded is internal; the test checks the short one is taken.
-        assert transcriber._short_window(samples, "en", None) is not None, sentence  # noqa: SLF001
+        assert transcriber._short_window(samples, "en", None, False) is not None, sentence  # noqa: SLF001
         short, standard = transcriber.transcribe(pcm), full.transcribe(pcm)
         assert short.language == standard.language == "en"
         reference = _letters(sentence.replace(", um,", ""))
@@ -141,7 +141,7 @@ def test_a_turn_too_long_for_a_short_window_takes_the_30_s_path(
 ) -> None:
     pause = bytes(2 * 24_000 // 2)  # 0.5 s
     pcm = pause.join(list(spoken.values()) * 2)  # about 21 s
-    assert transcriber._short_window(transcriber_samples(pcm), "en", None) is None  # noqa: SLF001 (the window chosen)
+    assert transcriber._short_window(transcriber_samples(pcm), "en", None, False) is None  # noqa: SLF001 (the window chosen)
     text = words(transcriber.transcribe(pcm))
     assert "tokyo" in text and "berlin" in text
 
@@ -155,7 +155,7 @@ def test_a_decode_that_ran_away_is_done_again_the_standard_way(
 
     monkeypatch.setattr(whisper_window, "looks_looped", lambda text: True)
     pcm = spoken["What time is it in Tokyo?"]
-    assert transcriber._short_window(transcriber_samples(pcm), "en", None) is None  # noqa: SLF001 (the window chosen)
+    assert transcriber._short_window(transcriber_samples(pcm), "en", None, False) is None  # noqa: SLF001 (the window chosen)
     assert "tokyo" in words(transcriber.transcribe(pcm))
 
 
