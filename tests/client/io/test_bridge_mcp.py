@@ -209,3 +209,19 @@ def test_a_server_added_mid_session_is_listed_then_called(
     assert snapshot.reconnects == 0  # a live session.update, not a new connection
     (call,) = of(snapshot, "mcp_call")
     assert call.mcp is not None and call.mcp.output == "Sunny in Paris, 21 degrees."
+
+
+def test_a_turn_typed_before_the_listing_ends_still_calls_the_tool(
+    make_bridge: Callable[..., Bridge], local: EngineServer
+) -> None:
+    with mcp_server(list_delay=0.3) as url:
+        server = McpServer("weather", url, approval="never")
+        config = config_for(
+            local.url, voice="alloy", output_modalities=("text",), mcp_servers=(server,)
+        )
+        bridge = make_bridge(config)
+        bridge.send_text(ASK)  # at once: the engine waits for the tools it is listing
+        snapshot = wait_for(bridge, finished(1), timeout=15 * S)
+    (call,) = of(snapshot, "mcp_call")
+    assert call.mcp is not None and call.mcp.output == "Sunny in Paris, 21 degrees."
+    assert any("Sunny in Paris" in text for text in assistant_texts(snapshot))
