@@ -184,3 +184,35 @@ def test_a_bad_mcp_tool_is_refused_in_the_hosted_shape(
         assert error["param"].startswith(f"session.tools[0].{param}")
         assert words in error["message"]
         assert "a\nb" not in json.dumps(error)
+
+
+def test_a_turn_sent_while_the_tools_are_listed_waits_for_them() -> None:
+    # The listing takes 0.3 s; the turn comes at once, before it ends, and may still call.
+    with (
+        mcp_server(list_delay=0.3) as url,
+        EngineServer(engine=engine()) as srv,
+        open_client(srv.realtime_url()) as client,
+    ):
+        client.send("session.update", session={**TEXT, "tools": [tool(url)]})
+        client.say("use the get weather tool for Rome")
+        events = client.until("response.done", QUICK * 2)
+        kinds = [e["type"] for e in events]
+        assert kinds.index("response.created") < kinds.index("mcp_list_tools.completed")
+        (request,) = events[-1]["response"]["output"]
+        assert request["type"] == "mcp_approval_request" and request["name"] == "get_weather"
+        assert json.loads(request["arguments"]) == {"city": "Rome"}
+
+
+def test_a_response_waiting_for_a_server_removed_meanwhile_goes_on_without_it() -> None:
+    with (
+        mcp_server(list_delay=2.0) as url,
+        EngineServer(engine=engine()) as srv,
+        open_client(srv.realtime_url()) as client,
+    ):
+        client.send("session.update", session={**TEXT, "tools": [tool(url)]})
+        client.say("use the get weather tool for Rome")
+        client.until("response.created")
+        client.send("session.update", session={"type": "realtime", "tools": []})
+        events = client.until("response.done", QUICK)
+        assert not of(events, "mcp_list_tools.completed")
+        assert events[-1]["response"]["output"][0]["type"] == "message"

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
@@ -16,8 +17,21 @@ from mcp.server.mcpserver import MCPServer
 __all__ = ["garbage_server", "mcp_server"]
 
 
-def _tools(delay: float) -> MCPServer:
-    server = MCPServer("test")
+class _SlowToList(MCPServer):
+    """Lists its tools ``list_delay`` seconds late."""
+
+    list_delay = 0.0
+
+    async def list_tools(self) -> list[Any]:
+        import asyncio
+
+        await asyncio.sleep(self.list_delay)
+        return await super().list_tools()
+
+
+def _tools(delay: float, list_delay: float) -> MCPServer:
+    server = _SlowToList("test")
+    server.list_delay = list_delay
 
     @server.tool()
     def get_weather(city: str) -> str:
@@ -46,9 +60,10 @@ def _tools(delay: float) -> MCPServer:
 
 
 @contextmanager
-def mcp_server(*, delay: float = 0.0) -> Iterator[str]:
-    """The URL of a running MCP server (``…/mcp``); stopped on exit."""
-    app = _tools(delay).streamable_http_app(json_response=True)
+def mcp_server(*, delay: float = 0.0, list_delay: float = 0.0) -> Iterator[str]:
+    """The URL of a running MCP server (``…/mcp``); stopped on exit. Its ``slow`` tool answers
+    ``delay`` seconds late; its listing comes ``list_delay`` seconds late."""
+    app = _tools(delay, list_delay).streamable_http_app(json_response=True)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen()

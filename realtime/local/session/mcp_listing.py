@@ -8,7 +8,9 @@ Its result comes back through :meth:`McpListings.listed`: ``mcp_list_tools.compl
 item done with the tools ``allowed_tools`` lets through, or ``mcp_list_tools.failed``, the
 item done with no tools, and an ``error`` event whose message says why (the hosted event has
 no message of its own). A result for a listing replaced meanwhile is dropped. A server taken
-out of the session takes its tools with it at once.
+out of the session takes its tools with it at once. While a listing runs (:meth:`pending`, at
+most the listing's time bound), a response waits before it decides, so a turn typed or spoken
+right after the update can call the tools being listed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class _Listing:
     server: McpServer
     item_id: str
     tools: tuple[McpTool, ...] | None = None  # None until listed (or when it failed)
+    done: bool = False  # listed, or failed
 
 
 class McpListings:
@@ -74,7 +77,7 @@ class McpListings:
         server = listing.server
         kept = tuple(t for t in tools or () if server.allows(t))
         self._by_label[server.label] = _Listing(
-            server, item_id, kept if tools is not None else None
+            server, item_id, kept if tools is not None else None, done=True
         )
         if tools is None:
             self._out.emit("mcp_list_tools.failed", item_id=item_id)
@@ -107,6 +110,10 @@ class McpListings:
         index = ids.index(item_id)
         previous = ids[index - 1] if index > 0 else None
         self._out.emit("conversation.item.done", previous_item_id=previous, item=render_item(item))
+
+    def pending(self) -> bool:
+        """True while a server's tools are being listed."""
+        return any(not listing.done for listing in self._by_label.values())
 
     def offered(self) -> tuple[dict[str, Any], ...]:
         """The tools responders may call, as ``ResponseRequest.mcp_tools`` holds them."""

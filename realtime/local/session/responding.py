@@ -6,7 +6,8 @@ turn starts and ends. It decides when a response runs and which jobs it asks for
 at a time. A response is created by ``response.create`` or by the end of a VAD turn (or, when a
 turn ends during a response, right after that response: it is deferred, never dropped). It
 waits for the transcripts of committed audio, then asks for a ``Respond`` job with the
-conversation as messages; the reply's text comes back as a ``Speak`` job, its sentences as
+conversation as messages (and for the session's MCP servers' listings in progress, whose tools
+it may call); the reply's text comes back as a ``Speak`` job, its sentences as
 audio. What one response sends is ``realtime.local.session.response_run.ResponseRun``'s. Speech
 during a response cancels it when ``interrupt_response`` is on (barge-in); a result that comes
 back for a response cancelled or finished meanwhile is dropped.
@@ -22,6 +23,7 @@ the turn's own events, so the hosted API's order stays; otherwise they are dropp
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from realtime.local.session.effective import EffectiveSession
@@ -46,9 +48,10 @@ McpFinder = Callable[[str, str], "tuple[McpServer, McpTool] | None"]
 class ResponseDriver:
     """When responses run: the one in progress (``response``) and the one deferred turn.
 
-    ``settings`` and ``transcribing`` read the session's current settings and whether
-    transcripts are pending, at the moment they matter (a deferred response takes the settings
-    in force when it starts, as the hosted API does). With ``prepare``, it prepares answers
+    ``settings``, ``transcribing`` and ``listing`` read the session's current settings and
+    whether transcripts or MCP tool listings are pending, at the moment they matter (a deferred
+    response takes the settings in force when it starts, as the hosted API does; a response
+    waiting for a listing, the tools listed meanwhile). With ``prepare``, it prepares answers
     ahead; ``answer_counts`` receives their counts (a benchmark's, shared by the sessions of a
     server).
     """
@@ -64,6 +67,7 @@ class ResponseDriver:
         answer_counts: AnswerCounts | None = None,
         prepare: bool = False,
         mcp_find: McpFinder = lambda label, name: None,
+        listing: Callable[[], bool] = lambda: False,
     ) -> None:
         self.response: ResponseRun | None = None
         self.answer_counts = AnswerCounts() if answer_counts is None else answer_counts
@@ -77,6 +81,7 @@ class ResponseDriver:
         self._conversation_id = conversation_id
         self._settings = settings
         self._transcribing = transcribing
+        self._listing = listing
         self._deferred = False  # a VAD turn ended during a response: answer it afterwards
         self._mcp_find = mcp_find  # the server and tool an MCP call names, if listed
         self._approvals: list[tuple[ItemRecord, bool]] = []  # answered during a response
@@ -96,7 +101,7 @@ class ResponseDriver:
                 self._deferred = True
 
     def transcripts_arrived(self) -> None:
-        """A transcript came in: the waiting response may start."""
+        """A transcript (or an MCP server's tools) came in: the waiting response may start."""
         self._advance()
 
     # ---- the response ---------------------------------------------------------------------
@@ -186,11 +191,16 @@ class ResponseDriver:
         self._finished()
 
     def _advance(self) -> None:
-        """Start the responder once the transcripts the response reads are in (or adopt the
-        answer prepared for exactly this request)."""
+        """Start the responder once the transcripts the response reads and the MCP tools it may
+        call are in (or adopt the answer prepared for exactly this request)."""
         run = self.response
         if run is None or run.stage is not Stage.WAITING or self._transcribing():
             return
+        if self._listing():
+            return
+        mcp_tools = self._settings().mcp_tools  # listed since the response was created
+        if run.options.mcp_tools != mcp_tools:
+            run.options = replace(run.options, mcp_tools=mcp_tools)
         run.stage = Stage.RESPONDING
         if run.approval is not None:
             self._approved(run, *run.approval)
@@ -295,8 +305,8 @@ class ResponseDriver:
 
     def _expected(self, words: str | None, *, speaking: bool) -> JobArgs | None:
         """What the next response would ask for, if it can be told now."""
-        if self._transcribing() or self._deferred or self._approvals:
-            return None  # it would read transcripts not known yet, or answer another turn first
+        if self._transcribing() or self._listing() or self._deferred or self._approvals:
+            return None  # it would read transcripts or tools not known yet, or answer another turn
         return expected(self._history, self._settings(), words, speaking=speaking)
 
     def _adopt(self, run: ResponseRun, prepared: Prepared) -> None:

@@ -101,6 +101,7 @@ class ServerSession:
             answer_counts=answer_counts,
             prepare=prepare_answers,
             mcp_find=self._mcp.find,
+            listing=self._mcp.pending,
         )
         self._listener.configure(self.settings.turn_detection)
         self._idle = IdleTimer()
@@ -216,6 +217,7 @@ class ServerSession:
         """A ``ListMcpTools`` result: the tools, or None and why it failed."""
         if self._mcp.listed(item_id, tools, error):
             self.settings = dataclasses.replace(self.settings, mcp_tools=self._mcp.offered())
+            self._driver.transcripts_arrived()  # a response waiting for the tools may start
         return self._take()
 
     def mcp_called(
@@ -248,6 +250,7 @@ class ServerSession:
         self._out.emit("session.updated", session=self._render())
         self._mcp.configure(self.settings.mcp)  # lists new servers' tools, after the echo
         self.settings = dataclasses.replace(self.settings, mcp_tools=self._mcp.offered())
+        self._driver.transcripts_arrived()  # a server removed: a response waiting for it starts
 
     def on_transcription_session_update(self, e: Event) -> None:
         """Beta's update of a transcription session (GA: ``session.update`` of that type)."""
