@@ -10,8 +10,8 @@ warm-up. Each abuse is one client session, fed faster than real time:
 - silence with server VAD;
 - noise with server VAD and input transcription: bursts of every length up to an endless one,
   so Whisper transcribes turns up to the two-minute cut and Piper speaks the answers;
-- a slow reader: it commits audio and asks for it back (``conversation.item.retrieve``) while
-  reading about 1 MB a second;
+- a slow reader: it commits audio and asks for it back (``conversation.item.retrieve``) faster
+  than it reads (4 MB a second);
 - large items echoed: items of 30 s of audio and 1 MB of text, retrieved, read as they come.
 
 Each may raise the engine's memory by at most ``BUDGET`` while it runs, and once it ends the
@@ -57,6 +57,7 @@ SECOND = 48000  # bytes of PCM16 24 kHz mono
 LONG = float(os.environ.get("MEMORY_MINUTES") or 0)
 # Quick mode: minutes of audio per abuse (the append abuse needs one full buffer and more).
 QUICK = {"appends": 6.0, "silence": 2.0, "noise": 0.6, "slow_reader": 2.0, "large_items": 3.0}
+READ_RATE = 4 * MB  # bytes a second the slow reader reads
 TIMEOUT = 120.0 + 60 * LONG  # seconds a session may take to finish what it was sent
 
 
@@ -139,6 +140,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+        if process.stdout is not None:
+            process.stdout.close()
         log.close()
 
 
@@ -255,22 +258,23 @@ def noise_with_vad(url: str, length: float, out: Session, bursts: tuple[float, .
 
 
 def slow_reader(url: str, length: float, out: Session) -> None:
-    """Commits 20 s of audio at a time and retrieves each committed item twice, reading its
-    events at 1 MB a second: the engine slows its sends, holding a bounded queue."""
+    """Commits 20 s of audio at a time and, once one is committed, retrieves the newest
+    committed item twice after every commit (2.6 MB of events), reading its events at
+    ``READ_RATE``: the engine holds back the client's frames while its queue drains, a bounded
+    queue, and never closes it."""
     second = bytes(SECOND)
-    with client(url, out, bytes_per_second=1 * MB) as ws:
+    with client(url, out, bytes_per_second=READ_RATE) as ws:
         update(ws, {"audio": {"input": {"turn_detection": None}}})
-        retrieved = 0
-        with contextlib.suppress(ConnectionClosed):
-            while out.audio_minutes < length:
-                for _ in range(20):
-                    append(ws, second, out)
-                send(ws, {"type": "input_audio_buffer.commit"})
-                for item_id in out.committed[retrieved:]:
-                    for _ in range(2):
-                        send(ws, {"type": "conversation.item.retrieve", "item_id": item_id})
-                retrieved = len(out.committed)
-            wait_for(lambda: out.seen.get("input_audio_buffer.committed", 0) * 20 >= 60 * length)
+        while out.audio_minutes < length:
+            for _ in range(20):
+                append(ws, second, out)
+            send(ws, {"type": "input_audio_buffer.commit"})
+            for _ in range(2 if out.committed else 0):
+                retrieve = {"type": "conversation.item.retrieve", "item_id": out.committed[-1]}
+                send(ws, retrieve)
+        assert wait_for(lambda: out.seen.get("input_audio_buffer.committed", 0) * 20 >= 60 * length)
+        assert wait_for(lambda: out.seen.get("conversation.item.retrieved", 0) > 0)
+    assert out.close_code == 1000, f"a client that reads, slowly, was closed: {out.close_code}"
 
 
 def large_items_echoed(url: str, length: float, out: Session) -> None:
