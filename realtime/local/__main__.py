@@ -9,6 +9,7 @@ built for the hosted Realtime API connects by changing only its base URL, e.g. t
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import json
 import logging
@@ -18,6 +19,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from realtime.local import allocator
 from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
 from realtime.protocol.errors import RealtimeError
@@ -158,6 +160,7 @@ def _is_loopback(host: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    allocator.configure()  # before the models load (see realtime.local.allocator)
     api_key = args.api_key or os.environ.get(args.api_key_env, "").strip() or None
     if args.api_key:
         print(
@@ -186,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "loading models ...", file=sys.stderr if args.ready_json else sys.stdout, flush=True
             )
             engine.warm()
+        gc.freeze()  # what loading made lives as long as the process: no collection walks it
         server = EngineServer(
             host=args.host,
             port=args.port,

@@ -115,8 +115,8 @@ class SessionRunner:
             self._tasks[asyncio.create_task(self._expire(self._max_session))] = None
         self._apply(started)
         try:
-            async for frame in self._ws:
-                await self._in.receive(frame)
+            while True:  # the frame is passed on, not kept here: Intake lets it go once read
+                await self._in.receive(await self._ws.recv())
                 if self._in.refused >= MAX_REFUSED_APPENDS and not self._closing:
                     self._refusing()
                 if not (self._closing or await self._out.wait_for_room()):

@@ -2,8 +2,9 @@
 
 Runs on the server's event loop, for the ``SessionRunner`` of one connection, which owns it.
 Each frame is read strictly (``realtime.local.frames``); a large one is parsed and its audio
-decoded on a worker thread, then fed to the session in ``SLICE_MS`` slices with the loop free
-between them, so one client's big appends never stall another's turn. Each outcome goes to the
+decoded on a worker thread, then fed to the session in ``SLICE_MS`` slices (views of it, so the
+audio is held once) with the loop free between them, so one client's big appends never stall
+another's turn. Each outcome goes to the
 runner's ``apply`` as it comes. A full input buffer refuses an append whole, with one ``error``
 (a large append is checked whole at its first slice, not refused slice by slice); ``refused``
 counts such refusals in a row, and an accepted append starts it again.
@@ -51,6 +52,7 @@ class Intake:
         except InvalidRequest as exc:
             self._apply(SessionOutcome((error_event(exc, None),)))
             return
+        del frame  # read: a frame of megabytes is not held while its event is handled
         if pcm is None:
             outcome = self._session.receive(event)
             self._apply(outcome)
@@ -59,9 +61,10 @@ class Intake:
             return
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         step = bytes_for_ms(SLICE_MS)
+        view = memoryview(pcm)  # slices are views: the buffer holds the append's audio once
         for start in range(0, len(pcm), step):
             whole = pcm if start == 0 else b""  # checked whole: one error, not one per slice
-            outcome = self._session.append_pcm(pcm[start : start + step], event_id, whole)
+            outcome = self._session.append_pcm(view[start : start + step], event_id, whole)
             self._apply(outcome)
             if start == 0 and self._count(outcome):
                 return

@@ -30,7 +30,7 @@ class Sender:
 
     def __init__(self, websocket: ServerConnection) -> None:
         self._ws = websocket
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.pending = 0  # bytes of encoded events waiting (the one being sent not counted)
         self._drained = asyncio.Event()  # set when the bytes waiting fall to the high water
         self._progress_at = 0.0  # loop time of the last progress (see ``_stalled``)
@@ -39,8 +39,9 @@ class Sender:
     def put(self, text: str) -> None:
         if self.pending == 0:  # nothing was waiting: no stall so far
             self._progress_at = asyncio.get_running_loop().time()
-        self._queue.put_nowait(text)
-        self.pending += len(text)
+        data = text.encode()  # held as UTF-8 and sent as such: no second copy when it is sent
+        self._queue.put_nowait(data)
+        self.pending += len(data)
 
     def not_reading(self) -> bool:
         """Too much waiting: past the hard cap, or past the high water with no progress."""
@@ -89,10 +90,10 @@ class Sender:
         """The writer: send in order until the connection closes."""
         self._progress_at = asyncio.get_running_loop().time()
         while True:
-            text = await self._queue.get()
-            self.pending -= len(text)
+            data = await self._queue.get()
+            self.pending -= len(data)
             try:
-                await self._ws.send(text)
+                await self._ws.send(data, text=True)
             except ConnectionClosed:
                 return
             self._queue.task_done()

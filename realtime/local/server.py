@@ -20,6 +20,7 @@ With ``max_session_seconds`` a session ends after that long as a hosted one does
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import logging
 import threading
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from realtime.local import allocator
 from realtime.local.connection import SessionRunner
 from realtime.local.engine import Engine
 from realtime.local.guard import Gate, json_response
@@ -43,6 +45,7 @@ from realtime.protocol.logs import wire_logger
 __all__ = ["PATHS", "EngineServer"]
 
 PATHS = ("/v1/realtime", "/realtime")
+_TRIM_DELAY = 0.2  # seconds after a session's handler returns
 logger = logging.getLogger(__name__)
 # websockets logs handshake headers at DEBUG, the client's key among them: the connections get
 # a logger of their own that never goes below INFO.
@@ -69,6 +72,7 @@ class EngineServer:
         max_sessions: int | None = None,
         max_session_seconds: float | None = None,
     ) -> None:
+        allocator.configure()  # before the models load: their big blocks are then mmapped
         self.host = host
         self.max_session_seconds = max_session_seconds  # None: sessions last as long as wanted
         self.api_key = api_key or None
@@ -197,4 +201,16 @@ class EngineServer:
             beta=beta,
             max_session_seconds=self.max_session_seconds,
         )
-        await runner.run()
+        try:
+            await runner.run()
+        finally:
+            # What the session held is freed once the connection's own buffers are gone too:
+            # a moment after this handler returns; then the heap's free pages go back.
+            del runner, session
+            asyncio.get_running_loop().call_later(_TRIM_DELAY, self._trim)
+
+    def _trim(self) -> None:
+        try:
+            self._executor.submit(allocator.release)
+        except RuntimeError:  # the server stopped: the process is ending anyway
+            pass

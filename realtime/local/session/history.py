@@ -16,17 +16,43 @@ from realtime.protocol.pcm import bytes_for_ms
 __all__ = ["History"]
 
 
-MAX_AUDIO_BYTES = bytes_for_ms(10 * 60 * 1000)  # ten minutes of audio, both sides together
+# Both sides together. What one session holds is bounded (``realtime.local.limits``): with the
+# frames in flight, the echoes waiting and a model's work, within about 64 MB.
+MAX_AUDIO_BYTES = bytes_for_ms(3 * 60 * 1000)  # three minutes of audio: 8.6 MB
+MAX_CONTENT_CHARS = 4 * 2**20  # text, transcripts, arguments, outputs, images' data URIs
+MAX_ITEMS = 2048
+
+
+def _sizes(item: ItemRecord) -> tuple[int, int]:
+    """(audio bytes, characters of everything else) an item holds."""
+    audio = sum(len(p.audio) for p in item.content)
+    chars = sum(
+        len(p.text or "") + len(p.transcript or "") + len(p.image_url or "") for p in item.content
+    )
+    return audio, chars + len(item.arguments) + len(item.output) + len(item.name)
 
 
 class History:
-    """Items in order; the audio they hold is bounded (``max_audio_bytes``): past it, the oldest
-    items keep their transcripts and lose their audio, so a long session has bounded memory."""
+    """Items in order, bounded three ways, oldest first and never the newest item (it may be
+    playing, or be the turn a response is made from): past ``max_audio_bytes`` of audio the
+    oldest items keep their transcripts and lose their audio; past ``max_content_chars`` of
+    text (or data URIs) and past ``max_items``, the oldest items are forgotten, as the hosted
+    API truncates a long conversation. A session of any length holds bounded memory."""
 
-    def __init__(self, *, max_audio_bytes: int = MAX_AUDIO_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        max_audio_bytes: int = MAX_AUDIO_BYTES,
+        max_content_chars: int = MAX_CONTENT_CHARS,
+        max_items: int = MAX_ITEMS,
+    ) -> None:
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
         self._max_audio = max_audio_bytes
+        self._max_chars = max_content_chars
+        self._max_items = max_items
+        self._audio = 0  # running totals of _sizes over the items held
+        self._chars = 0
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -66,35 +92,60 @@ class History:
         else:
             index = self._order.index(previous_item_id) + 1
         self._order.insert(index, item.id)
-        self._items[item.id] = item
-        self._bound_audio()
+        self._store(item)
+        self._bound(item.id)
+        index = self._order.index(item.id)  # older items may have been forgotten
         return self._order[index - 1] if index > 0 else None
 
     def replace(self, item: ItemRecord) -> None:
         """Store a changed item under its id; a deleted item stays deleted."""
         if item.id in self._items:
-            self._items[item.id] = item
-            self._bound_audio()
+            self._store(item)
+            self._bound(item.id)
 
     def delete(self, item_id: str) -> None:
         self.get(item_id)
-        del self._items[item_id]
+        self._forget(item_id)
         self._order.remove(item_id)
 
     def audio_bytes(self) -> int:
-        return sum(len(p.audio) for i in self._items.values() for p in i.content)
+        return self._audio
 
-    def _bound_audio(self) -> None:
-        excess = self.audio_bytes() - self._max_audio
-        for item_id in self._order[:-1]:  # the newest item keeps its audio (it may be playing)
-            if excess <= 0:
+    def content_chars(self) -> int:
+        return self._chars
+
+    def _store(self, item: ItemRecord) -> None:
+        old = self._items.get(item.id)
+        if old is not None:
+            self._count(old, -1)
+        self._items[item.id] = item
+        self._count(item, 1)
+
+    def _forget(self, item_id: str) -> None:
+        self._count(self._items.pop(item_id), -1)
+
+    def _count(self, item: ItemRecord, sign: int) -> None:
+        audio, chars = _sizes(item)
+        self._audio += sign * audio
+        self._chars += sign * chars
+
+    def _bound(self, stored: str) -> None:
+        """Bring the totals within bounds; ``stored`` (just stored) and the newest stay whole."""
+        keep = {stored, self._order[-1]}
+        over = len(self._order) - self._max_items
+        for item_id in [i for i in self._order if i not in keep]:
+            if over <= 0 and self._chars <= self._max_chars:
+                break
+            self._forget(item_id)
+            self._order.remove(item_id)  # rare: only past a bound, and the oldest come first
+            over -= 1
+        for item_id in self._order:
+            if self._audio <= self._max_audio:
                 return
             item = self._items[item_id]
-            held = sum(len(p.audio) for p in item.content)
-            if held:
+            if item_id not in keep and any(p.audio for p in item.content):
                 parts = tuple(dataclasses.replace(p, audio=b"") for p in item.content)
-                self._items[item_id] = item.replace(content=parts)
-                excess -= held
+                self._store(item.replace(content=parts))
 
     def has_call(self, call_id: str) -> bool:
         return any(i.type == "function_call" and i.call_id == call_id for i in self._items.values())

@@ -9,11 +9,17 @@ are shifted by where it began). Between turns only the last ``prefix_padding_ms`
 enough for the padding of the next turn's start. A detector that says where voicing ended
 (:class:`PausingVad`) lets the listener transcribe a turn before it ends; ``semantic_vad`` is
 a :class:`~realtime.local.stages.vad.semantic.SemanticVad`, which hears those words.
+
+The buffer is a list of the appended chunks (:class:`PcmChunks`), never one growing
+``bytearray``: a buffer of minutes regrown append by append copies itself over and over and
+leaves the heap fragmented, and the slices of a large append (views of it) are held as they are,
+so its audio is held once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -23,7 +29,7 @@ from realtime.local.stages.vad.webrtc import WebRtcVad
 from realtime.protocol.pcm import bytes_for_ms, duration_ms
 from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS
 
-__all__ = ["InputAudio", "PausingVad", "VadFactory", "default_vad"]
+__all__ = ["InputAudio", "PausingVad", "PcmChunks", "VadFactory", "default_vad"]
 
 VadFactory = Callable[[Mapping[str, Any]], Vad]
 _DEFAULT_PREFIX_MS = SERVER_VAD_DEFAULTS["prefix_padding_ms"]
@@ -45,13 +51,60 @@ def default_vad(turn_detection: Mapping[str, Any]) -> Vad:
     return WebRtcVad.from_turn_detection(turn_detection)
 
 
+class PcmChunks:
+    """Audio as the chunks it came in: appended and dropped from the front without copying."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes | memoryview] = deque()
+        self._length = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def append(self, pcm: bytes | memoryview) -> None:
+        if len(pcm):
+            self._chunks.append(pcm)
+            self._length += len(pcm)
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes ``start:end`` (offsets into what is held), as one new ``bytes``."""
+        start, end = max(0, start), min(end, self._length)
+        pieces: list[bytes | memoryview] = []
+        offset = 0
+        for chunk in self._chunks:
+            if offset >= end:
+                break
+            size = len(chunk)
+            if offset + size > start:
+                pieces.append(chunk[max(0, start - offset) : end - offset])
+            offset += size
+        return b"".join(pieces)
+
+    def drop(self, count: int) -> None:
+        """Forget the first ``count`` bytes."""
+        count = min(count, self._length)
+        self._length -= count
+        while count > 0:
+            head = self._chunks[0]
+            if len(head) <= count:
+                self._chunks.popleft()
+                count -= len(head)
+            else:
+                self._chunks[0] = memoryview(head)[count:]
+                count = 0
+
+    def clear(self) -> None:
+        self._chunks.clear()
+        self._length = 0
+
+
 class InputAudio:
     def __init__(self, vad_factory: VadFactory) -> None:
         self._vad_factory = vad_factory
         self._vad: Vad | None = None
         self._vad_origin_ms = 0
         self._prefix_ms = 0
-        self._buffer = bytearray()
+        self._buffer = PcmChunks()
         self._start = 0  # session byte position of _buffer[0]
         self._position = 0  # bytes appended since the session began
 
@@ -88,7 +141,7 @@ class InputAudio:
     def peek(self, start_ms: int, end_ms: int) -> bytes:
         """The buffered audio between two session times, left in the buffer."""
         start = max(0, bytes_for_ms(start_ms) - self._start)
-        return bytes(self._buffer[start : max(start, bytes_for_ms(end_ms) - self._start)])
+        return self._buffer.read(start, max(start, bytes_for_ms(end_ms) - self._start))
 
     def configure(self, turn_detection: Mapping[str, Any] | None) -> None:
         """A fresh detector for new settings (None: manual commits); speech in progress ends."""
@@ -96,15 +149,15 @@ class InputAudio:
         self._vad_origin_ms = round(duration_ms(self._position))
         self._prefix_ms = int((turn_detection or {}).get("prefix_padding_ms", _DEFAULT_PREFIX_MS))
 
-    def append(self, pcm: bytes) -> list[VadEvent]:
+    def append(self, pcm: bytes | memoryview) -> list[VadEvent]:
         """Buffer ``pcm``; returns the VAD's events with times in session milliseconds."""
-        self._buffer += pcm
+        self._buffer.append(pcm)
         self._position += len(pcm)
         if self._vad is None:
             return []
         shift = self._vad_origin_ms
         events: list[VadEvent] = []
-        for event in self._vad.process(pcm):
+        for event in self._vad.process(pcm if isinstance(pcm, bytes) else bytes(pcm)):
             if isinstance(event, SpeechStarted):
                 events.append(SpeechStarted(event.audio_start_ms + shift, event.onset_ms + shift))
             else:
@@ -127,13 +180,13 @@ class InputAudio:
         """The audio of a detected turn; everything up to its end leaves the buffer."""
         start = max(0, bytes_for_ms(start_ms) - self._start)
         end = max(start, bytes_for_ms(end_ms) - self._start)
-        pcm = bytes(self._buffer[start:end])
+        pcm = self._buffer.read(start, end)
         self._drop_before(self._start + end)
         return pcm
 
     def take(self) -> bytes:
         """Everything buffered (a manual commit); the buffer and the detector start over."""
-        pcm = bytes(self._buffer)
+        pcm = self._buffer.read(0, len(self._buffer))
         self.reset()
         return pcm
 
@@ -147,5 +200,5 @@ class InputAudio:
         position -= position % 2  # whole samples
         cut = position - self._start
         if cut > 0:
-            del self._buffer[:cut]
+            self._buffer.drop(cut)
             self._start = position

@@ -88,7 +88,7 @@ class Listener:
         self._forget_speech()
 
     # ---- input_audio_buffer.* -------------------------------------------------------------
-    def append(self, pcm: bytes) -> list[VadEvent]:
+    def append(self, pcm: bytes | memoryview) -> list[VadEvent]:
         """Buffer ``pcm``; the VAD's events, for the session to pass back one at a time to
         :meth:`speech_started` / :meth:`speech_stopped`, then :meth:`trim`."""
         return self._input.append(pcm)
@@ -121,7 +121,7 @@ class Listener:
         self._waiting(item_id, transcription)
         self.transcribed(item_id, "")
 
-    def check_room(self, pcm: bytes, max_ms: float) -> None:
+    def check_room(self, pcm: bytes | memoryview, max_ms: float) -> None:
         """Refuse an append that would grow a manual (uncommitted) buffer past ``max_ms``."""
         if self._input.detecting or self._input.buffered_ms + duration_ms(len(pcm)) <= max_ms:
             return

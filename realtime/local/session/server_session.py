@@ -165,7 +165,7 @@ class ServerSession:
         return self._take()
 
     def append_pcm(
-        self, pcm: bytes, event_id: str | None = None, whole: bytes = b""
+        self, pcm: bytes | memoryview, event_id: str | None = None, whole: bytes = b""
     ) -> SessionOutcome:
         """A large append's slice, fed as the event would; the first passes the ``whole`` one."""
         try:
@@ -268,7 +268,7 @@ class ServerSession:
     def on_append(self, e: Event) -> None:
         self._feed(expect_append_audio(required(e, "audio")))
 
-    def _feed(self, pcm: bytes, whole: bytes = b"") -> None:
+    def _feed(self, pcm: bytes | memoryview, whole: bytes = b"") -> None:
         # Bounds of realtime.local.limits: a manual buffer refuses a whole append past
         # MAX_BUFFER_MS; a detected turn is committed at MAX_TURN_MS, as if the speaker paused.
         listener = self._listener

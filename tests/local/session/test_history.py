@@ -20,3 +20,34 @@ def test_history_keeps_bounded_audio_and_every_transcript() -> None:
         "turn 2",
         "turn 3",
     ]
+
+
+def test_history_forgets_the_oldest_items_past_its_text_budget() -> None:
+    history = History(max_content_chars=1000)
+    for n in range(5):  # 400 characters each: three do not fit
+        history.insert(ItemRecord(f"i{n}", role="user", content=(Part("input_text", "x" * 400),)))
+    assert [item.id for item in history.ordered()] == ["i3", "i4"]
+    assert history.content_chars() == 800
+    history.insert(ItemRecord("big", role="user", content=(Part("input_text", "y" * 5000),)))
+    assert [item.id for item in history.ordered()] == ["big"]  # the newest stays, whole
+
+
+def test_history_keeps_at_most_max_items_and_an_item_put_first() -> None:
+    history = History(max_items=3)
+    for n in range(5):
+        history.insert(ItemRecord(f"i{n}", role="user", content=(Part("input_text", "hi"),)))
+    assert [item.id for item in history.ordered()] == ["i2", "i3", "i4"]
+    history.insert(ItemRecord("first", role="user"), previous_item_id="root")
+    assert [item.id for item in history.ordered()] == ["first", "i3", "i4"]
+    history.delete("i3")
+    assert len(history) == 2 and history.content_chars() == 2
+
+
+def test_history_totals_follow_replaced_items() -> None:
+    history = History(max_audio_bytes=48_000)
+    part = Part("input_audio", audio=bytes(40_000))
+    history.insert(ItemRecord("a", role="user", content=(part,)))
+    history.insert(ItemRecord("b", role="user", content=(part,)))  # over: "a" loses its audio
+    assert history.audio_bytes() == 40_000
+    history.replace(ItemRecord("b", role="user", content=(Part("input_audio", transcript="ok"),)))
+    assert (history.audio_bytes(), history.content_chars()) == (0, 2)

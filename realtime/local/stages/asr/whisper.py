@@ -12,7 +12,9 @@ calls from several threads at once and queue them to ``num_workers`` workers (de
 using ``cpu_threads``), so sessions never need a lock of their own; on a 2-core machine one
 worker with both cores transcribes fastest. A turn of up to 14.5 s is encoded in a window
 sized to it rather than faster-whisper's fixed 30 s (``whisper_window`` beside this module),
-much faster for a spoken question, with the 30 s path as the fallback. Nothing is
+much faster for a spoken question, with the 30 s path as the fallback (faster-whisper's own
+30 s chunks; a turn is at most ``MAX_TURN_MS``, so what one pass holds is bounded). Turns are
+transcribed one at a time per model worker. Nothing is
 ever downloaded: a model name other than the bundled one must be a local CTranslate2 folder.
 
 Asked for ``logprobs`` (the session's ``include``), the short window gives each text token's
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from realtime.local import allocator
 from realtime.local.stages.asr import whisper_window
 from realtime.local.stages.asr.transcriber import Transcript
 from realtime.local.stages.models import BUNDLED_WHISPER, whisper_base_dir
@@ -61,6 +64,7 @@ BUNDLED_MODEL_NAMES = frozenset(
     }
 )
 _WHISPER_RATE = 16000
+_TRIM_AFTER_BYTES = 10 * 48000  # a turn over 10 s: its buffers' pages go back after it
 _SILENCE_PEAK = 1e-3  # about -60 dBFS: nothing to transcribe, and Whisper would invent words
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -109,6 +113,7 @@ class FasterWhisperTranscriber:
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads or min(4, os.cpu_count() or 1)
         self.num_workers = num_workers
+        self._gate = threading.BoundedSemaphore(num_workers)
 
     def load(self) -> None:
         """Load the model now instead of at the first turn (a server warming up)."""
@@ -121,6 +126,19 @@ class FasterWhisperTranscriber:
         language: str | None = None,
         prompt: str | None = None,
         logprobs: bool = False,
+    ) -> Transcript:
+        # One turn at a time per model worker: CTranslate2 queues calls to its workers anyway,
+        # and its samples, features and encoder output (tens of MB for a two-minute turn) then
+        # exist for one turn at a time, however many sessions commit turns at once.
+        with self._gate:
+            try:
+                return self._transcribe(pcm24k, language, prompt, logprobs)
+            finally:
+                if len(pcm24k) > _TRIM_AFTER_BYTES:
+                    allocator.trim()
+
+    def _transcribe(
+        self, pcm24k: bytes, language: str | None, prompt: str | None, logprobs: bool
     ) -> Transcript:
         length = duration_ms(len(pcm24k))
         samples = pcm16_to_float(convert_pcm16(pcm24k, SAMPLE_RATE, to_rate=_WHISPER_RATE))

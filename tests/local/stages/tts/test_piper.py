@@ -91,3 +91,22 @@ def test_voice_is_loaded_once_and_shared_across_threads(synth: PiperSynthesizer)
     assert len(results) == 3
     assert all(np.abs(np.frombuffer(pcm, "<i2")).max() > 3000 for pcm in results)
     assert list(piper._loaded) == [synth.voice.model_path]  # noqa: SLF001 (the voice cache)
+
+
+def test_a_long_sentence_goes_to_piper_in_pieces_of_bounded_length() -> None:
+    text = (
+        "The local time in Tokyo is nine forty one in the evening, and the weather is fine; "
+        "see you soon my friend."
+    )
+    parts = piper.pieces(text)
+    assert all(len(p) <= piper.MAX_PIECE_CHARS for p in parts)
+    assert " ".join(parts) == text and parts[-1] == "see you soon my friend."
+    assert piper.pieces("x" * 100) == ["x" * 48, "x" * 48, "x" * 4]  # one endless word
+    assert piper.pieces("Hello there.") == ["Hello there."] and piper.pieces("  ") == []
+
+
+@pytest.mark.engine
+def test_piper_runs_without_its_memory_arena(synth: PiperSynthesizer) -> None:
+    synth.load()
+    session = piper._loaded[synth.voice.model_path].session  # noqa: SLF001 - the loaded voice
+    assert session.get_session_options().enable_cpu_mem_arena is False
