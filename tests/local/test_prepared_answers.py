@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,10 @@ from realtime.local.stages.responders.responder import Reply, Responder, Respons
 from realtime.protocol.pcm import bytes_for_ms, chunk_pcm16
 from realtime.tools import default_registry
 from tests.support.engine_client import TURN, Client, of_type, open_client
+
+# Whisper base hears "Hello, who are you?" in the Piper voice as "who are" or "who were", by
+# the run (CTranslate2's threads): the flow is under test here, not its ear.
+HEARD = re.compile(r"who (are|were) you", re.IGNORECASE)
 
 pytestmark = pytest.mark.engine
 
@@ -105,7 +110,7 @@ def test_a_prepared_answer_is_used_and_sent_only_after_the_turn_ends(running: Ru
     ]
     assert not any(t.startswith("response.") for t in seen[:stopped])
     assert seen.index(COMPLETED) < seen.index("response.output_item.added")
-    assert "who are you" in of_type(after, COMPLETED)[0]["transcript"].lower()
+    assert HEARD.search(of_type(after, COMPLETED)[0]["transcript"])
     done = after[-1]["response"]
     assert done["status"] == "completed" and done["output"][0]["content"][0]["transcript"]
     assert of_type(after, "response.output_audio.delta")

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ from realtime.local.stages.tts.synthesizer import Synthesizer
 from realtime.protocol.pcm import bytes_for_ms, decode_pcm16_base64, duration_ms
 from realtime.tools import default_registry
 from tests.support.engine_client import QUICK, TEXT_ONLY, TURN, of_type, open_client
+
+# Whisper base hears "Hello, who are you?" in the Piper voice as "who are" or "who were", by
+# the run (CTranslate2's threads): the flow is under test here, not its ear.
+HEARD = re.compile(r"who (are|were) you", re.IGNORECASE)
 
 TOOLS = default_registry.definitions()
 TRANSCRIBED = {"transcription": {"model": "whisper-1"}}
@@ -124,7 +129,7 @@ def test_spoken_question_gets_a_transcript_and_a_spoken_answer(
         )
         assert 0 <= started["audio_start_ms"] < 300 < stopped["audio_end_ms"]
         heard = of_type(events, "conversation.item.input_audio_transcription.completed")[0]
-        assert "who are you" in heard["transcript"].lower()
+        assert HEARD.search(heard["transcript"])
         assert heard["item_id"] == stopped["item_id"]
         assert loud(audio_of(events, "response.output_audio.delta"))
         done = events[-1]["response"]
@@ -205,7 +210,7 @@ def test_manual_commit_with_turn_detection_off(
         client.send("response.create")
         events = client.until("response.done", TURN)
         heard = of_type(client.events, "conversation.item.input_audio_transcription.completed")
-        assert "who are you" in heard[0]["transcript"].lower()
+        assert HEARD.search(heard[0]["transcript"])
         assert of_type(events, "response.output_text.done") and not of_type(
             events, "response.output_audio.delta"
         )
