@@ -10,8 +10,8 @@ warm-up. Each abuse is one client session, fed faster than real time:
 - silence with server VAD;
 - noise with server VAD and input transcription: bursts of every length up to an endless one,
   so Whisper transcribes turns up to the two-minute cut and Piper speaks the answers;
-- a slow reader: it commits audio and asks for it back (``conversation.item.retrieve``) faster
-  than it reads (4 MB a second);
+- a slow reader: it commits audio, adds audio items and asks for them back
+  (``conversation.item.retrieve``) faster than it reads (4 MB a second);
 - large items echoed: items of 30 s of audio and 1 MB of text, retrieved, read as they come.
 
 Each may raise the engine's memory by at most ``BUDGET`` while it runs, and once it ends the
@@ -292,33 +292,34 @@ async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> bool
 # sync client reads nothing while a send blocks, so against a server that holds back its
 # frames while the client's events drain, its own send and its reading wait for each other.
 def slow_reader(url: str, length: float, out: Session) -> None:
-    """Commits 20 s of audio at a time and, once one is committed, retrieves the newest
-    committed item twice after every commit (2.6 MB of events), reading its events at
-    ``READ_RATE``: the engine holds back the client's frames while its queue drains, a bounded
+    """Appends and commits 20 s of audio at a time, adds an item of 20 s of audio and asks for
+    it twice (2.6 MB of events a round), and reads its events at ``READ_RATE``, slower than
+    they come: the engine holds back the client's frames while its queue drains, a bounded
     queue, and never closes it."""
     asyncio.run(_slow_reader(url, length, out))
 
 
 async def _slow_reader(url: str, length: float, out: Session) -> None:
-    second = json.dumps(
-        {"type": "input_audio_buffer.append", "audio": base64.b64encode(bytes(SECOND)).decode()}
-    )
+    audio = base64.b64encode(bytes(SECOND)).decode()
+    second = json.dumps({"type": "input_audio_buffer.append", "audio": audio})
     async with aconnect(url, max_size=None, max_queue=4, open_timeout=30) as ws:
         reader = asyncio.create_task(read_events(ws, out, READ_RATE))
         off = {"type": "realtime", "audio": {"input": {"turn_detection": None}}}
         await ws.send(json.dumps({"type": "session.update", "session": off}))
+        rounds = 0
         while out.audio_minutes < length:
             for _ in range(20):
                 await ws.send(second)
-                out.audio_minutes += 1 / 60
             await ws.send('{"type":"input_audio_buffer.commit"}')
-            for _ in range(2 if out.committed else 0):
-                retrieve = {"type": "conversation.item.retrieve", "item_id": out.committed[-1]}
+            content = [{"type": "input_audio", "audio": audio * 20}]
+            item = {"type": "message", "role": "user", "id": f"slow{rounds}", "content": content}
+            await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
+            for _ in range(2):
+                retrieve = {"type": "conversation.item.retrieve", "item_id": f"slow{rounds}"}
                 await ws.send(json.dumps(retrieve))
-        assert await until(
-            lambda: out.seen.get("input_audio_buffer.committed", 0) * 20 >= 60 * length
-        )
-        assert await until(lambda: out.seen.get("conversation.item.retrieved", 0) > 0)
+            out.audio_minutes += 40 / 60
+            rounds += 1
+        assert await until(lambda: out.seen.get("conversation.item.retrieved", 0) >= 2 * rounds)
         out.close_code = ws.close_code
         assert ws.close_code is None, "a client that reads, slowly, was closed"
         await ws.close()
