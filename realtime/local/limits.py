@@ -14,7 +14,8 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
   that keeps appending, ``MAX_REFUSED_APPENDS`` refusals in a row, is closed with 1008;
 - one turn with turn detection on: ``MAX_TURN_MS``; a longer turn is committed at that length,
   as if the speaker had paused, so endless noise makes bounded turns instead of one endless one;
-- the conversation: three minutes of audio, 4 MB of text, 2048 items (``History``'s bounds);
+- the conversation: three minutes of audio, 4 MB of text, 14 MB of images, 2048 items
+  (``History``'s bounds);
 - events waiting to be sent: past ``OUTBOX_HIGH_WATER`` bytes the client's next frame is not
   read until they drain below it (a client that sends faster than it reads is slowed, never
   closed); a client whose socket has not drained for ``NOT_READING_SECONDS`` while they wait

@@ -10,8 +10,8 @@ warm-up. Each abuse is one client session, fed faster than real time:
 - silence with server VAD;
 - noise with server VAD and input transcription: bursts of every length up to an endless one,
   so Whisper transcribes turns up to the two-minute cut and Piper speaks the answers;
-- a slow reader: it commits audio and asks for it back (``conversation.item.retrieve``) faster
-  than it reads (4 MB a second);
+- a slow reader: it commits audio, adds audio items and asks for them back
+  (``conversation.item.retrieve``) faster than it reads (4 MB a second);
 - large items echoed: items of 30 s of audio and 1 MB of text, retrieved, read as they come.
 
 Each may raise the engine's memory by at most ``BUDGET`` while it runs, and once it ends the
@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 import os
 import subprocess
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from websockets.asyncio.client import ClientConnection as AsyncConnection
 from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -56,7 +58,7 @@ RETURN = 8 * MB  # what may stay after it ended
 SECOND = 48000  # bytes of PCM16 24 kHz mono
 LONG = float(os.environ.get("MEMORY_MINUTES") or 0)
 # Quick mode: minutes of audio per abuse (the append abuse needs one full buffer and more).
-QUICK = {"appends": 6.0, "silence": 2.0, "noise": 0.6, "slow_reader": 2.0, "large_items": 3.0}
+QUICK = {"appends": 6.0, "silence": 2.0, "noise": 0.35, "slow_reader": 2.0, "large_items": 3.0}
 READ_RATE = 4 * MB  # bytes a second the slow reader reads
 TIMEOUT = 120.0 + 60 * LONG  # seconds a session may take to finish what it was sent
 
@@ -102,7 +104,7 @@ class Peak:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, AssertionError):  # the engine gone: stop() says
                 self.high = max(self.high, self._engine.rss())
 
     def stop(self) -> int:
@@ -126,7 +128,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
         warm = Session()
         before = running.rss()
         peak = Peak(running)
-        noise_with_vad(running.url, 0.5, warm, (30.0,))  # a question, then 30 s of noise
+        # A question, then noise Whisper reads in windows of several sizes, up to 30 s.
+        noise_with_vad(running.url, 0.75, warm, (4.0, 12.0, 30.0), question=True)
         running.models = peak.stop() - before
         assert warm.seen.get("response.output_audio.delta"), "the warm-up was not answered"
         time.sleep(1.0)
@@ -232,56 +235,100 @@ def silence_with_vad(url: str, length: float, out: Session) -> None:
         assert "input_audio_buffer.committed" not in out.seen
 
 
-def noise_with_vad(url: str, length: float, out: Session, bursts: tuple[float, ...] = ()) -> None:
+def noise_with_vad(
+    url: str, length: float, out: Session, bursts: tuple[float, ...] = (), question: bool = False
+) -> None:
     """Noise in bursts (long mode: 1.5 s to 150 s, which the two-minute cut commits in two
     turns) between silences, each burst sent at once, the next when the turn is answered:
-    Whisper transcribes every turn and Piper speaks every answer. One burst length given (the
-    warm-up): a spoken question first."""
+    Whisper transcribes every turn and Piper speaks every answer; with ``question``, a spoken
+    question first (the warm-up)."""
     rng = np.random.default_rng(7)
     bursts = bursts or ((1.5, 4.0, 12.0, 150.0, 30.0) if LONG else (1.5, 4.0, 12.0))
     gap = bytes(SECOND * 2)
     with client(url, out) as ws:
         update(ws, {"audio": {"input": {"transcription": {"model": "whisper-1"}}}})
-        question = steady_speech("What can you do?") if len(bursts) == 1 else b""
+        spoken = steady_speech("What can you do?") if question else b""
         turn = 0
         while out.audio_minutes < length:
             seconds = bursts[turn % len(bursts)]
             noise = rng.normal(0, 6000, int(24000 * seconds)).clip(-32768, 32767)
-            pcm = question or noise.astype("<i2").tobytes()
-            question, turn = b"", turn + 1
+            pcm = spoken or noise.astype("<i2").tobytes()
+            spoken, turn = b"", turn + 1
             for start in range(0, len(pcm), SECOND):
                 append(ws, pcm[start : start + SECOND], out)
             append(ws, gap, out)
             answers = out.seen.get("response.done", 0) + 1 + len(pcm) // (SECOND * 120)
-            assert wait_for(lambda n=answers: out.seen.get("response.done", 0) >= n), "no answer"
+            assert wait_for(functools.partial(answered, out, answers)), "no answer"
         assert out.seen.get("conversation.item.input_audio_transcription.completed")
 
 
+def answered(out: Session, responses: int) -> bool:
+    return out.seen.get("response.done", 0) >= responses
+
+
+async def read_events(ws: AsyncConnection, out: Session, rate: float | None = None) -> None:
+    """Read every event (at most ``rate`` bytes a second), counting them in ``out``."""
+    started = time.monotonic()
+    with contextlib.suppress(ConnectionClosed):
+        async for message in ws:
+            event = json.loads(message)
+            kind = event["type"]
+            out.seen[kind] = out.seen.get(kind, 0) + 1
+            out.read_bytes += len(message)
+            if kind == "input_audio_buffer.committed":
+                out.committed.append(event["item_id"])
+            if rate:
+                await asyncio.sleep(max(0.0, started + out.read_bytes / rate - time.monotonic()))
+
+
+async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+# The next two run on the asyncio client, whose reads never wait for its sends: websockets'
+# sync client reads nothing while a send blocks, so against a server that holds back its
+# frames while the client's events drain, its own send and its reading wait for each other.
 def slow_reader(url: str, length: float, out: Session) -> None:
-    """Commits 20 s of audio at a time and, once one is committed, retrieves the newest
-    committed item twice after every commit (2.6 MB of events), reading its events at
-    ``READ_RATE``: the engine holds back the client's frames while its queue drains, a bounded
+    """Appends and commits 20 s of audio at a time, adds an item of 20 s of audio and asks for
+    it twice (2.6 MB of events a round), and reads its events at ``READ_RATE``, slower than
+    they come: the engine holds back the client's frames while its queue drains, a bounded
     queue, and never closes it."""
-    second = bytes(SECOND)
-    with client(url, out, bytes_per_second=READ_RATE) as ws:
-        update(ws, {"audio": {"input": {"turn_detection": None}}})
+    asyncio.run(_slow_reader(url, length, out))
+
+
+async def _slow_reader(url: str, length: float, out: Session) -> None:
+    audio = base64.b64encode(bytes(SECOND)).decode()
+    second = json.dumps({"type": "input_audio_buffer.append", "audio": audio})
+    async with aconnect(url, max_size=None, max_queue=4, open_timeout=30) as ws:
+        reader = asyncio.create_task(read_events(ws, out, READ_RATE))
+        off = {"type": "realtime", "audio": {"input": {"turn_detection": None}}}
+        await ws.send(json.dumps({"type": "session.update", "session": off}))
+        rounds = 0
         while out.audio_minutes < length:
             for _ in range(20):
-                append(ws, second, out)
-            send(ws, {"type": "input_audio_buffer.commit"})
-            for _ in range(2 if out.committed else 0):
-                retrieve = {"type": "conversation.item.retrieve", "item_id": out.committed[-1]}
-                send(ws, retrieve)
-        assert wait_for(lambda: out.seen.get("input_audio_buffer.committed", 0) * 20 >= 60 * length)
-        assert wait_for(lambda: out.seen.get("conversation.item.retrieved", 0) > 0)
-    assert out.close_code == 1000, f"a client that reads, slowly, was closed: {out.close_code}"
+                await ws.send(second)
+            await ws.send('{"type":"input_audio_buffer.commit"}')
+            content = [{"type": "input_audio", "audio": audio * 20}]
+            item = {"type": "message", "role": "user", "id": f"slow{rounds}", "content": content}
+            await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
+            for _ in range(2):
+                retrieve = {"type": "conversation.item.retrieve", "item_id": f"slow{rounds}"}
+                await ws.send(json.dumps(retrieve))
+            out.audio_minutes += 40 / 60
+            rounds += 1
+        assert await until(lambda: out.seen.get("conversation.item.retrieved", 0) >= 2 * rounds)
+        out.close_code = ws.close_code
+        assert ws.close_code is None, "a client that reads, slowly, was closed"
+        await ws.close()
+        await reader
 
 
 def large_items_echoed(url: str, length: float, out: Session) -> None:
-    """Items of 30 s of audio and 1 MB of text (2.9 MB frames), retrieved once; the
-    events are read as they come, on the asyncio client, whose reads never wait for its sends
-    (websockets' sync client reads nothing while a send blocks, so against a server that
-    paces it, its own send and the server's echoes can wait for each other)."""
+    """Items of 30 s of audio and 1 MB of text (2.9 MB frames), retrieved once; the events
+    are read as they come."""
     asyncio.run(_large_items(url, length, out))
 
 
@@ -289,15 +336,7 @@ async def _large_items(url: str, length: float, out: Session) -> None:
     audio = base64.b64encode(bytes(SECOND * 30)).decode()
     text = "word " * (MB // 5)
     async with aconnect(url, max_size=None, max_queue=4, open_timeout=30) as ws:
-
-        async def read() -> None:
-            with contextlib.suppress(ConnectionClosed):
-                async for message in ws:
-                    kind = json.loads(message)["type"]
-                    out.seen[kind] = out.seen.get(kind, 0) + 1
-                    out.read_bytes += len(message)
-
-        reader = asyncio.create_task(read())
+        reader = asyncio.create_task(read_events(ws, out))
         n = 0
         while out.audio_minutes < length:
             content = [
@@ -310,11 +349,8 @@ async def _large_items(url: str, length: float, out: Session) -> None:
             await ws.send(json.dumps(retrieve))
             out.audio_minutes += 0.5
             n += 1
-        deadline = time.monotonic() + TIMEOUT
-        while out.seen.get("conversation.item.retrieved", 0) < n and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        assert await until(lambda: out.seen.get("conversation.item.retrieved", 0) >= n)
         out.close_code = ws.close_code
-        assert out.seen.get("conversation.item.retrieved", 0) == n
         assert ws.close_code is None, "a client that reads was closed"
         await ws.close()
         await reader
@@ -337,8 +373,10 @@ def test_one_abusive_session_stays_within_its_memory_budget(
     out = Session()
     started = time.monotonic()
     peak = Peak(engine)
-    ABUSES[abuse](engine.url, minutes(abuse), out)
-    grown = peak.stop() - engine.baseline
+    try:
+        ABUSES[abuse](engine.url, minutes(abuse), out)
+    finally:
+        grown = peak.stop() - engine.baseline
     wall = time.monotonic() - started
     after = engine.settled(engine.baseline + RETURN) - engine.baseline
     # The models' working memory (one Whisper pass over a 30 s window, a Piper piece) is the

@@ -19,40 +19,44 @@ __all__ = ["History"]
 # Both sides together. What one session holds is bounded (``realtime.local.limits``): with the
 # frames in flight, the echoes waiting and a model's work, within about 64 MB.
 MAX_AUDIO_BYTES = bytes_for_ms(3 * 60 * 1000)  # three minutes of audio: 8.6 MB
-MAX_CONTENT_CHARS = 4 * 2**20  # text, transcripts, arguments, outputs, images' data URIs
+MAX_CONTENT_CHARS = 4 * 2**20  # text, transcripts, arguments, outputs
+MAX_IMAGE_CHARS = 14 * 2**20  # images' data URIs: one of the largest (10 MB, base64) at least
 MAX_ITEMS = 2048
 
 
-def _sizes(item: ItemRecord) -> tuple[int, int]:
-    """(audio bytes, characters of everything else) an item holds."""
+def _sizes(item: ItemRecord) -> tuple[int, int, int]:
+    """(audio bytes, characters of text, characters of images' data URIs) an item holds."""
     audio = sum(len(p.audio) for p in item.content)
-    chars = sum(
-        len(p.text or "") + len(p.transcript or "") + len(p.image_url or "") for p in item.content
-    )
-    return audio, chars + len(item.arguments) + len(item.output) + len(item.name)
+    chars = sum(len(p.text or "") + len(p.transcript or "") for p in item.content)
+    images = sum(len(p.image_url or "") for p in item.content)
+    return audio, chars + len(item.arguments) + len(item.output) + len(item.name), images
 
 
 class History:
-    """Items in order, bounded three ways, oldest first and never the newest item (it may be
+    """Items in order, bounded four ways, oldest first and never the newest item (it may be
     playing, or be the turn a response is made from): past ``max_audio_bytes`` of audio the
     oldest items keep their transcripts and lose their audio; past ``max_content_chars`` of
-    text (or data URIs) and past ``max_items``, the oldest items are forgotten, as the hosted
-    API truncates a long conversation. A session of any length holds bounded memory."""
+    text, ``max_image_chars`` of images or ``max_items``, the oldest items are forgotten, as
+    the hosted API truncates a long conversation. A session of any length holds bounded
+    memory."""
 
     def __init__(
         self,
         *,
         max_audio_bytes: int = MAX_AUDIO_BYTES,
         max_content_chars: int = MAX_CONTENT_CHARS,
+        max_image_chars: int = MAX_IMAGE_CHARS,
         max_items: int = MAX_ITEMS,
     ) -> None:
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
         self._max_audio = max_audio_bytes
         self._max_chars = max_content_chars
+        self._max_images = max_image_chars
         self._max_items = max_items
         self._audio = 0  # running totals of _sizes over the items held
         self._chars = 0
+        self._images = 0
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -125,16 +129,17 @@ class History:
         self._count(self._items.pop(item_id), -1)
 
     def _count(self, item: ItemRecord, sign: int) -> None:
-        audio, chars = _sizes(item)
+        audio, chars, images = _sizes(item)
         self._audio += sign * audio
         self._chars += sign * chars
+        self._images += sign * images
 
     def _bound(self, stored: str) -> None:
         """Bring the totals within bounds; ``stored`` (just stored) and the newest stay whole."""
         keep = {stored, self._order[-1]}
         over = len(self._order) - self._max_items
         for item_id in [i for i in self._order if i not in keep]:
-            if over <= 0 and self._chars <= self._max_chars:
+            if over <= 0 and self._chars <= self._max_chars and self._images <= self._max_images:
                 break
             self._forget(item_id)
             self._order.remove(item_id)  # rare: only past a bound, and the oldest come first

@@ -51,3 +51,13 @@ def test_history_totals_follow_replaced_items() -> None:
     assert history.audio_bytes() == 40_000
     history.replace(ItemRecord("b", role="user", content=(Part("input_audio", transcript="ok"),)))
     assert (history.audio_bytes(), history.content_chars()) == (0, 2)
+
+
+def test_history_keeps_images_under_a_budget_of_their_own() -> None:
+    history = History(max_content_chars=100, max_image_chars=1000)
+    photo = Part("input_image", image_url="data:image/png;base64," + "A" * 600)
+    history.insert(ItemRecord("photo", role="user", content=(photo,)))
+    history.insert(ItemRecord("answer", role="assistant", content=(Part("output_text", "ok"),)))
+    assert len(history) == 2  # text and images are counted apart: the photo stays
+    history.insert(ItemRecord("photo2", role="user", content=(photo,)))
+    assert [item.id for item in history.ordered()] == ["answer", "photo2"]
