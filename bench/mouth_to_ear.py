@@ -174,7 +174,7 @@ def stop(process: subprocess.Popen[Any]) -> None:
 def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> list[Turn]:
     from playwright.sync_api import sync_playwright
 
-    from tests.support.webrtc_page import press_start
+    from tests.support.webrtc_page import download, press_start
 
     wav = folder / "questions.wav"
     write_wav(wav, convert_pcm16(track.pcm, RATE, to_rate=48000), rate=48000)
@@ -209,6 +209,8 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
                         raw = _listen(tab, track)
                         if save is not None:
                             (save / f"taps-{mode}.json").write_text(json.dumps(raw))
+                            events = download(tab, "Events (.jsonl)")  # the app's own event log
+                            (save / f"events-{mode}.jsonl").write_text(events)
                         recording = Recording.from_page(raw)
                         turns += app_turns(recording, track, mode)
                     except Exception as exc:  # a benchmark reports what it got

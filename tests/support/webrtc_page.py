@@ -1,12 +1,14 @@
-"""Pressing START on the voice page's WebRTC component in a real browser (Playwright), for the
-browser test and ``bench/streamlit_tabs.py``. Playwright is imported at first use, so importing
-this module needs nothing beyond the runtime requirements."""
+"""Pressing START on the voice page's WebRTC component and downloading its exports in a real
+browser (Playwright), for the browser tests and the benchmarks in ``bench/``. Playwright is
+imported at first use, so importing this module needs nothing beyond the runtime requirements."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
-__all__ = ["RECORD_PEERS", "press_start"]
+__all__ = ["RECORD_PEERS", "download", "press_start"]
 
 # Every RTCPeerConnection the page makes is kept, so the test can read its stats.
 RECORD_PEERS = """
@@ -59,3 +61,24 @@ def _find_start_button(page: object) -> object:
                 return frame.get_by_role("button", name="START").first
         time.sleep(0.5)
     raise AssertionError("the START button of the WebRTC component never appeared")
+
+
+def download(
+    page: Any,
+    label: str,
+    *,
+    expander: str = "Export the conversation",
+    prepare: str = "Prepare downloads",
+) -> str:
+    """The text of the voice page's download ``label``, opening its expander and preparing
+    the files first when needed."""
+    prepare_button = page.get_by_role("button", name=prepare)
+    button = page.get_by_role("button", name=label)
+    if not prepare_button.is_visible():
+        page.get_by_text(expander).click()
+    if not button.is_visible():
+        prepare_button.click()
+        button.wait_for(timeout=30_000)
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
+    return Path(info.value.path()).read_text(encoding="utf-8")

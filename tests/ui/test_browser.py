@@ -25,7 +25,7 @@ import pytest
 
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
-from tests.support.webrtc_page import RECORD_PEERS, press_start
+from tests.support.webrtc_page import RECORD_PEERS, download, press_start
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -212,9 +212,9 @@ def _ask_and_check_the_spoken_answer(page: Any, app: ServedApp) -> float:
     SCREENSHOT.parent.mkdir(exist_ok=True)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
-    transcript = _download(page, "Transcript (.md)")
+    transcript = download(page, "Transcript (.md)")
     assert "get_local_time" in transcript and result["time"] in transcript
-    events = _download(page, "Events (.jsonl)")
+    events = download(page, "Events (.jsonl)")
     assert '"response.done"' in events and "input_audio_buffer.append" in events
     (ARTIFACTS / "events.jsonl").write_text(events, encoding="utf-8")
     _check_partials_and_print_latency(events)
@@ -274,20 +274,6 @@ def _tool_result(page: object) -> dict[str, str]:
                 return dict(json.loads(text))
         time.sleep(0.3)
     raise AssertionError("the tool's result never showed on the page")
-
-
-def _download(page: object, label: str) -> str:
-    expander = page.get_by_text("Export the conversation")  # type: ignore[attr-defined]
-    prepare = page.get_by_role("button", name="Prepare downloads")  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name=label)  # type: ignore[attr-defined]
-    if not prepare.is_visible():
-        expander.click()
-    if not button.is_visible():
-        prepare.click()
-        button.wait_for(timeout=30_000)
-    with page.expect_download(timeout=30_000) as info:  # type: ignore[attr-defined]
-        button.click()
-    return Path(info.value.path()).read_text(encoding="utf-8")
 
 
 def _wait_for_audio_energy(page: object) -> float:

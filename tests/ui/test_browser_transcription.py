@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.recording.test_subtitles import parse_srt, parse_webvtt
-from tests.support.webrtc_page import RECORD_PEERS, press_start
+from tests.support.webrtc_page import RECORD_PEERS, download, press_start
 from tests.ui.test_browser import (  # the module skips first when there is no browser
     ARTIFACTS,
     CHROMIUM,
@@ -51,7 +51,9 @@ def test_transcription_mode_shows_partials_then_timed_segments_and_exports_subti
         page.add_init_script(RECORD_PEERS)
         try:
             partial, segment = _transcribe(page, app)
-            srt, vtt = _download(page, "Subtitles (.srt)"), _download(page, "Subtitles (.vtt)")
+            files = {"expander": "Export the transcript", "prepare": "Prepare transcript files"}
+            srt = download(page, "Subtitles (.srt)", **files)
+            vtt = download(page, "Subtitles (.vtt)", **files)
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
             if not page.is_closed():
@@ -84,16 +86,3 @@ def _transcribe(page: Any, app: ServedApp) -> tuple[str, str]:
                 return str(partial), text
         time.sleep(0.3)
     raise AssertionError("no completed segment with its time span reached the page")
-
-
-def _download(page: Any, label: str) -> str:
-    prepare = page.get_by_role("button", name="Prepare transcript files")
-    button = page.get_by_role("button", name=label)
-    if not prepare.is_visible():
-        page.get_by_text("Export the transcript").click()
-    if not button.is_visible():
-        prepare.click()
-        button.wait_for(timeout=30_000)
-    with page.expect_download(timeout=30_000) as info:
-        button.click()
-    return Path(info.value.path()).read_text(encoding="utf-8")
