@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "realtime"
 README = ROOT / "README.md"
-MAX_README_BYTES = 15 * 1024  # figures and history live in docs/, not in the README
+MAX_README_BYTES = 16 * 1024  # one table of today's figures; their history lives in docs/
 
 
 def test_import_contracts_hold() -> None:
