@@ -216,3 +216,12 @@ def test_a_response_waiting_for_a_server_removed_meanwhile_goes_on_without_it() 
         events = client.until("response.done", QUICK)
         assert not of(events, "mcp_list_tools.completed")
         assert events[-1]["response"]["output"][0]["type"] == "message"
+
+
+def test_request_urls_never_reach_the_log_at_info() -> None:
+    # httpx2 logs each request's URL at INFO; a key in a server_url's query would follow it.
+    import logging
+
+    import realtime.local.mcp.transport  # noqa: F401 - importing it sets the level
+
+    assert not logging.getLogger("httpx2").isEnabledFor(logging.INFO)

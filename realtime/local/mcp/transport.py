@@ -11,6 +11,7 @@ transport remembers it, so the job can say the answer was too large.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx2
@@ -18,6 +19,10 @@ import httpx2
 from realtime.protocol.address_policy import Target
 
 __all__ = ["PinnedTransport"]
+
+# httpx2 logs every request's URL at INFO: a visitor's key in a server_url's query would reach
+# the engine's log. Its warnings still show.
+logging.getLogger("httpx2").setLevel(logging.WARNING)
 
 
 class PinnedTransport(httpx2.AsyncBaseTransport):
