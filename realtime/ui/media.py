@@ -18,35 +18,10 @@ from realtime.client.io.bridge import Bridge
 from realtime.protocol.facts import SAMPLE_RATE
 from realtime.ui import deployment
 
-__all__ = ["prompt_audio_receive", "webrtc_controls"]
+__all__ = ["webrtc_controls"]
 
 log = logging.getLogger(__name__)
 WEBRTC_KEY = "rvs.webrtc"
-
-
-def prompt_audio_receive() -> None:
-    """Let aiortc hand each received microphone packet on as soon as the next one arrives.
-
-    aiortc's audio receiver holds four packets (80 ms) in its jitter buffer before it releases
-    the oldest, to smooth playout; here nothing plays the microphone out: every frame goes to
-    the bridge's queue, which paces its own chunks. So the buffer keeps its reordering (a
-    packet still waits for a late predecessor) with one packet of look-ahead, and the end of
-    the user's speech reaches the engine 60 ms sooner. Idempotent; video is left as it is.
-    """
-    from aiortc import jitterbuffer, rtcrtpreceiver
-
-    name = "JitterBuffer"  # the name aiortc's receiver builds its buffers by
-    if getattr(getattr(rtcrtpreceiver, name), "prompt_audio", False):
-        return
-
-    class PromptJitterBuffer(jitterbuffer.JitterBuffer):
-        prompt_audio = True
-
-        def __init__(self, capacity: int, prefetch: int = 0, is_video: bool = False) -> None:
-            prefetch = prefetch if is_video else min(prefetch, 1)
-            super().__init__(capacity, prefetch=prefetch, is_video=is_video)
-
-    setattr(rtcrtpreceiver, name, PromptJitterBuffer)
 
 
 def webrtc_controls(bridge: Bridge, start: Callable[[], object] | None = None) -> Any:
@@ -61,7 +36,6 @@ def webrtc_controls(bridge: Bridge, start: Callable[[], object] | None = None) -
         webrtc_streamer,
     )
 
-    prompt_audio_receive()
     playback = bridge.playback
     if playback is None:
         raise ValueError("the voice page needs a bridge with a Playback")
