@@ -32,11 +32,10 @@ import pytest
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
 from tests.deploy.services import Service, env_file, free_ports, free_udp_range, render
-from tests.support.webrtc_page import RECORD_PEERS, press_start
+from tests.support.webrtc_page import RECORD_PEERS, SPOKEN_QUESTION, press_start
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-QUESTION = "Could you please tell me what time it is in Tokyo right now?"
 TURN_USER = "rvs"
 RELAYED_BYTES = 20_000
 
@@ -171,7 +170,7 @@ def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The question spoken by the engine's own voice, padded with silence, at 48 kHz."""
     from realtime.local.stages.tts.piper import PiperSynthesizer
 
-    speech = PiperSynthesizer().synthesize(QUESTION)
+    speech = PiperSynthesizer().synthesize(SPOKEN_QUESTION)
     silence = bytes(2 * 24000)
     pcm = convert_pcm16(silence + speech + silence * 20, 24000, to_rate=48000)
     path = tmp_path_factory.mktemp("topology-wav") / "question.wav"

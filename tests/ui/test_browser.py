@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,7 +26,13 @@ import pytest
 
 from realtime.protocol.resample import convert_pcm16
 from realtime.protocol.wav import write_wav
-from tests.support.webrtc_page import RECORD_PEERS, download, press_start
+from tests.support.webrtc_page import (
+    RECORD_PEERS,
+    SPOKEN_QUESTION,
+    download,
+    download_path,
+    press_start,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,8 +41,6 @@ ARTIFACTS = ROOT / "artifacts"  # screenshots of every run (ignored by git)
 SCREENSHOT = (ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS) / (
     "voice-page.png"
 )
-# About 3 s of speech: room for partial transcripts (one per second of speech) before it ends.
-QUESTION = "Could you please tell me what time it is in Tokyo right now?"
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -77,7 +82,7 @@ def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The question spoken by the engine's own voice, padded with silence, at 48 kHz."""
     from realtime.local.stages.tts.piper import PiperSynthesizer
 
-    speech = PiperSynthesizer().synthesize(QUESTION)
+    speech = PiperSynthesizer().synthesize(SPOKEN_QUESTION)
     silence = bytes(2 * 24000)
     pcm = convert_pcm16(silence + speech + silence * 20, 24000, to_rate=48000)
     path = tmp_path_factory.mktemp("browser") / "question.wav"
@@ -167,12 +172,26 @@ def test_spoken_question_gets_transcript_tool_call_and_spoken_answer(
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
                 (ARTIFACTS / "browser-failure.txt").write_text(page.inner_text("body"))
+                _keep_downloads(page)
             print("the app's last output lines:", *app.output().splitlines()[-40:], sep="\n")
             print("the browser's errors:", *console[-20:], sep="\n")
             raise
         finally:
             browser.close()
     assert energy > 0
+
+
+def _keep_downloads(page: Any) -> None:
+    """A failed run's conversation audio (what the app heard, left channel) and event log, in
+    artifacts/, when the page still offers them."""
+    for label, name in (
+        ("Audio (.wav)", "browser-failure.wav"),
+        ("Events (.jsonl)", "browser-failure.jsonl"),
+    ):
+        try:
+            shutil.copy(download_path(page, label), ARTIFACTS / name)
+        except Exception as exc:  # the failure being reported matters more
+            print(f"could not keep {label}: {type(exc).__name__}: {exc}")
 
 
 def _chromium_args(question_wav: Path) -> list[str]:
@@ -207,7 +226,7 @@ def _ask_and_check_the_spoken_answer(page: Any, app: ServedApp) -> float:
     page.get_by_text("arguments and result").first.click()
     result = _tool_result(page)
     assert result["time"] in answer.last.inner_text()
-    user = chat.filter(has_text=re.compile(r"what time.*tokyo", re.I | re.S))
+    user = chat.filter(has_text=re.compile(r"the time in tokyo", re.I | re.S))
     user.first.wait_for(timeout=30_000)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     ARTIFACTS.mkdir(exist_ok=True)

@@ -102,7 +102,8 @@ _TRAVEL: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Intent | None]]] 
     (re.compile(r"\bfrom (?P<a>.+?) to (?P<b>.+)", re.I), _flight),
     (re.compile(r"\bhow far is (?P<b>.+?) from (?P<a>.+)", re.I), _flight),
     (re.compile(r"\bbetween (?P<a>.+?) and (?P<b>.+)", re.I), _flight),
-    (re.compile(r"\btime\b.*?\b(?:in|at) (?P<p>.+)", re.I), _local_time),
+    # Whisper marks a pause before the place ("what time is it in. Tokyo?"): still the place.
+    (re.compile(r"\btime\b.*?\b(?:in|at)[.,?!]? (?P<p>.+)", re.I), _local_time),
     (re.compile(r"\btime ?zone (?:of|for|in) (?P<p>.+)", re.I), _local_time),
     (re.compile(r"\b(?:which|what) airport is (?P<q>.+)", re.I), _airport),
     (

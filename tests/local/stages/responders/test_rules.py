@@ -33,6 +33,8 @@ def ask(text: str, *, tools: tuple[Any, ...] = TRAVEL_TOOLS, choice: str = "auto
         ("What time is it in Tokyo?", "get_local_time", {"place": "Tokyo"}),
         ("what's the time in new york right now", "get_local_time", {"place": "New York"}),
         ("Good morning! What time is it in Paris please?", "get_local_time", {"place": "Paris"}),
+        ("What time is it in. Tokyo right now?", "get_local_time", {"place": "Tokyo"}),
+        ("what time it is in? Lisbon", "get_local_time", {"place": "Lisbon"}),
         (
             "How far is it from Paris to New York?",
             "get_flight_estimate",
