@@ -27,7 +27,9 @@ from tests.support.pump import Harness
 from tests.support.timing import S, eventually
 
 DELAYS = backoff_delays(0.05 * S, 0.4 * S, 5)  # 0.05, 0.1, 0.2, 0.4, 0.4
-SLACK = 0.25 * S  # a connection's own time on top of its wait (handshake, close), generous
+SLACK = (
+    0.5 * S
+)  # a connection's own time on top of its wait (handshake, close); 0.26 s seen under load
 
 
 class DroppingServer:
