@@ -4,6 +4,7 @@ imported at first use, so importing this module needs nothing beyond the runtime
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -95,9 +96,13 @@ def download_path(
     button = page.get_by_role("button", name=label)
     if not prepare_button.is_visible():
         page.get_by_text(expander).click()
-    if not button.is_visible():
+    deadline = time.monotonic() + 30
+    while not button.is_visible():
+        # A click can fall between two of the live fragment's reruns and be lost: click again.
+        assert time.monotonic() < deadline, f"{label!r} never appeared after {prepare!r}"
         prepare_button.click()
-        button.wait_for(timeout=30_000)
+        with contextlib.suppress(Exception):
+            button.wait_for(timeout=5_000)
     with page.expect_download(timeout=30_000) as info:
         button.click()
     return Path(info.value.path())
