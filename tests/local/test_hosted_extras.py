@@ -1,6 +1,6 @@
 """Hosted session extras in the local engine, over a real socket with instant stages: the
-transcription logprobs ``include`` asks for, and a custom voice object in a session and in a
-``response.create``."""
+transcription logprobs ``include`` asks for, a custom voice object in a session and in a
+``response.create``, the idle timeout's nudge, and truncation (what the responder reads)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from realtime.local.engine import Engine
 from realtime.local.server import EngineServer
+from realtime.local.stages.responders.responder import Reply, ResponseRequest
 from realtime.protocol.logprobs import from_wire, words
 from realtime.protocol.pcm import bytes_for_ms
 from tests.support.engine_client import Client, of_type, open_client
-from tests.support.engines import instant_engine
+from tests.support.engines import FixedTranscriber, SilentSynthesizer, instant_engine
 
 PUSH_TO_TALK = {"turn_detection": None, "transcription": {"model": "whisper-1"}}
 INCLUDE = ["item.input_audio_transcription.logprobs"]
@@ -155,3 +157,50 @@ def test_no_nudge_before_any_answer(server: EngineServer) -> None:
         client.send("input_audio_buffer.clear")
         events = client.until("input_audio_buffer.cleared")
     assert not of_type(events, "input_audio_buffer.timeout_triggered")
+
+
+# ---- truncation -----------------------------------------------------------------------------
+class Recorder:
+    """A responder that answers every turn with one short sentence and keeps what it read."""
+
+    def __init__(self) -> None:
+        self.requests: list[ResponseRequest] = []
+
+    def respond(self, request: ResponseRequest) -> Reply:
+        self.requests.append(request)
+        return Reply("Noted.")
+
+
+def test_a_retention_ratio_cuts_what_the_responder_reads_and_what_is_billed() -> None:
+    recorder = Recorder()
+    engine = Engine(
+        transcriber=FixedTranscriber(),
+        responder=recorder,
+        synthesizer=lambda voice, speed: SilentSynthesizer(),
+    )
+    turn = "x" * 400  # 100 tokens a turn; each answer ("Noted.") 2 more
+    truncation = {
+        "type": "retention_ratio",
+        "retention_ratio": 0.5,
+        "token_limits": {"post_instructions": 1000},
+    }
+    with EngineServer(engine=engine) as running, open_client(running.realtime_url()) as client:
+        echoed = client.update(type="realtime", output_modalities=["text"], truncation=truncation)
+        assert echoed["truncation"] == truncation
+        billed = []
+        for index in range(16):
+            client.say(f"{index:02d}{turn}")
+            done = client.until("response.done")[-1]["response"]
+            billed.append(done["usage"]["input_token_details"]["text_tokens"])
+        client.update(type="realtime", truncation="disabled")
+        client.say("last")
+        whole = client.until("response.done")[-1]["response"]["usage"]
+    firsts = [next(m.text[:2] for m in r.messages if m.role == "user") for r in recorder.requests]
+    # up to 1,000 tokens the responder reads everything; the 10th turn passes it and the
+    # oldest go until half is left, then the cut holds while the conversation fills up again
+    assert firsts == ["00"] * 9 + ["06"] * 6 + ["12", "00"]
+    instructions = billed[0] - 101
+    assert all(b - instructions <= 1000 for b in billed)
+    assert billed[9] < billed[8]  # the cut shows in what is billed
+    assert len(recorder.requests[-1].messages) == 33  # disabled: every item read again
+    assert whole["input_token_details"]["text_tokens"] > max(billed)

@@ -9,12 +9,13 @@ choices), and :func:`render` draws the session object of ``session.created`` /
 version is refused with ``unknown_parameter``, as the hosted API does.
 
 Accepted but not acted on (echoed only): ``noise_reduction`` (the engine has none),
-``temperature`` (the rule-based responder is deterministic), ``tracing``, ``truncation``,
-``prompt``, ``reasoning``, ``parallel_tool_calls``, a custom voice (the engine's default voice
-speaks, said in a log line). ``include`` asks the listener for Whisper's token logprobs;
-``idle_timeout_ms`` is the session's (``realtime.local.session.idle``). ``semantic_vad`` is
-served by the WebRTC detector too, its silence window set by the words heard so far and scaled
-by ``eagerness`` (``realtime.local.stages.vad.semantic``). Audio formats other than 24 kHz
+``temperature`` (the rule-based responder is deterministic), ``tracing``, ``prompt``,
+``reasoning``, ``parallel_tool_calls``, a custom voice (the engine's default voice speaks, said
+in a log line). ``include`` asks the listener for Whisper's token logprobs;
+``idle_timeout_ms`` is the session's (``realtime.local.session.idle``); ``truncation`` cuts
+what a response reads (``realtime.local.session.truncation``). ``semantic_vad`` is served by
+the WebRTC detector too, its silence window set by the words heard so far and scaled by
+``eagerness`` (``realtime.local.stages.vad.semantic``). Audio formats other than 24 kHz
 PCM16 are refused.
 """
 
@@ -87,7 +88,7 @@ class EffectiveSession:
     forced_tool: str | None = None  # tool_choice {"type": "function", "name": ...}
     parallel_tool_calls: bool = True
     temperature: float = 0.8
-    extras: Mapping[str, Any] = field(default_factory=dict)  # echoed, not acted on
+    extras: Mapping[str, Any] = field(default_factory=dict)  # echoed; a few read where used
 
     @property
     def audio_output(self) -> bool:
@@ -99,7 +100,8 @@ def _dropped(value: Any, param: str) -> None:
 
 
 def _checks(version: ApiVersion) -> dict[str, tuple[str | None, Check]]:
-    """Schema field -> (where the value goes, its check); ``extras.*`` are echoed only."""
+    """Schema field -> (where the value goes, its check); ``extras.*`` are echoed (include and
+    truncation are also read where they act)."""
     v = version
     return {
         "type": (None, lambda x, p: expect_choice(x, p, ("realtime",))),

@@ -60,6 +60,7 @@ class ResponseOptions:
     input_items: tuple[ItemRecord, ...] | None = None  # a new context instead of the history
     temperature: float | None = None  # for a language model; the rules ignore it
     mcp_tools: tuple[Mapping[str, Any], ...] = ()  # listed by the session's MCP servers
+    truncation: str | Mapping[str, Any] = "auto"  # what of the conversation it reads
 
     @property
     def audio_output(self) -> bool:
@@ -87,6 +88,7 @@ class ResponseOptions:
             max_output_tokens=session.max_output_tokens,
             temperature=session.temperature,
             mcp_tools=session.mcp_tools,
+            truncation=session.extras.get("truncation", "auto"),
         )
 
 

@@ -25,6 +25,7 @@ from realtime.local.session.history import History
 from realtime.local.session.items import ItemRecord, Part, item_images, item_text
 from realtime.local.session.jobs import Speak
 from realtime.local.session.options import ResponseOptions
+from realtime.local.session.truncation import kept
 from realtime.local.stages.responders.responder import Message, Reply, ResponseRequest
 from realtime.local.stages.text.sentences import sentences
 
@@ -112,9 +113,11 @@ def expected(
 
 
 def job_args(opts: ResponseOptions, items: Sequence[ItemRecord]) -> JobArgs:
-    """What a response with ``opts`` asks the responder, reading ``items``."""
+    """What a response with ``opts`` asks the responder, reading ``items`` (as much of them as
+    the session's truncation keeps)."""
     messages = tuple(
-        Message(i.type, i.role, item_text(i), i.name, i.call_id, item_images(i)) for i in items
+        Message(i.type, i.role, item_text(i), i.name, i.call_id, item_images(i))
+        for i in kept(items, opts.truncation)
     )
     request = ResponseRequest(
         messages=messages,

@@ -28,16 +28,16 @@ from typing import Any
 
 from realtime.local.session.effective import EffectiveSession
 from realtime.local.session.history import History
-from realtime.local.session.items import ItemRecord, Part, item_text
+from realtime.local.session.items import ItemRecord, Part
 from realtime.local.session.jobs import Cancel, Outbox, Respond, Speak
 from realtime.local.session.mcp_calls import ask_approval, call_done, start_call
 from realtime.local.session.mcp_servers import McpServer, McpTool
 from realtime.local.session.options import ResponseOptions
 from realtime.local.session.prepared import AnswerCounts, JobArgs, Prepared, expected, job_args
-from realtime.local.session.response_run import ResponseRun, Stage, audio_tokens, text_tokens
+from realtime.local.session.response_run import ResponseRun, Stage, text_tokens
+from realtime.local.session.truncation import item_tokens, kept
 from realtime.local.stages.responders.responder import CallRequest, Reply
 from realtime.protocol.events import new_id
-from realtime.protocol.pcm import duration_ms
 
 __all__ = ["McpFinder", "ResponseDriver"]
 
@@ -116,12 +116,11 @@ class ResponseDriver:
         whether it was approved; with ``reply``, that answer is said as is (the idle nudge)
         instead of the responder's."""
         items = self._history.ordered() if options.input_items is None else options.input_items
+        read = kept(items, options.truncation)  # what the response reads, as job_args does
         text_in = text_tokens(options.instructions) + sum(
-            text_tokens(item_text(i)) for i in items if not _audio_parts(i)
+            item_tokens(i) for i in read if not _audio_parts(i)
         )
-        audio_in = sum(
-            audio_tokens(duration_ms(len(p.audio))) for i in items for p in _audio_parts(i)
-        )
+        audio_in = sum(item_tokens(i) for i in read if _audio_parts(i))
         self.response = ResponseRun(
             options,
             self._history,
