@@ -94,9 +94,15 @@ def download_path(
     """Where the browser saved the voice page's download ``label`` (see :func:`download`)."""
     prepare_button = page.get_by_role("button", name=prepare)
     button = page.get_by_role("button", name=label)
-    if not prepare_button.is_visible():
-        page.get_by_text(expander).click()
     deadline = time.monotonic() + 30
+    while True:
+        # The expander may be open already, or its state in flux during a rerun: look first,
+        # click its title only when the button stays hidden (a click may close it: look again).
+        with contextlib.suppress(Exception):
+            prepare_button.wait_for(timeout=3_000)
+            break
+        assert time.monotonic() < deadline, f"{prepare!r} never appeared under {expander!r}"
+        page.get_by_text(expander, exact=True).click()
     while not button.is_visible():
         # A click can fall between two of the live fragment's reruns and be lost: click again.
         assert time.monotonic() < deadline, f"{label!r} never appeared after {prepare!r}"
