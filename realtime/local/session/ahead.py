@@ -11,8 +11,9 @@ transcriptions that come back. Two kinds of ``Transcribe`` job carry a ``Guess``
   ends with no voiced frame since, its transcript is the turn's, so the answer need not wait
   for a transcription started only at ``speech_stopped``;
 * with the session's transcription configured, while the user speaks, the growing turn about
-  every ``PACE_MS`` of new audio, and only when none of the session's early transcriptions is
-  running (``realtime.local.session.partials``).
+  every ``PACE_MS`` of new audio (the first after ``FIRST_MS``), only when none of the
+  session's early transcriptions is running and the voice has not gone quiet
+  (``realtime.local.session.partials``).
 
 The words of both go out as ``conversation.item.input_audio_transcription.delta`` (when the
 transcription is reported) and go to the detector (``semantic_vad`` judges the end of the turn
@@ -41,6 +42,10 @@ Handed = tuple[str, TranscriptionSettings]
 # 35 dB under the turn's loudest (stages/vad/webrtc.py), and a last word's fading tail, which
 # Whisper needs ("who are you" heard as "who were you" without it), lies just after.
 GUESS_TAIL_MS = 100
+
+# No partial starts once the voice has been quiet this long (two detector frames): the guess at
+# the pause follows within GUESS_TAIL_MS, and a partial running beside it would delay it.
+QUIET_MS = 40
 
 
 def transcribe_job(
@@ -108,6 +113,8 @@ class Ahead:
                 if guess is not None:
                     self._start(guess, transcription)
                 return
+            if position - voiced_end > QUIET_MS:
+                return  # a pause may be starting: its guess is near, no partial to slow it
         due = position >= self._partials.due_ms
         if self._with_partials and transcription is not None and not self._running and due:
             self._partials.taken(position)

@@ -131,7 +131,9 @@ _CHAT: list[tuple[re.Pattern[str], str]] = [
             r"tell me about yourself|help)\W*$",
             re.I,
         ),
-        "I'm the offline voice assistant of Realtime Voice Studio, running on this computer. "
+        # A short lead clause: the first audio waits for its synthesis, 0.10-0.12 s here
+        # against 0.18-0.22 s for "I'm the offline voice assistant of Realtime Voice Studio,".
+        "I'm an offline voice assistant, running on this computer in Realtime Voice Studio. "
         + CAPABILITIES,
     ),
     (

@@ -148,7 +148,7 @@ def test_a_phrase_inside_a_longer_request_is_not_small_talk(request_text: str) -
         ("Hi there", "Hello!"),
         ("Hello, how are you?", "Hello!"),
         ("Ok bye then", "Goodbye!"),
-        ("What can you do?", "I'm the offline voice assistant"),
+        ("What can you do?", "I'm an offline voice assistant,"),
     ],
 )
 def test_small_talk_as_a_whole_utterance_still_gets_its_reply(said: str, start: str) -> None:
