@@ -48,9 +48,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -230,13 +232,18 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
 
 
 def _save_events(page: Any, path: Path) -> None:
-    """The app's own event log, kept with --save; a failed download costs only the log."""
-    from tests.support.webrtc_page import download
+    """The app's own event log and its conversation audio (what the engine heard, left; the
+    answers, right), kept with --save; a failed download costs only those files (the page's
+    screenshot is kept instead)."""
+    from tests.support.webrtc_page import download_path
 
     try:
-        path.write_text(download(page, "Events (.jsonl)"))
+        shutil.copy(download_path(page, "Events (.jsonl)"), path)
+        shutil.copy(download_path(page, "Audio (.wav)"), path.with_suffix(".wav"))
     except Exception as exc:
         print(f"  (the event log was not saved: {type(exc).__name__}: {exc})")
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
 
 
 def _listen(page: Any, track: Track) -> dict[str, Any]:

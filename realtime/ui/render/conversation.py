@@ -149,15 +149,20 @@ class ConversationView:
 
 
 def render_history(snapshot: Snapshot, view: ConversationView) -> None:
-    """All but the newest ``LIVE_KEEP`` items, collapsed (the page's full runs only)."""
+    """All but the newest ``LIVE_KEEP`` items, collapsed (the page's full runs only).
+
+    It holds one place in the page, empty or not: the browser keeps an expander open by its
+    place, so the history appearing must not move what follows (an open "Export the
+    conversation" below snapped shut when it did)."""
     view.history_len = max(0, len(snapshot.items) - LIVE_KEEP)
     older = snapshot.items[: view.history_len]
+    place = st.container()
     if not older:
         return
     runs = {run.item_id: run for run in snapshot.tool_runs}
     lines = [_history_line(item, runs.get(item.id)) for item in older]
     text = "\n\n".join(line for line in lines if line)
-    with st.expander(f"Earlier in this conversation ({len(older)} items)"):
+    with place.expander(f"Earlier in this conversation ({len(older)} items)"):
         st.markdown(text)
 
 

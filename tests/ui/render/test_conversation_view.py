@@ -107,6 +107,39 @@ def test_a_thousand_turns_draw_a_bounded_number_of_bubbles(counted: list[int]) -
     assert bubbles(at)[-1] == f"answer {999 + LIVE_MAX}"
 
 
+def page_with_an_expander_below() -> None:
+    import streamlit as st
+
+    from tests.ui.render.test_conversation_view import page
+
+    page()
+    with st.expander("Export the conversation"):
+        st.write("files")
+
+
+def test_what_follows_the_conversation_keeps_its_place_when_the_history_appears() -> None:
+    # The browser keeps an expander open by its place in the page: the history taking a new
+    # place once the conversation grew past LIVE_KEEP closed an open "Export" expander below.
+    conv = Conversation()
+    publisher = Publisher(conv, ToolDesk(None), MicQueue(), clock=lambda: 0.0)
+    at = AppTest.from_function(page_with_an_expander_below, default_timeout=30)
+    at.session_state["publisher"] = publisher
+
+    def place() -> int:
+        at.run()
+        assert not at.exception
+        children = at.main.children.items()
+        (index,) = [
+            i for i, node in children if getattr(node, "label", "") == "Export the conversation"
+        ]
+        return index
+
+    say(publisher, conv, 1)
+    before = place()
+    say(publisher, conv, LIVE_KEEP, start=1)
+    assert place() == before and at.expander[0].label.startswith("Earlier in this conversation")
+
+
 def test_past_live_max_the_view_asks_for_a_full_run() -> None:
     conv = Conversation()
     publisher = Publisher(conv, ToolDesk(None), MicQueue(), clock=lambda: 0.0)

@@ -144,6 +144,12 @@ _CHAT: list[tuple[re.Pattern[str], str]] = [
         "Hello! " + CAPABILITIES + " What would you like to know?",
     ),
     (
+        # Without a greeting, or after a word Whisper hears in its place ("Hello, how are
+        # you?" heard as "Oh, how are you?" through the browser's microphone path).
+        re.compile(r"^\W*((oh|ok|okay|well|so|and|hmm)\W+)?how are you( doing| today)?\W*$", re.I),
+        "I'm well, thanks! " + CAPABILITIES + " What would you like to know?",
+    ),
+    (
         re.compile(
             rf"^\W*((ok|okay|great|perfect|cool)\W+)?{_THANKS}"
             r"(\W+(a lot|so much|very much|again|for (that|this|the help|your help)))*\W*$",

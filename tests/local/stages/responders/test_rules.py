@@ -131,6 +131,8 @@ def test_several_places_become_parallel_calls() -> None:
         "Can you help me boil an egg?",
         "Write a goodbye letter to my old job",
         "What does cheers mean in British English?",
+        "How are you going to get there?",
+        "Oh, how are you so sure?",
     ],
 )
 def test_a_phrase_inside_a_longer_request_is_not_small_talk(request_text: str) -> None:
@@ -147,6 +149,8 @@ def test_a_phrase_inside_a_longer_request_is_not_small_talk(request_text: str) -
         ("Okay, thanks!", "You're welcome!"),
         ("Hi there", "Hello!"),
         ("Hello, how are you?", "Hello!"),
+        ("How are you?", "I'm well, thanks!"),
+        ("Oh, how are you doing?", "I'm well, thanks!"),
         ("Ok bye then", "Goodbye!"),
         ("What can you do?", "I'm an offline voice assistant,"),
     ],
