@@ -66,6 +66,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.app_split import in_app_ms  # noqa: E402
 from bench.ear_taps import READ_SCRIPT, TAP_SCRIPT, Recording, speech_bounds  # noqa: E402
 from realtime.protocol.resample import convert_pcm16  # noqa: E402
 from realtime.protocol.session_schema import SERVER_VAD_DEFAULTS  # noqa: E402
@@ -117,6 +118,7 @@ class Turn:
     text: str
     latency_ms: float | None
     note: str = ""
+    in_app_ms: float | None = None  # the app's turns with --save: the part inside the app server
 
 
 def build_track(rounds: int, gap_s: float) -> Track:
@@ -214,6 +216,7 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
                         if save is not None:
                             (save / f"taps-{mode}.json").write_text(json.dumps(raw))
                             _save_events(tab, save / f"events-{mode}.jsonl")
+                            _split(turns, mode, save / f"events-{mode}.wav", len(track.questions))
                     except Exception as exc:  # a benchmark reports what it got
                         print(f"app, {mode} failed: {type(exc).__name__}: {exc}")
                     finally:
@@ -244,6 +247,20 @@ def _save_events(page: Any, path: Path) -> None:
         print(f"  (the event log was not saved: {type(exc).__name__}: {exc})")
         with contextlib.suppress(Exception):
             page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
+
+
+def _split(turns: list[Turn], mode: str, wav: Path, questions: int) -> None:
+    """The part of each of ``mode``'s app turns spent inside the app server, from the saved
+    conversation audio (``bench/app_split.py``)."""
+    if not wav.exists():
+        return
+    spent = in_app_ms(wav, questions, user_merge_ms=MIC_MERGE_MS, answer_merge_ms=ANSWER_MERGE_MS)
+    if spent is None:
+        print("  the conversation audio does not hold one span per question: no split")
+        return
+    for turn in turns:
+        if turn.side == "app" and turn.mode == mode and turn.latency_ms is not None:
+            turn.in_app_ms = spent[turn.order]
 
 
 def _listen(page: Any, track: Track) -> dict[str, Any]:
@@ -591,8 +608,23 @@ def _every_turn(turns: list[Turn], modes: list[str]) -> None:
             any_turn = next(iter(pair.values()))
             cells = [_ms(pair[s].latency_ms) if s in pair else "" for s in ("app", "engine")]
             notes = "; ".join(f"{s}: {t.note}" for s, t in pair.items() if t.note)
-            print(f"  {mode:13} {n:2} {any_turn.kind:5} app {cells[0]:>5}  engine {cells[1]:>5}"
-                  f"  {any_turn.text}{'  (' + notes + ')' if notes else ''}")  # fmt: skip
+            app = pair.get("app")
+            split = ""
+            if app is not None and app.in_app_ms is not None and app.latency_ms is not None:
+                legs = app.latency_ms - app.in_app_ms
+                split = f" (in the server {_ms(app.in_app_ms)}, WebRTC legs {_ms(legs)})"
+            notes = f"  ({notes})" if notes else ""
+            print(f"  {mode:13} {n:2} {any_turn.kind:5} app {cells[0]:>5}{split}  engine"
+                  f" {cells[1]:>5}  {any_turn.text}{notes}")  # fmt: skip
+    split_turns = [t for t in turns if t.in_app_ms is not None and t.latency_ms is not None]
+    for mode in modes:
+        chosen = [t for t in split_turns if t.mode == mode]
+        if chosen:
+            inside = statistics.median(t.in_app_ms or 0.0 for t in chosen)
+            legs = statistics.median((t.latency_ms or 0.0) - (t.in_app_ms or 0.0) for t in chosen)
+            print(f"  {mode}: of the app's time, median {inside:.0f} ms in the server (the"
+                  f" bridge's clock, end-of-turn silence included), {legs:.0f} ms on the WebRTC"
+                  f" legs (n={len(chosen)})")  # fmt: skip
 
 
 def _targets(

@@ -15,3 +15,22 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 def test_the_benchmark_imports(name: str) -> None:
     module = importlib.import_module(f"bench.{name}")
     assert module.__doc__, f"bench/{name}.py says what it measures"
+
+
+def test_the_app_split_pairs_each_question_with_the_first_answer_after_it(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bench.app_split import in_app_ms
+    from realtime.protocol.wav import write_wav
+
+    rate = 24000
+    left, right = np.zeros(rate * 10, np.int16), np.zeros(rate * 10, np.int16)
+    tone = (8000 * np.sin(np.arange(rate) * 0.1)).astype(np.int16)
+    left[rate : rate + rate // 2] = tone[: rate // 2]  # a question 1.0-1.5 s
+    right[int(rate * 2.2) : rate * 3] = tone[: int(rate * 0.8)]  # its answer from 2.2 s
+    left[rate * 5 : rate * 6] = tone  # a second question 5-6 s, never answered
+    wav = tmp_path / "conversation.wav"
+    write_wav(wav, np.stack([left, right], axis=1).tobytes(), rate=rate, channels=2)
+    spent = in_app_ms(wav, 2, user_merge_ms=1500, answer_merge_ms=400)
+    assert spent is not None and spent[0] == pytest.approx(700, abs=20) and spent[1] is None
+    assert in_app_ms(wav, 3, user_merge_ms=1500, answer_merge_ms=400) is None  # no guessing

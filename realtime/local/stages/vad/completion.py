@@ -10,7 +10,8 @@ from 0 (more is surely coming) to 1 (finished), and the kind of ending behind it
   you", "I'm"), a verb waiting for its object ("I want", "I'm looking"), ``...`` or a comma;
   or Whisper repeated itself ("in Berlin and Berlin"), which it does on speech cut short;
 * doubtful (0.3): a word Whisper writes for a trailing "to" ("fly too", not "for two"), an
-  auxiliary or a demonstrative at the end ("Do you know where it is", "Can you do this");
+  auxiliary or a demonstrative at the end ("Do you know where it is", "Can you do this"), but
+  not the "do" that ends a question word's question ("What can you do?");
 * finished: a question (``?``, or a question word first, punctuated or not), a short reply
   ("Yes.", "Thank you."), a request in the imperative ("Book a table for two.");
 * anything else (a statement, one word): could go either way (0.5).
@@ -73,6 +74,8 @@ _DOUBTFUL = _words(
     "this these those is are was were be been being am have has had do does did will would "
     "can could should must might may shall"
 )
+_DO = _words("do does did")
+_WH = _words("what what's when where which who whom why how")
 _NUMBERED = _PREPOSITIONS | _words("me")  # "for two", "at two", "me too"
 _QUESTION_START = _words(
     "what what's when where where's which who who's whom whose why how how's is are was were "
@@ -118,6 +121,8 @@ def _open_score(stripped: str, words: list[str]) -> float | None:
         return 0.15
     if _repeats(words):
         return 0.2
+    if last in _DO and previous in _PRONOUNS and words[0] in _WH:
+        return None  # "what can you do", "what should I do": the question's own verb ends it
     if last in _DOUBTFUL or (last in _SOUNDS_LIKE_TO and previous not in _NUMBERED):
         return 0.3  # "fly too" may be "fly to", but not "for two"
 

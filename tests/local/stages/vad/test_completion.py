@@ -17,6 +17,8 @@ from realtime.local.stages.vad.semantic import SILENCE_MS, silence_ms
         "Can you book me a table for two?",  # "two" after "for": not a trailing "to"
         "Who are you?",  # a pronoun after a copula ends a question
         "Where are they?",
+        "What can you do?",  # "do" after a subject ends a question word's question
+        "What should I do?",
         "Thank you.",
         "Yes.",
     ],
@@ -54,6 +56,7 @@ def test_fragments_trail_off(text: str) -> None:
     [
         ("I'd like to fly too.", 0.3),  # "to" written as "too"
         ("Do you know where it is", 0.3),
+        ("Can you do", 0.3),  # no question word: "Can you do this" may follow
         ("My flight leaves it.", 0.5),  # a statement: could go either way
         ("Paris", 0.5),
         ("", 0.5),

@@ -1,0 +1,67 @@
+"""Where a turn's time goes in the app: inside the app server, or on the two WebRTC legs.
+
+Pure apart from reading a WAV; used by ``bench/mouth_to_ear.py --save``. The voice page's
+conversation audio (its "Audio (.wav)" download) holds both sides on one timeline, stamped with
+the bridge's clock: left, the microphone as the bridge received it from aiortc; right, the
+answer as the bridge handed it to the speaker track. So for each turn, from the end of the
+user's speech on the left to the first answer audio on the right after it, is the time the turn
+spent in the app server (the bridge, the engine child with its end-of-turn silence, the playback
+queue). What the browser's taps measure beyond that is the two WebRTC legs: the browser's
+capture and Opus encoding, aiortc's receive buffer, then aiortc's send pacing, the browser's
+jitter buffer and playout.
+
+Spans are found as the taps find them (RMS over short blocks against the same threshold),
+merged over pauses shorter than a question's (user) or an answer's (assistant).
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["in_app_ms", "spans"]
+
+BLOCK_MS = 20
+THRESHOLD_DBFS = -45.0  # the taps' threshold (bench/ear_taps.py)
+
+
+def spans(samples: np.ndarray, rate: int, merge_ms: float) -> list[tuple[float, float]]:
+    """(start, end) in ms of the audio above the threshold, pauses under ``merge_ms`` merged."""
+    size = rate * BLOCK_MS // 1000
+    count = len(samples) // size
+    blocks = samples[: count * size].astype(np.float64).reshape(count, size) / 32768
+    loud = np.flatnonzero(10 * np.log10((blocks**2).mean(axis=1) + 1e-20) > THRESHOLD_DBFS)
+    out: list[tuple[float, float]] = []
+    for index in loud:
+        start, end = float(index * BLOCK_MS), float((index + 1) * BLOCK_MS)
+        if out and start - out[-1][1] < merge_ms:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def in_app_ms(
+    wav: Path, questions: int, *, user_merge_ms: float, answer_merge_ms: float
+) -> list[float | None] | None:
+    """Per question, in order: the end of the user's speech to the first answer audio after
+    it, in ms on the bridge's clock (None: no answer before the next question). None when the
+    recording does not hold ``questions`` user spans (the pairing would be a guess)."""
+    with wave.open(str(wav), "rb") as file:
+        rate, channels = file.getframerate(), file.getnchannels()
+        pcm = np.frombuffer(file.readframes(file.getnframes()), dtype="<i2")
+    if channels != 2:
+        return None
+    both = pcm[: len(pcm) // 2 * 2].reshape(-1, 2)
+    users = spans(both[:, 0], rate, user_merge_ms)
+    answers = spans(both[:, 1], rate, answer_merge_ms)
+    if len(users) != questions:
+        return None
+    out: list[float | None] = []
+    for n, (_, end) in enumerate(users):
+        until = users[n + 1][0] if n + 1 < len(users) else float("inf")
+        first = next((start for start, _ in answers if end <= start < until), None)
+        out.append(None if first is None else first - end)
+    return out
