@@ -12,6 +12,13 @@ jitter buffer and playout.
 
 Spans are found as the taps find them (RMS over short blocks against the same threshold),
 merged over pauses shorter than a question's (user) or an answer's (assistant).
+
+The WAV places each side's audio by bytes after the previous chunk, and jumps to a chunk's own
+time only when it comes more than a quarter second late (``ConversationRecorder``): after a
+stall of the microphone's path the user's side stays that much late for the rest of the
+recording, and a turn's split would be off by it. The questions' places in the track are known,
+so each turn's drift against the first is measured and taken out (and reported: a drift is a
+stall of the microphone's audio on its way to the bridge).
 """
 
 from __future__ import annotations
@@ -44,11 +51,12 @@ def spans(samples: np.ndarray, rate: int, merge_ms: float) -> list[tuple[float, 
 
 
 def in_app_ms(
-    wav: Path, questions: int, *, user_merge_ms: float, answer_merge_ms: float
-) -> list[float | None] | None:
-    """Per question, in order: the end of the user's speech to the first answer audio after
-    it, in ms on the bridge's clock (None: no answer before the next question). None when the
-    recording does not hold ``questions`` user spans (the pairing would be a guess)."""
+    wav: Path, starts_ms: list[float], *, user_merge_ms: float, answer_merge_ms: float
+) -> tuple[list[float | None], list[float]] | None:
+    """Per question (``starts_ms``: where each starts in the track), in order: the end of the
+    user's speech to the first answer audio after it, in ms on the bridge's clock (None: no
+    answer before the next question), and the drift taken out of it. None when the recording
+    does not hold one user span per question (the pairing would be a guess)."""
     with wave.open(str(wav), "rb") as file:
         rate, channels = file.getframerate(), file.getnchannels()
         pcm = np.frombuffer(file.readframes(file.getnframes()), dtype="<i2")
@@ -57,11 +65,15 @@ def in_app_ms(
     both = pcm[: len(pcm) // 2 * 2].reshape(-1, 2)
     users = spans(both[:, 0], rate, user_merge_ms)
     answers = spans(both[:, 1], rate, answer_merge_ms)
-    if len(users) != questions:
+    if len(users) != len(starts_ms):
         return None
+    shift = users[0][0] - starts_ms[0]  # the capture's own offset, as of the first question
     out: list[float | None] = []
-    for n, (_, end) in enumerate(users):
+    drifts: list[float] = []
+    for n, (begin, end) in enumerate(users):
+        drift = begin - starts_ms[n] - shift  # > 0: the user's side sits that much late
         until = users[n + 1][0] if n + 1 < len(users) else float("inf")
         first = next((start for start, _ in answers if end <= start < until), None)
-        out.append(None if first is None else first - end)
-    return out
+        out.append(None if first is None else first - end + drift)
+        drifts.append(drift)
+    return out, drifts

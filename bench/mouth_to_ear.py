@@ -216,7 +216,7 @@ def run_app(modes: list[str], track: Track, folder: Path, save: Path | None) -> 
                         if save is not None:
                             (save / f"taps-{mode}.json").write_text(json.dumps(raw))
                             _save_events(tab, save / f"events-{mode}.jsonl")
-                            _split(turns, mode, save / f"events-{mode}.wav", len(track.questions))
+                            _split(turns, mode, save / f"events-{mode}.wav", track)
                     except Exception as exc:  # a benchmark reports what it got
                         print(f"app, {mode} failed: {type(exc).__name__}: {exc}")
                     finally:
@@ -249,15 +249,20 @@ def _save_events(page: Any, path: Path) -> None:
             page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
 
 
-def _split(turns: list[Turn], mode: str, wav: Path, questions: int) -> None:
+def _split(turns: list[Turn], mode: str, wav: Path, track: Track) -> None:
     """The part of each of ``mode``'s app turns spent inside the app server, from the saved
     conversation audio (``bench/app_split.py``)."""
     if not wav.exists():
         return
-    spent = in_app_ms(wav, questions, user_merge_ms=MIC_MERGE_MS, answer_merge_ms=ANSWER_MERGE_MS)
-    if spent is None:
+    starts = [1000 * q.start_s for q in track.questions]
+    split = in_app_ms(wav, starts, user_merge_ms=MIC_MERGE_MS, answer_merge_ms=ANSWER_MERGE_MS)
+    if split is None:
         print("  the conversation audio does not hold one span per question: no split")
         return
+    spent, drifts = split
+    stalls = [f"{d:.0f} ms before question {n}" for n, d in enumerate(drifts) if abs(d) >= 100]
+    if stalls:
+        print(f"  the microphone's audio reached the bridge late (recording drift): {stalls}")
     for turn in turns:
         if turn.side == "app" and turn.mode == mode and turn.latency_ms is not None:
             turn.in_app_ms = spent[turn.order]
