@@ -11,9 +11,8 @@ transcriptions that come back. Two kinds of ``Transcribe`` job carry a ``Guess``
   ends with no voiced frame since, its transcript is the turn's, so the answer need not wait
   for a transcription started only at ``speech_stopped``;
 * with the session's transcription configured, while the user speaks, the growing turn about
-  every ``PACE_MS`` of new audio (the first after ``FIRST_MS``), only when none of the
-  session's early transcriptions is running and the voice has not gone quiet
-  (``realtime.local.session.partials``).
+  every ``PACE_MS`` of new audio, only when none of the session's early transcriptions is
+  running and the voice has not gone quiet (``realtime.local.session.partials``).
 
 The words of both go out as ``conversation.item.input_audio_transcription.delta`` (when the
 transcription is reported) and go to the detector (``semantic_vad`` judges the end of the turn

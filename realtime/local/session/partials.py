@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FIRST_MS", "PACE_MS", "Partials"]
+__all__ = ["PACE_MS", "Partials"]
 
 PACE_MS = 1000
 """New audio between two partial transcriptions of one turn."""
-
-FIRST_MS = 1500
-"""Audio of a turn (its padding included) before its first partial: a short question (about
-a second of voice) is left to the guess at its pause, which a partial started at the same
-moment would slow down (both are Whisper passes on a machine's few cores)."""
 
 _PUNCT = re.compile(r"[^\w']+")
 
@@ -38,9 +33,9 @@ class Partials:
         self.due_ms = 0
 
     def start(self, start_ms: int) -> None:
-        """A new turn: nothing sent; the first partial once ``FIRST_MS`` of it was heard."""
+        """A new turn: nothing sent; the first partial once ``PACE_MS`` of it was heard."""
         self.sent = []
-        self.due_ms = start_ms + FIRST_MS
+        self.due_ms = start_ms + PACE_MS
 
     def taken(self, end_ms: int) -> None:
         """A partial of the audio up to ``end_ms`` was asked for."""

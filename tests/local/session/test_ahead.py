@@ -60,7 +60,7 @@ class Session:
 def test_a_guess_at_the_pause_is_the_turns_transcript_and_no_second_one_runs() -> None:
     s = Session(**TRANSCRIBED)
     s.append(silence(400) + tone(600))
-    assert not s.guesses()  # partials: the first 1.5 s after audio_start_ms (padding included)
+    assert not s.guesses()  # partials: the first 1 s after audio_start_ms (padding included)
     *_, pause = s.append(silence(GUESS_TAIL_MS))  # the guess starts with its last frame
     (guess,) = [j for j in pause.jobs if isinstance(j, Transcribe)]
     assert guess.guess == Guess(100, 1000) and len(guess.pcm) == bytes_for_ms(900 + GUESS_TAIL_MS)
@@ -120,9 +120,9 @@ def test_speech_resuming_drops_the_guess_and_counts_its_cpu() -> None:
 
 def test_partials_come_while_speaking_and_add_only_new_words() -> None:
     s = Session(**TRANSCRIBED)
-    s.append(silence(400) + tone(1100))
-    assert not s.guesses()  # 1.1 s of voice, 1.4 s with the padding: not yet
-    s.append(tone(200))
+    s.append(silence(400) + tone(600))
+    assert not s.guesses()  # 0.6 s of voice, 0.9 s with the padding: not yet
+    s.append(tone(400))
     (partial,) = s.guesses()
     assert partial.guess is not None and partial.guess.partial
     came = s.take(s.session.guessed(partial, "I want to fl", 0.3))
@@ -137,7 +137,7 @@ def test_partials_come_while_speaking_and_add_only_new_words() -> None:
 
 def test_a_client_shows_the_partial_words_before_the_final_transcript() -> None:
     s = Session(**TRANSCRIBED)
-    s.append(silence(400) + tone(1400))
+    s.append(silence(400) + tone(1000))
     (partial,) = s.guesses()
     s.take(s.session.guessed(partial, "I want to fly", 0.1))
     for version in (ApiVersion.GA, ApiVersion.BETA):  # the beta name is the same
@@ -154,8 +154,8 @@ def test_no_partial_starts_once_the_voice_goes_quiet() -> None:
     # A short question: voice ends just before a partial falls due. The pause's guess is the
     # only early transcription; a partial beside it would slow the turn's transcript.
     s = Session(**TRANSCRIBED)
-    s.append(silence(400) + tone(1130) + silence(110))  # a partial due at 1600, voice to 1540
-    (guess,) = s.guesses()  # at 1640
+    s.append(silence(400) + tone(630) + silence(110))  # a partial due at 1100, voice to 1040
+    (guess,) = s.guesses()  # at 1140
     assert guess.guess is not None and not guess.guess.partial
     s.take(s.session.guessed(guess, "What can you do?", 0.2))
     assert "input_audio_buffer.speech_stopped" in s.types(s.append(silence(400)))
