@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.ear_taps import THRESHOLD_DBFS
+
 __all__ = ["in_app_ms", "spans"]
 
 BLOCK_MS = 20
-THRESHOLD_DBFS = -45.0  # the taps' threshold (bench/ear_taps.py)
 
 
 def spans(samples: np.ndarray, rate: int, merge_ms: float) -> list[tuple[float, float]]:

@@ -65,11 +65,13 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def app_with(turns: int) -> tuple[AppTest, Publisher, Conversation]:
+def app_with(
+    turns: int, script: Callable[[], None] = page
+) -> tuple[AppTest, Publisher, Conversation]:
     conv = Conversation()
     publisher = Publisher(conv, ToolDesk(None), MicQueue(), clock=lambda: 0.0)
     say(publisher, conv, turns)
-    at = AppTest.from_function(page, default_timeout=30)
+    at = AppTest.from_function(script, default_timeout=30)
     at.session_state["publisher"] = publisher
     return at, publisher, conv
 
@@ -120,10 +122,7 @@ def page_with_an_expander_below() -> None:
 def test_what_follows_the_conversation_keeps_its_place_when_the_history_appears() -> None:
     # The browser keeps an expander open by its place in the page: the history taking a new
     # place once the conversation grew past LIVE_KEEP closed an open "Export" expander below.
-    conv = Conversation()
-    publisher = Publisher(conv, ToolDesk(None), MicQueue(), clock=lambda: 0.0)
-    at = AppTest.from_function(page_with_an_expander_below, default_timeout=30)
-    at.session_state["publisher"] = publisher
+    at, publisher, conv = app_with(1, page_with_an_expander_below)
 
     def place() -> int:
         at.run()
@@ -134,7 +133,6 @@ def test_what_follows_the_conversation_keeps_its_place_when_the_history_appears(
         ]
         return index
 
-    say(publisher, conv, 1)
     before = place()
     say(publisher, conv, LIVE_KEEP, start=1)
     assert place() == before and at.expander[0].label.startswith("Earlier in this conversation")
