@@ -114,13 +114,15 @@ def live() -> None:
 
 live()
 
-with st.expander("Export the transcript" if transcribe_only else "Export the conversation"):
+# Keyed: the browser keeps a keyed expander open when what is above it changes.
+export_label = "Export the transcript" if transcribe_only else "Export the conversation"
+with st.expander(export_label, key="voice.export"):
     if transcribe_only:
         render_transcript_exports(bridge.snapshot(), recording.log.redactor)
     else:
         render_export_buttons(bridge, recording)
 
-with st.expander("Live events"):
+with st.expander("Live events", key="voice.live_events"):
     filters = render_event_filters(recording.log, key="voice.events")
 
     @st.fragment(run_every=2.0 if bridge.running else None)

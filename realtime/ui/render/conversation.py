@@ -20,6 +20,7 @@ costs no rendering work:
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 from collections.abc import Mapping
@@ -121,6 +122,7 @@ class Bubble:
     code: tuple[str, ...] = ()
     approval: str | None = None
     pictures: tuple[tuple[bytes, str], ...] = ()
+    key: str | None = None  # the expander's: the browser keeps it open by this, not its place
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ def render_history(snapshot: Snapshot, view: ConversationView) -> None:
     runs = {run.item_id: run for run in snapshot.tool_runs}
     lines = [_history_line(item, runs.get(item.id)) for item in older]
     text = "\n\n".join(line for line in lines if line)
-    with place.expander(f"Earlier in this conversation ({len(older)} items)"):
+    label = f"Earlier in this conversation ({len(older)} items)"
+    with place.expander(label, key="conversation-history"):
         st.markdown(text)
 
 
@@ -238,7 +241,7 @@ def _draw(drawing: LiveDrawing, on_approval: Approve | None = None) -> None:
             for thumbnail, label in bubble.pictures:
                 st.image(thumbnail, caption=label, width=THUMBNAIL_WIDTH)
             if bubble.code:
-                with st.expander("arguments and result", expanded=False):
+                with st.expander("arguments and result", expanded=False, key=bubble.key):
                     for code in bubble.code:
                         st.code(code, language="json")
             if bubble.approval and on_approval is not None:
@@ -252,7 +255,9 @@ def _bubble(item: Item, run: ToolRun | None, transcribing: bool) -> Bubble | Non
     if item.type == "function_call":
         return _tool_bubble(run, item)
     if item.mcp is not None and (parts := mcp_parts(item)) is not None:
-        return Bubble("assistant", parts[0], ":material/hub:", parts[1], parts[2])
+        return Bubble(
+            "assistant", parts[0], ":material/hub:", parts[1], parts[2], key=_expander_key(item)
+        )
     if item.type == "message" and item.role in ("user", "assistant"):
         return Bubble(item.role, _message_lines(item, transcribing))
     return None
@@ -320,9 +325,15 @@ def _tool_bubble(run: ToolRun | None, item: Item) -> Bubble:
     code = [_pretty(run.arguments if run else item.text)]
     if run is not None and run.output is not None:
         code.append(_pretty(run.output))
-    return Bubble(
-        "assistant", (("markdown", _tool_line(run, item)),), ":material/build:", tuple(code)
-    )
+    line = (("markdown", _tool_line(run, item)),)
+    return Bubble("assistant", line, ":material/build:", tuple(code), key=_expander_key(item))
+
+
+def _expander_key(item: Item) -> str:
+    """A key of the item's expander: the browser keeps a keyed expander open when what is above
+    it changes (a notice, a bubble), an unkeyed one by its place only. Hashed: the id is the
+    server's, of any length and characters, and the key becomes a CSS class."""
+    return "item-" + hashlib.blake2s(item.id.encode(), digest_size=8).hexdigest()
 
 
 def _tool_line(run: ToolRun | None, item: Item) -> str:

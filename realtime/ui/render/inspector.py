@@ -60,7 +60,7 @@ def render_events(log: EventLog, filters: dict[str, Any], *, limit: int = 100) -
     for entry in matches[:limit]:
         arrow = "→" if entry.direction == "client" else "←"
         label = f"{arrow} `{entry.type}` · {entry.t - origin:8.3f} s · #{entry.seq}"
-        with st.expander(label):
+        with st.expander(label, key=f"event-{entry.seq}"):  # kept open as newer ones come
             st.json(entry.event, expanded=True)
     if len(matches) > limit:
         st.caption(f"Showing the newest {limit}; narrow the filters to see others.")

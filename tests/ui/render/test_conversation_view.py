@@ -7,6 +7,7 @@ run, ``render_live`` in a fragment) over a real ``Publisher``. AppTest cannot fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -155,3 +156,23 @@ def test_a_full_server_shows_as_one_plain_sentence() -> None:
     at.run()
     assert [e.value for e in at.error] == ["All voices are busy; try again in a minute."]
     assert not at.info and not at.warning  # once, not again as a notice
+
+
+def test_a_tool_calls_expander_keeps_its_key_when_a_notice_comes_above_it() -> None:
+    # The browser keeps a keyed expander open when what is above it changes; an unkeyed one
+    # snapped shut (a notice above it moved it; CI's browser test read no tool result).
+    at, publisher, conv = app_with(0)
+    hostile = 'c2"><script>' + "x" * 5000  # the server's id: any length, any characters
+    for item_id in ("c1", hostile):
+        item = {"id": item_id, "type": "function_call", "name": "get_local_time",
+                "call_id": item_id[:8], "arguments": "{}", "status": "completed"}  # fmt: skip
+        with publisher.changing():
+            conv.receive({"type": "conversation.item.added", "item": item})
+    at.run()
+    assert not at.exception
+    keys = [expander.key for expander in at.expander]
+    assert len(keys) == 2 and len(set(keys)) == 2
+    assert all(re.fullmatch(r"item-[0-9a-f]{16}", str(key)) for key in keys)
+    publisher.notice("warning", "The microphone went quiet.")
+    at.run()
+    assert at.warning and [expander.key for expander in at.expander] == keys
