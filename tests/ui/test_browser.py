@@ -292,7 +292,11 @@ def _tool_result(page: object) -> dict[str, str]:
             if '"utc_offset"' in text:
                 return dict(json.loads(text))
         time.sleep(0.3)
-    raise AssertionError("the tool's result never showed on the page")
+    opened = page.locator("details").evaluate_all("ds => ds.map(d => d.open)")  # type: ignore[attr-defined]
+    raise AssertionError(
+        f"the tool's result never showed on the page ({len(blocks)} code blocks; "
+        f"expanders open: {opened})"
+    )
 
 
 def _wait_for_audio_energy(page: object) -> float:
