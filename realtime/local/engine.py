@@ -23,6 +23,7 @@ from realtime.local.stages.asr.transcription_http import HttpTranscriber
 from realtime.local.stages.asr.whisper import FasterWhisperTranscriber
 from realtime.local.stages.responders.factory import make_responder
 from realtime.local.stages.responders.responder import Responder
+from realtime.local.stages.text.sentences import opening
 from realtime.local.stages.tts.language import VoiceLanguageGuard
 from realtime.local.stages.tts.piper import PiperSynthesizer, voices
 from realtime.local.stages.tts.speech_http import HttpSynthesizer
@@ -131,11 +132,22 @@ class Engine:
             voice = self.synthesizer("alloy", 1.0)
             speech = b"".join(pcm for _, pcm in voice.stream("Ready to go."))
             self.transcriber.transcribe(speech)
+            if self.synthesizer is _piper:  # the openings of stock answers, kept as clips
+                for answer in self._stock_answers():
+                    for _ in voice.stream(opening(answer)):
+                        pass
         except EngineError as exc:
             raise EngineError(f"Warming up failed: {exc}") from exc
         load = getattr(getattr(self.responder, "model", self.responder), "load", None)
         if callable(load):  # a language model in process
             load()
+
+    def _stock_answers(self) -> tuple[str, ...]:
+        """The answers the responder (or the rules before its language model) always words the
+        same way."""
+        rules = getattr(self.responder, "rules", self.responder)
+        stock = getattr(rules, "stock_answers", None)
+        return tuple(stock()) if callable(stock) else ()
 
     @property
     def responder_name(self) -> str:

@@ -1,11 +1,13 @@
 """The engine's stages (``realtime.local.engine``) delegated to a speech service: warming up
 against it, and a typed turn spoken by it over a real socket. No model loads here: the rules
-answer and the fake service (``tests.support.speech_service``) transcribes and speaks."""
+answer and the fake service (``tests.support.speech_service``) transcribes and speaks; but the
+warm-up of the bundled models, marked ``engine``."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from websockets.sync.client import connect
 
 from realtime.local.engine import Engine, http_synthesizer
@@ -13,7 +15,9 @@ from realtime.local.server import EngineServer
 from realtime.local.stages.asr.transcription_http import (
     HttpTranscriber,
 )
-from realtime.local.stages.responders.rules import RuleBasedResponder
+from realtime.local.stages.responders.rules import PREAMBLES, RuleBasedResponder
+from realtime.local.stages.text.sentences import opening
+from realtime.local.stages.tts.piper import CLIPS, resolve_voice
 from realtime.protocol.pcm import decode_pcm16_base64
 from tests.support.bridge import S
 from tests.support.speech_service import (
@@ -44,6 +48,17 @@ def test_warm_up_against_a_working_service(speech_service: SpeechService) -> Non
     assert [r.path for r in speech_service.requests] == [SPEECH, TRANSCRIBE]
     assert speech_service.requests[0].json["voice"] == "alloy"
     assert engine.voices == ()
+
+
+@pytest.mark.engine
+def test_warm_up_keeps_the_openings_of_the_stock_answers_as_clips() -> None:
+    # A tool's preamble, a greeting: their first audio need not wait for Piper.
+    Engine.default(responder="rules").warm()
+    stock = RuleBasedResponder.stock_answers()
+    assert set(PREAMBLES.values()) <= set(stock) and len(stock) >= 8
+    model = resolve_voice("alloy").model_path
+    for answer in stock:
+        assert CLIPS.get((model, 1.0, opening(answer))) is not None, answer
 
 
 def test_typed_turn_is_spoken_by_the_speech_service(speech_service: SpeechService) -> None:

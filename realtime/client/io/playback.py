@@ -115,3 +115,8 @@ class Playback:
     def pending_ms(self) -> float:
         with self._lock:
             return duration_ms(self._pending)
+
+    def pending_ms_of(self, item_id: str) -> float:
+        """The audio of one item still waiting to be played."""
+        with self._lock:
+            return duration_ms(sum(len(data) for item, data in self._segments if item == item_id))

@@ -13,12 +13,13 @@ def test_played_counts_only_bytes_pulled_per_item() -> None:
     playback = Playback()
     playback.push(b"\1\0" * 24 * 300, "a")  # 300 ms
     playback.push(b"\2\0" * 24 * 100, "b")  # 100 ms
-    assert playback.pending_ms == 400
+    assert playback.pending_ms == 400 and playback.pending_ms_of("a") == 300
     assert playback.read(250 * MS)[:2] == b"\1\0"
     assert playback.played_ms("a") == 250 and playback.played_ms("b") == 0
     out = playback.read(100 * MS)
     assert out[: 50 * MS] == b"\1\0" * 24 * 50 and out[50 * MS :] == b"\2\0" * 24 * 50
     assert playback.played_ms("a") == 300 and playback.played_ms("b") == 50
+    assert playback.pending_ms_of("a") == 0 and playback.pending_ms_of("b") == 50
 
 
 def test_underrun_pads_with_silence_and_clear_drops_pending() -> None:

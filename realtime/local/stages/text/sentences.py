@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["lead_clause", "sentences"]
+__all__ = ["lead_clause", "opening", "sentences"]
 
 # A "." after these is not a sentence end ("Dr. Smith", "e.g. this").
 _ABBREVIATIONS = frozenset(
@@ -62,6 +62,13 @@ def lead_clause(sentence: str) -> list[str]:
         if len(rest) >= _LEAD_MIN:  # no comma early enough: before "and", "but", ...
             return [head, rest]
     return [sentence]
+
+
+def opening(text: str) -> str:
+    """The first piece an answer of ``text`` is spoken in (its first sentence, or that
+    sentence's lead clause): what its first audio waits for."""
+    parts = sentences(text)
+    return lead_clause(parts[0])[0] if parts else ""
 
 
 def _is_abbreviation(line: str, match: re.Match[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.local.stages.text.sentences import lead_clause, sentences
+from realtime.local.stages.text.sentences import lead_clause, opening, sentences
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,11 @@ def test_a_long_opening_sentence_leads_with_its_first_clause(
     sentence: str, pieces: list[str]
 ) -> None:
     assert lead_clause(sentence) == pieces
+
+
+def test_the_opening_is_the_first_piece_an_answer_is_spoken_in() -> None:
+    assert opening("Let me check the time there.") == "Let me check the time there."
+    long = "I'm an offline voice assistant, running on this computer in Realtime Voice Studio. Hi."
+    assert opening(long) == "I'm an offline voice assistant,"
+    assert opening("Hello! How can I help?") == "Hello!"
+    assert opening("  ") == ""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from realtime.local.stages.tts import piper
+from realtime.local.stages.tts.clip_cache import ClipCache
 from realtime.local.stages.tts.piper import PiperSynthesizer, resolve_voice, voices
 from realtime.protocol.errors import ConfigError
 from realtime.protocol.pcm import duration_ms, rms_dbfs
@@ -70,10 +71,10 @@ def test_stream_yields_sentences_in_order_lazily(
 @pytest.mark.engine
 def test_speed_changes_duration(synth: PiperSynthesizer) -> None:
     text = "The museum opens at ten in the morning."
-    faster = PiperSynthesizer(speed=1.5)
+    normal_speed, faster = PiperSynthesizer(clips=None), PiperSynthesizer(speed=1.5, clips=None)
     # Piper varies each phoneme's length at random (a fresh run once made 1.5x only 0.81 as
-    # long): the median of five clips each.
-    normal = statistics.median(duration_ms(len(synth.synthesize(text))) for _ in range(5))
+    # long): the median of five clips each, each synthesised (no clip kept).
+    normal = statistics.median(duration_ms(len(normal_speed.synthesize(text))) for _ in range(5))
     fast = statistics.median(duration_ms(len(faster.synthesize(text))) for _ in range(5))
     assert fast < normal * 0.8
 
@@ -114,3 +115,30 @@ def test_piper_runs_without_its_memory_arena(synth: PiperSynthesizer) -> None:
     synth.load()
     session = piper._loaded[synth.voice.model_path].session  # noqa: SLF001 - the loaded voice
     assert session.get_session_options().enable_cpu_mem_arena is False
+
+
+@pytest.mark.engine
+def test_a_short_sentence_said_before_comes_from_the_clip_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clips = ClipCache(1024 * 1024, max_chars=40)
+    voice = PiperSynthesizer(clips=clips)
+    slow = PiperSynthesizer(speed=0.8, clips=clips)
+    said: list[str] = []
+    synthesize = PiperSynthesizer._synthesize  # noqa: SLF001 - Piper itself, counted
+
+    def counting(self: PiperSynthesizer, text: str) -> bytes:
+        said.append(text)
+        return synthesize(self, text)
+
+    monkeypatch.setattr(PiperSynthesizer, "_synthesize", counting)
+    first = voice.synthesize("Let me check the time there.")
+    assert voice.synthesize("Let me check the time there.") == first
+    assert said == ["Let me check the time there."]
+    # Another speed is another clip; a long sentence is synthesised every time.
+    assert len(slow.synthesize("Let me check the time there.")) > len(first)
+    long = "The museum opens at ten in the morning, and closes at six."
+    voice.synthesize(long)
+    voice.synthesize(long)
+    assert said == ["Let me check the time there."] * 2 + [long] * 2
+    assert clips.hits == 1 and len(clips) == 2
