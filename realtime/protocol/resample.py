@@ -111,6 +111,15 @@ def convert_pcm16(
     to_rate: int = SAMPLE_RATE,
     to_layout: str = "mono",
 ) -> bytes:
-    """One-shot conversion of a whole PCM16 clip (a WAV, a TTS sentence)."""
+    """One-shot conversion of a whole PCM16 clip (a WAV, a TTS sentence, a turn), fed to one
+    stream a second at a time: the same samples as in one frame, but libswresample's working
+    memory stays that of a second, whatever the clip's length (PyAV 19 held about 70 MB more
+    than PyAV 18 at its peak while 30 s items were converted in one frame each)."""
+    check_channels(channels)
+    step = check_rate(rate, "source rate") * 2 * channels  # a second of whole samples
     resampler = StreamResampler(to_rate, to_layout)
-    return resampler.resample_pcm16(pcm, rate, channels) + resampler.flush()
+    parts = [
+        resampler.resample_pcm16(pcm[i : i + step], rate, channels)
+        for i in range(0, len(pcm), step)
+    ]
+    return b"".join([*parts, resampler.flush()])

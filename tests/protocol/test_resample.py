@@ -87,6 +87,21 @@ def test_raw_pcm16_stream_matches_one_shot_conversion() -> None:
     assert int(np.abs(streamed.astype(np.int64) - one_shot).max()) <= 2
 
 
+@pytest.mark.parametrize(("rate", "channels"), [(22050, 1), (BROWSER_RATE, 2), (16000, 1)])
+def test_a_long_clip_converts_a_second_at_a_time_like_one_frame(rate: int, channels: int) -> None:
+    # One frame of a whole 30 s clip held ~70 MB more in PyAV 19 than in 18 at its peak: the
+    # clip goes in one-second frames, and its samples are those of the one frame.
+    clip = np.repeat(tone(7.3, rate, freq=440), channels).tobytes()
+    whole = StreamResampler()
+    one_frame = samples(whole.resample_pcm16(clip, rate, channels) + whole.flush())
+    converted = samples(convert_pcm16(clip, rate, channels=channels))
+    assert len(converted) == len(one_frame) == round(7.3 * SAMPLE_RATE)
+    assert int(np.abs(converted.astype(np.int64) - one_frame).max()) <= 2
+    assert convert_pcm16(b"", rate, channels=channels) == b""
+    with pytest.raises(ConfigError):
+        convert_pcm16(clip, 0)
+
+
 class RecordingResampler(StreamResampler):
     def __init__(self) -> None:
         super().__init__()
