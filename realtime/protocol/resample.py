@@ -7,6 +7,7 @@ thread for model audio. Make a fresh one per session; the functions are pure and
 
 from __future__ import annotations
 
+import gc
 from fractions import Fraction
 
 import av
@@ -89,7 +90,9 @@ class StreamResampler:
 
     def flush(self) -> bytes:
         tail = self._run(None) if self._resampler is not None else b""
-        self._resampler = None
+        if self._resampler is not None:
+            self._resampler = None
+            _free_filter_graph()
         self._source = None
         return tail
 
@@ -123,3 +126,15 @@ def convert_pcm16(
         for i in range(0, len(pcm), step)
     ]
     return b"".join([*parts, resampler.flush()])
+
+
+def _free_filter_graph() -> None:
+    """Free the filter graph of a resampler just let go.
+
+    PyAV 19 (what Python 3.12+ installs) holds each ``av.AudioResampler``'s filter graph and its
+    filter contexts in a reference cycle, so the graph, with FFmpeg's buffers, outlives the
+    resampler until the garbage collector's next pass over older objects: in an engine that
+    converts a turn or a sentence at a time, that was about 0.5 MB per 30 s clip, 30 MB after 60
+    (PyAV 18 frees it at once). The graph is young, so a collection of the two youngest
+    generations finds it (0.1-0.2 ms)."""
+    gc.collect(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from fractions import Fraction
 
 import av
@@ -100,6 +101,25 @@ def test_a_long_clip_converts_a_second_at_a_time_like_one_frame(rate: int, chann
     assert convert_pcm16(b"", rate, channels=channels) == b""
     with pytest.raises(ConfigError):
         convert_pcm16(clip, 0)
+
+
+def _filter_graphs() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, av.filter.Graph))
+
+
+def test_a_conversion_leaves_no_filter_graph_behind() -> None:
+    # PyAV 19 holds a resampler's filter graph (and FFmpeg's buffers) in a reference cycle: an
+    # engine converting turn after turn kept every graph until a full collection (+30 MB after
+    # 60 clips of 30 s on Python 3.13). Nothing of a finished conversion may stay.
+    gc.collect()
+    before = _filter_graphs()
+    for rate in (16000, 22050, BROWSER_RATE):
+        convert_pcm16(tone(1.0, rate, freq=440).tobytes(), rate)
+    stream = StreamResampler()
+    stream.resample_pcm16(tone(0.2, 16000, freq=440).tobytes(), 16000)
+    stream.resample_pcm16(tone(0.2, 22050, freq=440).tobytes(), 22050)  # a new format: flushed
+    stream.flush()
+    assert _filter_graphs() == before
 
 
 class RecordingResampler(StreamResampler):
