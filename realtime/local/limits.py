@@ -16,6 +16,10 @@ base64); the others keep one abusive session under about 64 MB of memory (PCM16 
   as if the speaker had paused, so endless noise makes bounded turns instead of one endless one;
 - the conversation: three minutes of audio, 4 MB of text, 14 MB of images, 2048 items
   (``History``'s bounds);
+- audio waiting for its transcription: ``MAX_TRANSCRIBING_MS`` over at most
+  ``MAX_TRANSCRIBING_ITEMS`` items (a job holds its audio even after the history let it go);
+  past that an item's transcription fails at once, while the first waiting item is always
+  taken, however long;
 - events waiting to be sent: past ``OUTBOX_HIGH_WATER`` bytes the client's next frame is not
   read until they drain below it (a client that sends faster than it reads is slowed, never
   closed); a client whose socket has not drained for ``NOT_READING_SECONDS`` while they wait
@@ -47,6 +51,8 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "MAX_QUEUED_FRAMES",
     "MAX_REFUSED_APPENDS",
+    "MAX_TRANSCRIBING_ITEMS",
+    "MAX_TRANSCRIBING_MS",
     "MAX_TURN_MS",
     "NOT_READING_CLOSE",
     "NOT_READING_SECONDS",
@@ -60,6 +66,8 @@ __all__ = [
 MAX_APPEND_CHARS = 15 * 2**20
 MAX_BUFFER_MS = 5 * 60 * 1000
 MAX_TURN_MS = 2 * 60 * 1000
+MAX_TRANSCRIBING_MS = 3 * 60 * 1000  # the history's audio: a backlog holds no more than it
+MAX_TRANSCRIBING_ITEMS = 32
 OUTBOX_HIGH_WATER = 8 * 2**20
 OUTBOX_HARD_CAP = 48 * 2**20  # the high water plus one largest frame's two echoes, and room
 NOT_READING_SECONDS = 10.0

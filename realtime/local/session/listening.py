@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from realtime.local.limits import MAX_TRANSCRIBING_ITEMS, MAX_TRANSCRIBING_MS
 from realtime.local.session.ahead import Ahead, TranscriptionSettings, transcribe_job
 from realtime.local.session.guesses import AheadCounts
 from realtime.local.session.history import History
@@ -37,11 +38,12 @@ from realtime.local.stages.vad.detector import VadEvent
 from realtime.protocol.events import new_id
 from realtime.protocol.facts import MIN_COMMIT_MS
 from realtime.protocol.logprobs import TokenLogprob, to_wire
-from realtime.protocol.pcm import duration_ms
+from realtime.protocol.pcm import bytes_for_ms, duration_ms
 
-__all__ = ["BUFFER_FULL", "Listener", "TranscriptionSettings"]
+__all__ = ["BACKLOG", "BUFFER_FULL", "Listener", "TranscriptionSettings"]
 
 BUFFER_FULL = "input_audio_buffer_full"  # the error code of an append refused for a full buffer
+BACKLOG = "transcription_backlog"  # the code of a transcription refused for the audio waiting
 
 
 class Listener:
@@ -61,6 +63,7 @@ class Listener:
         self._input = InputAudio(vad_factory)
         self._speech: tuple[str, int] | None = None  # (item id, audio_start_ms) of the speech
         self._transcribing: set[str] = set()
+        self._jobs: dict[str, int] = {}  # item id -> bytes of audio in its Transcribe job
         self._reported: set[str] = set()  # items whose transcription events are sent
         self._ahead = Ahead(out, self._input, partials=partials, totals=ahead_counts)
         self._ready: list[tuple[str, str]] = []  # (item id, transcript) to hand over in settle
@@ -209,6 +212,27 @@ class Listener:
     def transcribe(self, item_id: str, pcm: bytes, transcription: TranscriptionSettings) -> None:
         """Ask for the transcript of an item's audio (a ``Transcribe`` job)."""
         self._waiting(item_id, transcription)
+        self._job(item_id, pcm, transcription)
+
+    def _job(self, item_id: str, pcm: bytes, transcription: TranscriptionSettings) -> None:
+        """A ``Transcribe`` job, unless the session's audio already waiting for one fills the
+        bound (``limits``): a job holds its audio until it is back, also after the history let
+        the item's audio go, so a client adding audio items faster than they are transcribed
+        would hold them all. Then the transcription fails at once, in words."""
+        waiting = sum(self._jobs.values()) + len(pcm)
+        if self._jobs and (
+            len(self._jobs) >= MAX_TRANSCRIBING_ITEMS or waiting > bytes_for_ms(MAX_TRANSCRIBING_MS)
+        ):
+            message = (
+                f"Not transcribed: {len(self._jobs)} items of this session "
+                f"({duration_ms(waiting - len(pcm)) / 1000:.0f} s of audio) are already waiting "
+                f"for their transcripts, the most one session may have waiting is "
+                f"{MAX_TRANSCRIBING_ITEMS} items or {MAX_TRANSCRIBING_MS // 1000} s. "
+                "Send audio more slowly."
+            )
+            self.transcription_failed(item_id, message, code=BACKLOG)
+            return
+        self._jobs[item_id] = len(pcm)
         self._out.job(transcribe_job(item_id, pcm, transcription, logprobs=self.logprobs))
 
     def guessed(self, job: Transcribe, transcript: str | None, cpu_s: float) -> bool:
@@ -220,8 +244,7 @@ class Listener:
         item_id, transcription = handed
         if transcript is None and item_id in self._history:  # transcribe the item after all
             item = self._history.get(item_id)
-            pcm = item.content[_audio_index(item)].audio
-            self._out.job(transcribe_job(item_id, pcm, transcription, logprobs=self.logprobs))
+            self._job(item_id, item.content[_audio_index(item)].audio, transcription)
             return False
         self.transcribed(item_id, transcript or "")
         return True
@@ -230,6 +253,7 @@ class Listener:
         self, item_id: str, transcript: str, logprobs: tuple[TokenLogprob, ...] = ()
     ) -> None:
         self._transcribing.discard(item_id)
+        self._jobs.pop(item_id, None)
         if item_id in self._history:
             item = self._history.get(item_id)
             index = _audio_index(item)
@@ -249,14 +273,17 @@ class Listener:
                 )
         self._reported.discard(item_id)
 
-    def transcription_failed(self, item_id: str, message: str) -> None:
+    def transcription_failed(
+        self, item_id: str, message: str, *, code: str = "engine_error"
+    ) -> None:
         self._transcribing.discard(item_id)
+        self._jobs.pop(item_id, None)
         if item_id in self._reported and item_id in self._history:
             self._out.emit(
                 "conversation.item.input_audio_transcription.failed",
                 item_id=item_id,
                 content_index=_audio_index(self._history.get(item_id)),
-                error={"type": "transcription_error", "code": "engine_error", "message": message},
+                error={"type": "transcription_error", "code": code, "message": message},
             )
         self._reported.discard(item_id)
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from realtime.local.limits import MAX_TRANSCRIBING_ITEMS, MAX_TRANSCRIBING_MS
 from realtime.local.session.history import History
 from realtime.local.session.input_audio import default_vad
 from realtime.local.session.jobs import Outbox, Respond, SessionOutcome, Transcribe
-from realtime.local.session.listening import Listener
+from realtime.local.session.listening import BACKLOG, Listener
 from realtime.local.session.wire import InvalidRequest
 from realtime.protocol.facts import MIN_COMMIT_MS
 from realtime.protocol.pcm import bytes_for_ms
@@ -199,3 +200,39 @@ def test_user_audio_items_are_transcribed_for_the_responder() -> None:
     done = h.take(h.session.transcribed(job.item_id, "Hi"))
     assert h.types(done) == ["conversation.item.input_audio_transcription.completed"]
     assert done.jobs[0].request.messages[-1].text == "Hi"  # type: ignore[union-attr]
+
+
+def test_audio_waiting_for_transcription_is_bounded_per_session() -> None:
+    # A job holds its audio until it is back, also after the history let it go: a client adding
+    # audio items faster than Whisper transcribes them would otherwise hold them all.
+    listener, out, history = manual()
+
+    def add(ms: float, transcription: Any = TRANSCRIPTION) -> tuple[str, SessionOutcome]:
+        listener.append(bytes(bytes_for_ms(ms)))
+        listener.commit(transcription)
+        return history.ordered()[-1].id, out.take()
+
+    first, taken = add(MAX_TRANSCRIBING_MS + 60_000)  # longer than the bound: alone, it is taken
+    assert [type(j) for j in taken.jobs] == [Transcribe]
+    refused_id, refused = add(500)
+    assert refused.jobs == ()
+    failed = event(refused, "conversation.item.input_audio_transcription.failed")
+    assert failed["item_id"] == refused_id and failed["error"]["code"] == BACKLOG
+    assert "already waiting" in failed["error"]["message"]
+    assert not history.get(refused_id).content[0].transcript  # the item itself is kept
+    assert listener.transcribing  # the first is still out
+    listener.transcribed(first, "a long story")
+    out.take()
+    assert not listener.transcribing
+
+    # By count: short items, one past the bound is refused; unreported when not configured.
+    for _ in range(MAX_TRANSCRIBING_ITEMS):
+        assert add(100)[1].jobs
+    quiet_id, quiet = add(100, None)
+    assert quiet.jobs == () and types(quiet)[-1] == "conversation.item.done"
+    assert quiet_id not in {j.item_id for j in quiet.jobs if isinstance(j, Transcribe)}
+    # Each one back makes room for one more.
+    listener.transcription_failed(history.ordered()[2].id, "no model")  # one of the 32
+    out.take()
+    assert add(100)[1].jobs
+    assert not add(100)[1].jobs
