@@ -2,7 +2,7 @@
 
 Threads:
 - the media thread (aiortc's loop) calls ``push_frame``/``push_audio``: resample, chunk into
-  messages (40 ms at the edges of speech, 100 ms in between: ``ChunkPace``), enqueue on a
+  messages (20 ms at the edges of speech, 100 ms in between: ``ChunkPace``), enqueue on a
   bounded ``MicQueue`` (oldest dropped and counted), wake the bridge loop (one wake on its way
   at a time); the ``on_mic_audio`` hook sees the same PCM;
 - the bridge thread (started here) runs its own event loop (uvloop's where installed):
@@ -89,7 +89,7 @@ class Bridge:
         # ``link.run_link`` for what starts the count again.
         reconnect_delays: Sequence[float] = backoff_delays(0.5, 15.0, 8),
         reconnect_hold_seconds: float = HOLD_SECONDS,
-        chunk_ms: int = 40,  # at the edges of speech (see ChunkPace)
+        chunk_ms: int = 20,  # at the edges of speech (see ChunkPace)
         steady_chunk_ms: int = 100,  # in the middle of speech or silence
         max_queued_ms: int = 2000,
         tool_timeout: float | None = None,  # None: the registry's own time limit

@@ -42,7 +42,7 @@ class MicQueue:
     def __init__(
         self,
         *,
-        chunk_ms: int = 40,
+        chunk_ms: int = 20,
         steady_chunk_ms: int = 100,
         max_queued_ms: int = 2000,
         on_pcm: Callable[[bytes], None] | None = None,
