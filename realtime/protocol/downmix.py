@@ -34,14 +34,23 @@ def lowpass_taps(half: int = HALF_TAPS, cutoff: float = 0.94, beta: float = 8.0)
 class Downmix:
     """48 kHz interleaved stereo (or mono) PCM16, any frame size, to 24 kHz mono PCM16 bytes."""
 
-    def __init__(self, channels: int = 2, *, frame_samples: int = 960) -> None:
+    def __init__(
+        self, channels: int = 2, *, frame_samples: int = 960, frame_aligned: bool = False
+    ) -> None:
+        """``frame_aligned``: keep the outputs centred before time zero (the filter's half, 16
+        samples computed over the silent history) instead of dropping them, so each 20 ms input
+        frame completes exactly 20 ms of output and the output's 20 ms frames end where the
+        input's do, 0.67 ms later. A server that decides on 20 ms frames of the stream (turn
+        detection) then gets each of them whole with the message that carries the frame;
+        unaligned, every one of them waited for the next message (19 ms at 20 ms messages)."""
         if channels not in (1, 2):
             raise ValueError(f"channels must be 1 or 2, not {channels}")
         self.channels = channels
+        self._lead = 0 if frame_aligned else HALF_TAPS // 2
         # Averaging the channels is folded into the taps: one multiply per tap, none per sample.
         self._taps = lowpass_taps() / np.float32(channels)
         self._fill = 2 * HALF_TAPS  # buffered input samples; starts as silence before time 0
-        self._skip = HALF_TAPS // 2  # outputs centred before time zero, dropped once per stream
+        self._skip = self._lead  # outputs centred before time zero, dropped once per stream
         self._buf: _Floats = np.zeros(0, dtype=np.float32)
         self._resize(max(frame_samples, HALF_TAPS))
 
@@ -82,7 +91,7 @@ class Downmix:
         self._buf[self._fill : self._fill + HALF_TAPS] = 0
         tail = self._filter(self._fill + HALF_TAPS)
         self._buf[: 2 * HALF_TAPS] = 0
-        self._fill, self._skip = 2 * HALF_TAPS, HALF_TAPS // 2
+        self._fill, self._skip = 2 * HALF_TAPS, self._lead
         return tail
 
     def _filter(self, filled: int) -> bytes:

@@ -90,3 +90,22 @@ def test_output_bytes_says_what_the_next_push_returns() -> None:
         pcm = rng.integers(-3000, 3000, 2 * samples, dtype=np.int16).tobytes()
         expected = mix.output_bytes(samples)
         assert len(mix.push(pcm)) == expected, samples
+
+
+def test_a_frame_aligned_downmix_makes_20_ms_of_output_for_each_20_ms_frame() -> None:
+    # A server deciding on 20 ms frames of the stream (turn detection) gets each one whole with
+    # the message that carries it only if the stream's frames end where the browser's do.
+    pcm = _stereo(_signal(0.5))
+    aligned = Downmix(frame_aligned=True)
+    step = 960 * 4
+    sizes = [len(aligned.push(pcm[i : i + step])) for i in range(0, len(pcm), step)]
+    assert set(sizes) == {480 * 2}  # unaligned, the first frame makes 464 samples
+    # The same audio, 16 samples (0.67 ms) later: the lead-in is the filter over the silence
+    # before time zero.
+    again = Downmix(frame_aligned=True)
+    shifted = np.frombuffer(again.push(pcm) + again.flush(), "<i2")
+    reference = Downmix()
+    expected = np.frombuffer(reference.push(pcm) + reference.flush(), "<i2")
+    assert shifted.size == expected.size + 16
+    assert np.array_equal(shifted[16:], expected)
+    assert np.max(np.abs(shifted[:16].astype(int))) < 0.05 * 32767

@@ -136,7 +136,7 @@ class MicQueue:
         elif resampler is not None:
             head = resampler.flush()
         channels = 2 if source[1] == "stereo" else 1
-        self._resampler = Downmix(channels) if fast else StreamResampler()
+        self._resampler = Downmix(channels, frame_aligned=True) if fast else StreamResampler()
         self._source = source
         return head
 

@@ -63,6 +63,8 @@ def test_browser_frames_take_the_numpy_path_and_match_pyav() -> None:
         theirs += reference.resample(frame)
     ours = b"".join(queue.drain())  # the frames the numpy path still held included
     a, b = np.frombuffer(ours, "<i2"), np.frombuffer(theirs, "<i2")
+    assert a.size == 480 * 10  # exactly 20 ms for each 20 ms frame (frame-aligned)
+    a = a[16:]  # frame-aligned: the same audio 16 samples (0.67 ms) later
     n = min(a.size, b.size) - 50
     assert abs(a.size - b.size) <= 24  # both hold back under a millisecond
     assert np.max(np.abs(a[50:n].astype(int) - b[50:n])) < 200  # of 8000: the same signal
@@ -85,7 +87,7 @@ def test_held_frames_make_each_chunk_ready_at_the_same_frame_and_with_the_same_a
     from realtime.protocol.pcm import Pcm16Chunker
 
     queue = MicQueue(chunk_ms=40, steady_chunk_ms=40)
-    mix, chunker = Downmix(), Pcm16Chunker(40)  # the same conversion, frame by frame
+    mix, chunker = Downmix(frame_aligned=True), Pcm16Chunker(40)  # the same, frame by frame
     calls = 0
     push = Downmix.push
 
@@ -109,7 +111,7 @@ def test_held_frames_make_each_chunk_ready_at_the_same_frame_and_with_the_same_a
     assert ours == theirs  # no chunk leaves a frame later than converting every frame would
     assert calls - 50 <= 26  # ~one conversion per chunk, not per frame (50 were the reference's)
     popped = b"".join(iter(queue.pop, None))
-    expected = Downmix()
+    expected = Downmix(frame_aligned=True)
     whole = b"".join(expected.push(bytes(tone_frame(i).planes[0])[: 960 * 4]) for i in range(50))
     assert whole.startswith(popped) and len(whole) - len(popped) < 40 * MS  # the same audio
 
@@ -118,7 +120,7 @@ def test_push_to_talk_release_sends_the_frames_still_held() -> None:
     queue = MicQueue(chunk_ms=40, steady_chunk_ms=40)
     for i in range(4):  # speech starts (the first frame goes at once), a chunk, one held
         queue.push_frame(tone_frame(i))
-    assert [len(c) for c in iter(queue.pop, None)] == [20 * MS - 2 * 16, 40 * MS]
+    assert [len(c) for c in iter(queue.pop, None)] == [20 * MS, 40 * MS]  # frame-aligned
     assert [len(c) for c in queue.drain()] == [20 * MS]  # the held frame
 
 
