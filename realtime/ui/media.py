@@ -33,7 +33,14 @@ _clock = time.monotonic  # the speaker's clock and sleep (a test runs them on a 
 _sleep = asyncio.sleep
 # What streamlit-webrtc's AudioSourceTrack keeps its timing in (0.72-0.79): the track is retimed
 # only if it has them all, else it keeps the library's timing.
-_TRACK_FIELDS = ("_started_at", "_pts", "_samples_per_frame", "_sample_rate", "_time_base")
+_TRACK_FIELDS = (
+    "_started_at",
+    "_pts",
+    "_samples_per_frame",
+    "_sample_rate",
+    "_time_base",
+    "_call_callback",
+)
 
 
 def prompt_audio_receive() -> None:

@@ -30,7 +30,8 @@ class ChunkPace:
     """The chunk duration for the next microphone audio; see the module docstring."""
 
     # One WebRTC packet: the server decides on 20 ms slices, so a 40 ms message held the audio
-    # that ended a turn back by 20-39 ms (the app's event logs), a 20 ms one by at most 19.
+    # that ended a turn back by 20-39 ms (the app's event logs); 20 ms messages of a
+    # frame-aligned stream (MicQueue's downmix) carry each slice whole, with no wait.
     agile_ms: int = 20
     steady_ms: int = 100
     threshold_dbfs: float = -50.0
